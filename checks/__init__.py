@@ -1,0 +1,1 @@
+"""Built-in checks, installed as `gitc_agent.checks`. One module per check."""

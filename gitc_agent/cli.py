@@ -1,0 +1,258 @@
+"""Command line: scan, collect, evaluate, demo, checks list, policy validate/list.
+
+Every input is validated before anything is collected or written (exit 2). Exit codes are for
+schedulers: 0 clean, 1 findings at or above --fail-on, 2 invalid input, 3 incomplete, 4 locked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from gitc_agent import __version__, console, demo
+from gitc_agent.collectors.run import collect_all
+from gitc_agent.config import Config, load_config
+from gitc_agent.engine import evaluate
+from gitc_agent.errors import InputError, LockedError
+from gitc_agent.evidence import EvidenceDoc, EvidenceSet, load_evidence, save_evidence
+from gitc_agent.locking import output_lock
+from gitc_agent.output import run_stamp, write_run
+from gitc_agent.policy import Policy, load_policy, shipped_profiles
+from gitc_agent.redact import redact
+from gitc_agent.registry import Registry, discover
+from gitc_agent.report import RunInfo, build_report
+from gitc_agent.results import Status
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gitc-agent", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"gitc-agent {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def evaluation_args(sp: argparse.ArgumentParser, policy_required: bool = True) -> None:
+        sp.add_argument("--policy", required=policy_required, default="adr-gitc",
+                        help="policy file, or a shipped profile name (see `policy list`)")
+        sp.add_argument("--out", type=Path, help="output folder (default: config output.dir)")
+        sp.add_argument("--fail-on", default=None, metavar="PRIORITY",
+                        help="exit 1 if a finding has this priority or higher (default: the "
+                             "lowest band, i.e. any finding); 'none' never exits 1")
+        sp.add_argument("--as-of", type=date.fromisoformat, default=None,
+                        help="date used for exception expiry (YYYY-MM-DD; default: today)")
+        sp.add_argument("--checks-dir", type=Path, action="append", default=[],
+                        help="folder with extra check modules (repeatable)")
+        sp.add_argument("--quiet", action="store_true", help="print only the summary line")
+
+    sp = sub.add_parser("scan", help="collect evidence, evaluate it and write the report")
+    evaluation_args(sp)
+    sp.add_argument("--config", type=Path, required=True)
+    sp = sub.add_parser("collect", help="collect evidence only")
+    sp.add_argument("--config", type=Path, required=True)
+    sp.add_argument("--out", type=Path, required=True, help="folder for the evidence files")
+    sp = sub.add_parser("evaluate", help="evaluate saved evidence offline")
+    evaluation_args(sp)
+    sp.add_argument("--evidence", type=Path, required=True)
+    sp = sub.add_parser("demo", help="evaluate the embedded demo organisation")
+    evaluation_args(sp, policy_required=False)
+
+    checks = sub.add_parser("checks", help="about checks").add_subparsers(dest="action",
+                                                                           required=True)
+    sp = checks.add_parser("list", help="list every registered check")
+    sp.add_argument("--checks-dir", type=Path, action="append", default=[])
+    sp.add_argument("--json", action="store_true")
+    pol = sub.add_parser("policy", help="about policies").add_subparsers(dest="action",
+                                                                         required=True)
+    sp = pol.add_parser("validate", help="check a policy file")
+    sp.add_argument("file")
+    sp.add_argument("--checks-dir", type=Path, action="append", default=[])
+    pol.add_parser("list", help="list the shipped policy profiles")
+    return p
+
+
+def _registry(dirs: list[Path]) -> Registry:
+    for folder in dirs:
+        if not folder.is_dir():
+            raise InputError("--checks-dir is not a folder", folder)
+    return discover(dirs)
+
+
+@dataclass
+class Prepared:
+    policy: Policy
+    registry: Registry
+    fail_rank: int | None
+    out_dir: Path
+    as_of: date
+
+
+def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
+    registry = _registry(args.checks_dir)
+    policy = load_policy(args.policy, registry)
+    fail_rank: int | None = 0
+    if args.fail_on is not None:
+        if args.fail_on.lower() == "none":
+            fail_rank = None
+        else:
+            band = policy.matrix.find_band(args.fail_on)
+            if band is None:
+                raise InputError(f"--fail-on {args.fail_on!r} is not a priority of policy "
+                                 f"{policy.id} ({', '.join(b.id for b in policy.matrix.bands)})")
+            fail_rank = policy.matrix.rank(band.id)
+    out_dir = args.out or (config.output_dir if config else Path("gitc-reports"))
+    return Prepared(policy, registry, fail_rank, out_dir, args.as_of or date.today())
+
+
+def _progress(out: Console):
+    """A transient status line while collecting, shown only on a terminal."""
+    if not out.is_terminal:
+        return nullcontext(lambda _msg: None)
+    status = out.status("collecting evidence")
+
+    class _Ctx:
+        def __enter__(self):
+            status.__enter__()
+            return lambda msg: status.update(redact(msg))
+
+        def __exit__(self, *exc):
+            return status.__exit__(*exc)
+
+    return _Ctx()
+
+
+def _evaluate_and_write(prep: Prepared, mode: str, started: str, evidence: list[EvidenceDoc],
+                        evidence_files: list[dict[str, str]], evidence_source: Path | None,
+                        quiet: bool, out: Console) -> int:
+    run = RunInfo(id=str(uuid.uuid4()), mode=mode, started_at=started, as_of=prep.as_of)
+    results = evaluate(prep.policy, prep.registry, EvidenceSet(evidence), prep.as_of)
+    run.finished_at = _now()
+    report = build_report(run, prep.policy, results, evidence, evidence_files)
+    folder = write_run(prep.out_dir, run_stamp(), run.id, report, evidence, evidence_source)
+    if quiet:
+        s = report["summary"]["status"]
+        out.print(f"{s['fail']} finding(s), {s['accepted']} accepted, {s['pass']} passed, "
+                  f"{s['error']} not assessed; report: {folder / 'report.json'}")
+    else:
+        console.render(report, out, str(folder / "report.json"))
+    if not report["summary"]["complete"]:
+        return EXIT_INCOMPLETE
+    if prep.fail_rank is not None and any(
+            r.status is Status.FAIL and prep.policy.matrix.rank(r.priority) >= prep.fail_rank
+            for r in results):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _cmd_scan(args, out: Console) -> int:
+    config = load_config(args.config)
+    if config.ad is None:
+        raise InputError("the config has no 'ad' section: nothing to scan", args.config)
+    prep = _prepare(args, config)
+    started = _now()
+    with output_lock(prep.out_dir):
+        with _progress(out) as progress:
+            docs = collect_all(config, progress)
+        return _evaluate_and_write(prep, "scan", started, docs, [], None, args.quiet, out)
+
+
+def _cmd_collect(args, out: Console) -> int:
+    config = load_config(args.config)
+    if config.ad is None:
+        raise InputError("the config has no 'ad' section: nothing to collect", args.config)
+    with output_lock(args.out):
+        with _progress(out) as progress:
+            docs = collect_all(config, progress)
+        written = save_evidence(docs, args.out)
+    for doc, info in zip(docs, written, strict=True):
+        out.print(f"{info['file']}: {doc.status}"
+                  + "".join(f"\n  {e['part']}: {e['message']}" for e in doc.errors))
+    return EXIT_INCOMPLETE if any(d.errors for d in docs) else EXIT_OK
+
+
+def _cmd_evaluate(args, out: Console, evidence_dir: Path | None = None, mode="evaluate") -> int:
+    prep = _prepare(args, None)
+    folder = evidence_dir or args.evidence
+    started = _now()
+    evidence, files = load_evidence(folder)
+    with output_lock(prep.out_dir):
+        return _evaluate_and_write(prep, mode, started, list(evidence), files, folder,
+                                   args.quiet, out)
+
+
+def _cmd_checks_list(args, out: Console) -> int:
+    registry = _registry(args.checks_dir)
+    specs = registry.sorted()
+    if args.json:
+        print(json.dumps([s.describe() for s in specs], indent=2))
+    else:
+        table = Table(title="Registered checks")
+        for col in ("Id", "Title", "K", "I", "Evidence", "References", "Source"):
+            table.add_column(col, overflow="fold")
+        for s in specs:
+            table.add_row(s.id, s.title, str(s.likelihood), str(s.impact), ", ".join(s.evidence),
+                          "; ".join(s.references), s.source)
+        out.print(table)
+    for problem in registry.problems:
+        out.print(f"[magenta]plugin problem[/] {problem.source}: {problem.message}")
+    return EXIT_INCOMPLETE if registry.problems else EXIT_OK
+
+
+def _cmd_policy(args, out: Console) -> int:
+    if args.action == "list":
+        for name in shipped_profiles():
+            out.print(name)
+        return EXIT_OK
+    registry = _registry(args.checks_dir)
+    policy = load_policy(args.file, registry)
+    out.print(f"{policy.source}: valid policy {policy.id} {policy.version} with "
+              f"{len(policy.checks)} check(s) and {len(policy.exceptions)} exception(s)")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    out = Console(highlight=False, soft_wrap=False)
+    err = Console(stderr=True, highlight=False)
+    try:
+        if args.command == "scan":
+            return _cmd_scan(args, out)
+        if args.command == "collect":
+            return _cmd_collect(args, out)
+        if args.command == "evaluate":
+            return _cmd_evaluate(args, out)
+        if args.command == "demo":
+            if args.out is None:
+                args.out = Path("gitc-demo-reports")
+            if args.as_of is None:
+                args.as_of = demo.AS_OF
+            return _cmd_evaluate(args, out, evidence_dir=demo.evidence_dir(), mode="demo")
+        if args.command == "checks":
+            return _cmd_checks_list(args, out)
+        return _cmd_policy(args, out)
+    except InputError as exc:
+        err.print(f"gitc-agent: error: {redact(str(exc))}", markup=False)
+        return exc.exit_code
+    except LockedError as exc:
+        err.print(f"gitc-agent: {exc}", markup=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("gitc-agent: interrupted; no report was written", markup=False)
+        return EXIT_INCOMPLETE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

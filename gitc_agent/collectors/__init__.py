@@ -1,0 +1,1 @@
+"""Collectors talk to the outside world and produce evidence documents."""

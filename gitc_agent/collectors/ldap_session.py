@@ -1,0 +1,140 @@
+"""LDAP connections and reads for the AD collectors (ldap3).
+
+TLS (LDAPS or StartTLS) with certificate validation by default; servers are tried in order.
+Reads return raw values: ldap3's schema-aware decoding is slow and not needed. A read that the
+server refuses or that returns nothing where something must exist raises LdapReadError, so the
+caller records an error instead of an empty list.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+from ldap3 import BASE, NTLM, SASL, SIMPLE, SUBTREE, Connection, Server, Tls
+from ldap3.core.exceptions import LDAPException
+
+from gitc_agent.config import ADSettings
+from gitc_agent.redact import redact
+
+RawEntry = tuple[str, dict[str, list[bytes]]]
+
+
+class LdapReadError(Exception):
+    """The directory could not be read (connection, bind, access or missing object)."""
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return redact(f"{type(exc).__name__}: {text}")
+
+
+def _tls(settings: ADSettings) -> Tls:
+    if not settings.validate_certificate:
+        return Tls(validate=ssl.CERT_NONE)
+    return Tls(validate=ssl.CERT_REQUIRED,
+               ca_certs_file=str(settings.ca_file) if settings.ca_file else None)
+
+
+def _open(url: str, settings: ADSettings) -> Connection:
+    parsed = urlparse(url)
+    use_ssl = parsed.scheme == "ldaps"
+    server = Server(parsed.hostname, port=parsed.port or (636 if use_ssl else 389),
+                    use_ssl=use_ssl, tls=_tls(settings), get_info="NO_INFO",
+                    connect_timeout=settings.timeout)
+    kwargs: dict = {"auto_bind": "NONE", "read_only": True, "raise_exceptions": False,
+                    "receive_timeout": settings.timeout, "client_strategy": "SYNC"}
+    if settings.method == "kerberos":
+        kwargs.update(authentication=SASL, sasl_mechanism="GSSAPI")
+    else:
+        kwargs.update(authentication=NTLM if settings.method == "ntlm" else SIMPLE,
+                      user=settings.user, password=settings.password.reveal())
+    conn = Connection(server, **kwargs)
+    try:
+        conn.open()
+        if settings.starttls and not use_ssl and not conn.start_tls():
+            raise LdapReadError(f"StartTLS refused: {conn.result.get('description')}")
+        if not conn.bind():
+            result = conn.result or {}
+            detail = result.get("message") or ""
+            raise LdapReadError(redact(f"bind as {settings.user or 'Kerberos principal'} refused: "
+                                       f"{result.get('description', 'unknown')} {detail}".strip()))
+    except LDAPException as exc:
+        conn.unbind()
+        raise LdapReadError(_describe(exc)) from None
+    except LdapReadError:
+        conn.unbind()
+        raise
+    return conn
+
+
+def connect(settings: ADSettings) -> tuple[Connection, str]:
+    """Bind to the first server that answers; the error names every server that failed."""
+    failures = []
+    for url in settings.servers:
+        try:
+            return _open(url, settings), url
+        except LdapReadError as exc:
+            failures.append(f"{url}: {exc}")
+    raise LdapReadError("; ".join(failures))
+
+
+def _check(conn: Connection, what: str) -> None:
+    result = conn.result or {}
+    code = result.get("result", 0)
+    if code != 0:
+        raise LdapReadError(f"{what}: {result.get('description', code)} "
+                            f"{result.get('message', '')}".strip())
+
+
+def read_entry(conn: Connection, dn: str, attributes: list[str]) -> RawEntry:
+    """One object by DN; missing or invisible is an error."""
+    try:
+        conn.search(dn, "(objectClass=*)", search_scope=BASE, attributes=attributes)
+    except LDAPException as exc:
+        raise LdapReadError(f"reading {dn}: {_describe(exc)}") from None
+    _check(conn, f"reading {dn}")
+    entries = [(e["dn"], e["raw_attributes"]) for e in conn.response or []
+               if e.get("type") == "searchResEntry"]
+    if not entries:
+        raise LdapReadError(f"{dn} is not visible to the bound account")
+    return entries[0]
+
+
+def paged_search(conn: Connection, base: str, ldap_filter: str, attributes: list[str],
+                 page_size: int, scope=SUBTREE) -> Iterator[RawEntry]:
+    """Stream entries page by page (simple paged results control)."""
+    cookie: bytes | None = None
+    while True:
+        try:
+            conn.search(base, ldap_filter, search_scope=scope, attributes=attributes,
+                        paged_size=page_size, paged_cookie=cookie)
+        except LDAPException as exc:
+            raise LdapReadError(f"searching {base}: {_describe(exc)}") from None
+        _check(conn, f"searching {base} for {ldap_filter}")
+        for entry in conn.response or []:
+            if entry.get("type") == "searchResEntry":
+                yield entry["dn"], entry["raw_attributes"]
+        controls = (conn.result or {}).get("controls", {})
+        cookie = controls.get("1.2.840.113556.1.4.319", {}).get("value", {}).get("cookie")
+        if not cookie:
+            return
+
+
+def attr(raw: dict[str, list[bytes]], name: str) -> list[str] | None:
+    """Values of an attribute (case-insensitive name) as text; None when absent."""
+    lowered = name.lower()
+    for key, values in raw.items():
+        if key.lower() == lowered:
+            return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                    for v in values] or None
+    return None
+
+
+def default_naming_context(conn: Connection) -> str:
+    _, raw = read_entry(conn, "", ["defaultNamingContext"])
+    values = attr(raw, "defaultNamingContext")
+    if not values:
+        raise LdapReadError("the RootDSE does not name a defaultNamingContext; set ad.base_dn")
+    return values[0]

@@ -1,0 +1,84 @@
+"""The console view: findings by priority, the heatmap, what was not assessed, the verdict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+_STATUS_STYLE = {"fail": "bold red", "accepted": "yellow", "error": "magenta", "pass": "green",
+                 "not_applicable": "dim"}
+
+
+def _bands(report: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {b["id"]: b for b in report["scoring"]["priorities"]}
+
+
+def render(report: dict[str, Any], console: Console, run_folder: str | None = None) -> None:
+    run, summary, bands = report["run"], report["summary"], _bands(report)
+    console.print(f"[bold]gitc-agent[/] {report['tool']['version']}  policy "
+                  f"[bold]{run['policy']['id']}[/] {run['policy']['version']}  as of {run['as_of']}")
+    for target in run["targets"]:
+        console.print(f"  evidence: {target['kind']} from {target['target']} "
+                      f"({target['status']}, {target['collected_at']})")
+    findings = [r for r in report["results"] if r["status"] in ("fail", "accepted")]
+    if findings:
+        table = Table(title="Findings by priority", show_lines=False, expand=True)
+        for col, kw in (("Priority", {"no_wrap": True}), ("K×I", {"no_wrap": True}),
+                        ("Status", {"no_wrap": True}), ("Check", {"no_wrap": True}),
+                        ("Subject", {"overflow": "fold"}), ("Finding", {"ratio": 2})):
+            table.add_column(col, **kw)
+        for r in findings:
+            band = bands[r["priority"]]
+            table.add_row(Text(band["label"], style=f"bold {band['color']}"),
+                          f"{r['likelihood']}×{r['impact']}",
+                          Text(r["status"], style=_STATUS_STYLE[r["status"]]),
+                          r["check"], r["subject"], r["message"])
+        console.print(table)
+    else:
+        console.print("[green]No findings.[/]")
+    console.print(heatmap(report))
+    errors = [r for r in report["results"] if r["status"] == "error"]
+    if errors:
+        table = Table(title="Not assessed (the run is incomplete)", expand=True)
+        table.add_column("Check", no_wrap=True)
+        table.add_column("Subject", overflow="fold")
+        table.add_column("Why", ratio=2)
+        for r in errors:
+            table.add_row(r["check"], r["subject"], r["message"])
+        console.print(table)
+    counts = summary["status"]
+    by_band = ", ".join(f"{bands[b]['label']} {n}" for b, n in summary["priority"].items() if n)
+    console.print(f"[bold]{counts['fail']} finding(s)[/]" + (f" ({by_band})" if by_band else "")
+                  + f", {counts['accepted']} accepted, {counts['pass']} passed, "
+                  f"{counts['error']} not assessed, {counts['not_applicable']} not applicable. "
+                  + ("[green]Run complete.[/]" if summary["complete"]
+                     else "[magenta bold]Run INCOMPLETE: some checks could not look.[/]"))
+    if run_folder:
+        console.print(f"Report written to {run_folder}")
+
+
+def heatmap(report: dict[str, Any]) -> Table:
+    """Likelihood rows (high to low) by impact columns, each cell coloured by its priority."""
+    scoring, bands = report["scoring"], _bands(report)
+    impacts = sorted(scoring["impact"], key=int)
+    table = Table(title="Heatmap: likelihood (kans) × impact (open findings, +accepted)",
+                  show_lines=True)
+    table.add_column("Likelihood ↓ / Impact →", no_wrap=True)
+    for imp in impacts:
+        table.add_column(f"{imp} {scoring['impact'][imp]}", justify="center")
+    cells = {(c["likelihood"], c["impact"]): c for c in report["summary"]["heatmap"]}
+    for lik in sorted(scoring["likelihood"], key=int, reverse=True):
+        row = [f"{lik} {scoring['likelihood'][lik]}"]
+        for imp in impacts:
+            cell = cells[(int(lik), int(imp))]
+            label = str(cell["findings"]) if cell["findings"] else "·"
+            if cell["accepted"]:
+                label += f" +{cell['accepted']}"
+            color = bands[cell["priority"]]["color"]
+            style = f"bold white on {color}" if cell["findings"] or cell["accepted"] else color
+            row.append(Text(label, style=style))
+        table.add_row(*row)
+    return table

@@ -1,0 +1,17 @@
+"""The embedded demo: evidence of a fictional ministry, so a first run needs no server.
+
+'Ministerie van Voorbeeldzaken' (corp.vbz.example): a weak default domain policy (length 8, no
+lockout) and four fine-grained password policies, one of them applied to nobody.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+AS_OF = date(2026, 11, 16)  # the demo evidence was "collected" that morning
+
+
+def evidence_dir() -> Path:
+    return Path(str(resources.files("gitc_agent.demo") / "evidence"))

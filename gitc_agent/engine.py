@@ -1,0 +1,147 @@
+"""Evaluate evidence against a policy: checks -> results -> exceptions -> scores.
+
+Pure: no I/O. A check that is missing, broken or lacks evidence gives an `error` result (the run
+is then incomplete), never a silent pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from gitc_agent.check_api import CheckSpec
+from gitc_agent.evidence import EvidenceSet
+from gitc_agent.policy import Policy, PolicyCheck
+from gitc_agent.redact import redact
+from gitc_agent.registry import Registry
+from gitc_agent.results import Outcome, Result, Status
+
+MAX_MESSAGE = 2000
+
+
+def evaluate(policy: Policy, registry: Registry, evidence: EvidenceSet,
+             today: date) -> list[Result]:
+    results: list[Result] = []
+    for problem in registry.problems:
+        results.append(Result(
+            check="gitc_agent.plugin", title="Check plugin could be loaded",
+            subject=f"plugin:{problem.source}", status=Status.ERROR,
+            message=redact(problem.message), evidence={}, references=[],
+            remediation="Fix or remove the plugin; its checks were not run."))
+    for pcheck in policy.checks:
+        results.extend(_run_check(pcheck, evidence))
+    for result in results:
+        _apply_exception(result, policy, today)
+        _score(result, policy)
+    rank = policy.matrix.rank
+    order = {Status.FAIL: 0, Status.ACCEPTED: 1, Status.ERROR: 2, Status.PASS: 3,
+             Status.NOT_APPLICABLE: 4}
+    results.sort(key=lambda r: (-rank(r.priority), order[r.status], r.check, r.subject))
+    return results
+
+
+def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet) -> list[Result]:
+    spec = pcheck.spec
+    if spec is None:
+        return [_error(pcheck, None, f"check:{pcheck.id}",
+                       "the policy enables this check, but no loaded plugin defines it "
+                       "(see the plugin load errors in this report)")]
+    missing = [kind for kind in spec.evidence if not evidence.of_kind(kind)]
+    if missing:
+        return [_error(pcheck, spec, f"evidence:{kind}",
+                       f"no evidence of kind {kind!r} was collected or supplied, so this "
+                       f"check could not look") for kind in missing]
+    try:
+        outcomes = list(spec.func(evidence, pcheck.params))
+    except Exception as exc:  # a broken (third-party) check must not stop the run
+        return [_error(pcheck, spec, f"check:{spec.id}",
+                       f"the check failed: {type(exc).__name__}: {exc}")]
+    results: list[Result] = []
+    seen: set[str] = set()
+    for outcome in outcomes:
+        if not isinstance(outcome, Outcome) or not isinstance(outcome.status, Status):
+            results.append(_error(pcheck, spec, f"check:{spec.id}",
+                                  f"the check yielded {type(outcome).__name__}, not an Outcome"))
+            continue
+        if outcome.subject in seen:
+            results.append(_error(pcheck, spec, f"check:{spec.id}",
+                                  f"the check yielded subject {outcome.subject!r} twice"))
+            continue
+        seen.add(outcome.subject)
+        results.append(_result(pcheck, spec, outcome))
+    if not results:
+        results.append(_error(pcheck, spec, f"check:{spec.id}",
+                              "the check yielded no result, so nothing was assessed"))
+    return results
+
+
+def _references(pcheck: PolicyCheck, spec: CheckSpec | None) -> list[str]:
+    refs = list(pcheck.references) + list(spec.references if spec else ())
+    return list(dict.fromkeys(refs))
+
+
+def _result(pcheck: PolicyCheck, spec: CheckSpec, outcome: Outcome) -> Result:
+    result = Result(
+        check=spec.id, title=spec.title, subject=outcome.subject, status=outcome.status,
+        message=redact(outcome.message)[:MAX_MESSAGE], evidence=outcome.evidence,
+        remediation=pcheck.remediation or spec.remediation,
+        references=_references(pcheck, spec))
+    result.likelihood = outcome.likelihood or pcheck.likelihood or spec.likelihood
+    result.impact = outcome.impact or pcheck.impact or spec.impact
+    return result
+
+
+def _error(pcheck: PolicyCheck, spec: CheckSpec | None, subject: str, message: str) -> Result:
+    return Result(check=pcheck.id, title=spec.title if spec else pcheck.id, subject=subject,
+                  status=Status.ERROR, message=redact(message)[:MAX_MESSAGE], evidence={},
+                  remediation="Make the evidence readable (connectivity, rights) and run again.",
+                  references=_references(pcheck, spec))
+
+
+def _apply_exception(result: Result, policy: Policy, today: date) -> None:
+    """A valid exception turns a fail into accepted; an expired one is shown but covers nothing."""
+    if result.status is not Status.FAIL:
+        return
+    matching = [e for e in policy.exceptions if e.matches(result.check, result.subject)]
+    if not matching:
+        return
+    valid = [e for e in matching if e.expires >= today]
+    if valid:
+        chosen = max(valid, key=lambda e: e.expires)
+        result.status = Status.ACCEPTED
+        result.exception = {**chosen.to_dict(), "state": "valid"}
+        result.message += (f" Risk accepted by {chosen.owner} until "
+                           f"{chosen.expires.isoformat()}: {chosen.reason}")
+    else:
+        chosen = max(matching, key=lambda e: e.expires)
+        result.exception = {**chosen.to_dict(), "state": "expired"}
+        result.message += (f" The exception by {chosen.owner} expired on "
+                           f"{chosen.expires.isoformat()} and no longer covers this finding.")
+
+
+def _score(result: Result, policy: Policy) -> None:
+    """Only findings (fail, accepted) are placed on the matrix; the rest carry no priority."""
+    if result.status in (Status.FAIL, Status.ACCEPTED) and result.likelihood and result.impact:
+        matrix = policy.matrix
+        result.likelihood = matrix.clamp(result.likelihood, "likelihood")
+        result.impact = matrix.clamp(result.impact, "impact")
+        result.priority = matrix.priority(result.likelihood, result.impact)
+    else:
+        result.likelihood = result.impact = result.priority = None
+
+
+def summarize(results: Iterable[Result], policy: Policy) -> dict:
+    results = list(results)
+    by_status = {s.value: 0 for s in Status}
+    by_priority = {band.id: 0 for band in policy.matrix.bands}
+    for result in results:
+        by_status[result.status.value] += 1
+        if result.status is Status.FAIL and result.priority:
+            by_priority[result.priority] += 1
+    return {
+        "total": len(results),
+        "status": by_status,
+        "priority": by_priority,
+        "heatmap": policy.matrix.heatmap(results),
+        "complete": by_status[Status.ERROR.value] == 0,
+    }

@@ -1,0 +1,81 @@
+"""What checks yield (Outcome) and what the engine makes of it (Result)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    """Result status; see design.md. There is no silent pass: `error` means not assessed."""
+
+    FAIL = "fail"
+    PASS = "pass"
+    ERROR = "error"
+    ACCEPTED = "accepted"
+    NOT_APPLICABLE = "not_applicable"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One verdict of a check about one subject.
+
+    `likelihood`/`impact` are set only when the evidence warrants moving away from the check's
+    defaults for this subject; `message` must then say why.
+    """
+
+    subject: str
+    status: Status
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    likelihood: int | None = None
+    impact: int | None = None
+
+
+def fingerprint(check_id: str, subject: str) -> str:
+    """Stable identity of a finding across runs: check id and subject, never message or time."""
+    digest = hashlib.sha256(f"{check_id}\x00{subject}".encode()).hexdigest()
+    return digest[:20]
+
+
+@dataclass
+class Result:
+    """A scored, exception-aware verdict as it goes into the report."""
+
+    check: str
+    title: str
+    subject: str
+    status: Status
+    message: str
+    evidence: dict[str, Any]
+    remediation: str
+    references: list[str]
+    likelihood: int | None = None
+    impact: int | None = None
+    priority: str | None = None
+    exception: dict[str, Any] | None = None
+    follow_up: str | None = None
+
+    @property
+    def id(self) -> str:
+        return fingerprint(self.check, self.subject)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "check": self.check,
+            "title": self.title,
+            "subject": self.subject,
+            "status": self.status.value,
+            "likelihood": self.likelihood,
+            "impact": self.impact,
+            "priority": self.priority,
+            "message": self.message,
+            "evidence": self.evidence,
+            "remediation": self.remediation,
+            "references": self.references,
+            "exception": self.exception,
+            "follow_up": self.follow_up,
+        }

@@ -1,0 +1,132 @@
+"""Safe YAML loading that remembers where every value came from.
+
+Policy and config errors must name the file and line. PyYAML's composed node tree carries
+marks, so values are built from nodes here and each path (tuple of keys/indexes) is mapped to its
+line. Aliases, custom tags and duplicate keys are refused: a policy is an audit artefact and must
+mean exactly what it says, and aliases are how "billion laughs" documents blow up memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from gitc_agent.errors import InputError
+
+MAX_BYTES = 2 * 1024 * 1024
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class YamlDocument:
+    """Plain data of a YAML file plus the line of each path in it."""
+
+    path: Path
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+    text: str = ""
+
+    def line_of(self, loc: Path_) -> int | None:
+        """Line of the deepest known prefix of `loc` (pydantic locations may go deeper)."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return None
+
+    def error(self, loc: Path_, message: str) -> InputError:
+        where = ".".join(str(p) for p in loc)
+        text = f"{where}: {message}" if where else message
+        return InputError(text, self.path, self.line_of(loc))
+
+    def validation_error(self, exc: ValidationError, prefix: Path_ = ()) -> InputError:
+        """Turn the first pydantic error into an InputError with file and line."""
+        errors = exc.errors(include_url=False)
+        first = errors[0]
+        loc = prefix + tuple(first["loc"])
+        msg = first["msg"]
+        if first["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling)"
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        return self.error(loc, msg + more)
+
+
+def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
+    """Read and parse `path`; raise InputError with file and line on any problem."""
+    if text is None:
+        try:
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                raise InputError(f"file is {size} bytes; more than {MAX_BYTES} is refused", path)
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror}", path) from None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text (byte {exc.start})", path) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError(f"invalid YAML: {problem}", path, line) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", path) from None
+    finally:
+        loader.dispose()
+    doc = YamlDocument(path=path, data=None, text=text)
+    if node is None:
+        raise InputError("file is empty", path, 1)
+    doc.data = _build(node, (), doc, loader, set())
+    return doc
+
+
+def _build(node: yaml.Node, at: Path_, doc: YamlDocument, loader: yaml.SafeLoader,
+           seen: set[int]) -> Any:
+    line = node.start_mark.line + 1
+    if id(node) in seen:
+        raise InputError("YAML aliases (*name) are not allowed", doc.path, line)
+    seen.add(id(node))
+    if node.tag not in _STANDARD_TAGS:
+        raise InputError(f"YAML tag {node.tag!r} is not allowed", doc.path, line)
+    doc.lines.setdefault(at, line)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise InputError("mapping keys must be plain values", doc.path,
+                                 key_node.start_mark.line + 1)
+            key = _build(key_node, at, doc, loader, seen)
+            if key == "<<":
+                raise InputError("YAML merge keys (<<) are not allowed", doc.path,
+                                 key_node.start_mark.line + 1)
+            if key in out:
+                raise InputError(f"duplicate key {key!r}", doc.path, key_node.start_mark.line + 1)
+            doc.lines[(*at, key)] = key_node.start_mark.line + 1
+            out[key] = _build(value_node, (*at, key), doc, loader, seen)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            doc.lines[(*at, index)] = item.start_mark.line + 1
+            items.append(_build(item, (*at, index), doc, loader, seen))
+        return items
+    return loader.construct_object(node, deep=True)

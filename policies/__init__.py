@@ -1,0 +1,1 @@
+"""Shipped policy profiles (YAML), installed as `gitc_agent.policies`."""
