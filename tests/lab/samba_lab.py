@@ -78,6 +78,27 @@ def _program(name: str) -> str:
     return found
 
 
+def ensure_loopback_address(address: str) -> None:
+    """Put ``address`` on ``lo`` if it is not there yet.
+
+    Samba binds only to addresses that an interface really carries; Linux answers the whole of
+    127.0.0.0/8 but lists only 127.0.0.1 on ``lo``, so samba would find "no network interfaces".
+    """
+    if address == "127.0.0.1":
+        return
+    ip = shutil.which("ip", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
+    if ip is None:
+        raise SambaLabError("the 'ip' program (Debian package iproute2) is needed to add "
+                            f"{address} to the loopback interface")
+    shown = subprocess.run([ip, "-o", "addr", "show", "dev", "lo"], capture_output=True, text=True)
+    if f"inet {address}/" in shown.stdout:
+        return
+    added = subprocess.run([ip, "addr", "add", f"{address}/32", "dev", "lo"],
+                           capture_output=True, text=True)
+    if added.returncode != 0 and "File exists" not in added.stderr:
+        raise SambaLabError(f"cannot add {address} to lo (needs root): {added.stderr.strip()}")
+
+
 def samba_version() -> str:
     """The installed Samba version string; part of the provision cache key."""
     out = subprocess.run([_program("samba"), "-V"], capture_output=True, text=True, check=True)
@@ -392,6 +413,7 @@ class SambaLab:
                 f"missing programs {missing}; install Debian packages: "
                 f"{' '.join(DEBIAN_PACKAGES)} (tests/lab/install.sh)"
             )
+        ensure_loopback_address(self._address)
         self._check_address_free()
         if not self.sam_ldb.exists():
             began = time.monotonic()
