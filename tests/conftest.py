@@ -28,7 +28,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def samba_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SambaLab]:
-    lab = SambaLab(tmp_path_factory.mktemp("samba") / "dc")
+    # GITC_LAB_ADDRESS lets two test runs on one machine each have their own DC.
+    address = os.environ.get("GITC_LAB_ADDRESS", "127.0.0.2")
+    lab = SambaLab(tmp_path_factory.mktemp("samba") / "dc", address=address)
     lab.start()
     try:
         yield lab
