@@ -37,6 +37,7 @@ class BindModel(_Strict):
     method: Literal["simple", "ntlm", "kerberos"] = "simple"
     user: str | None = None
     password: PasswordSource | None = None
+    service_host: str | None = None  # DC host name in its SPN, when the URL holds an address
 
     @model_validator(mode="after")
     def _needs(self) -> BindModel:
@@ -73,6 +74,7 @@ class ADSettings:
     method: str
     user: str | None
     password: Secret | None
+    service_host: str | None
     starttls: bool
     ca_file: Path | None
     validate_certificate: bool
@@ -109,7 +111,11 @@ def load_config(path: Path) -> Config:
                 raise doc.error(("ad", "servers", index),
                                 f"{url!r} is not an ldap:// or ldaps:// URL")
             plain = parsed.scheme == "ldap" and not m.starttls
-            if plain and m.bind.method != "kerberos" and not m.allow_plain_bind:
+            if plain and m.bind.method == "ntlm":
+                raise doc.error(("ad", "servers", index),
+                                f"{url} is plain LDAP: NTLM binds are made only over TLS. Use "
+                                "ldaps:// or set 'starttls: true'")
+            if plain and not m.allow_plain_bind:
                 raise doc.error(("ad", "servers", index),
                                 f"{url} is plain LDAP: the bind would not be protected by TLS. "
                                 "Use ldaps://, or set 'starttls: true', or (only for a lab) "
@@ -125,7 +131,8 @@ def load_config(path: Path) -> Config:
             else:
                 secret = secret_from_file(rel(m.bind.password.file), path, doc.line_of(loc))
         ad = ADSettings(servers=tuple(m.servers), base_dn=m.base_dn, method=m.bind.method,
-                        user=m.bind.user, password=secret, starttls=m.starttls, ca_file=ca_file,
+                        user=m.bind.user, password=secret, service_host=m.bind.service_host,
+                        starttls=m.starttls, ca_file=ca_file,
                         validate_certificate=m.validate_certificate, timeout=m.timeout_seconds,
                         page_size=m.page_size)
     return Config(source=path, ad=ad, output_dir=rel(model.output.dir))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.padding import Padding
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
@@ -25,18 +27,17 @@ def render(report: dict[str, Any], console: Console, run_folder: str | None = No
                       f"({target['status']}, {target['collected_at']})")
     findings = [r for r in report["results"] if r["status"] in ("fail", "accepted")]
     if findings:
-        table = Table(title="Findings by priority", show_lines=False, expand=True)
-        for col, kw in (("Priority", {"no_wrap": True}), ("K×I", {"no_wrap": True}),
-                        ("Status", {"no_wrap": True}), ("Check", {"no_wrap": True}),
-                        ("Subject", {"overflow": "fold"}), ("Finding", {"ratio": 2})):
-            table.add_column(col, **kw)
+        console.print(Rule("Findings by priority"))
         for r in findings:
             band = bands[r["priority"]]
-            table.add_row(Text(band["label"], style=f"bold {band['color']}"),
-                          f"{r['likelihood']}×{r['impact']}",
-                          Text(r["status"], style=_STATUS_STYLE[r["status"]]),
-                          r["check"], r["subject"], r["message"])
-        console.print(table)
+            head = Text.assemble(
+                (f"{band['label']:<10}", f"bold {band['color']}"), " ",
+                (f"{r['likelihood']}x{r['impact']}", "bold"), " ",
+                (f"{r['status']:<8}", _STATUS_STYLE[r["status"]]), " ",
+                (r["check"], "cyan"))
+            console.print(head)
+            console.print(Padding(Text(r["subject"], style="dim"), (0, 0, 0, 4)))
+            console.print(Padding(Text(r["message"]), (0, 0, 0, 4)))
     else:
         console.print("[green]No findings.[/]")
     console.print(heatmap(report))

@@ -12,10 +12,12 @@ from typing import Any
 
 from ldap3 import LEVEL, Connection
 
+from gitc_agent.collectors.ad_sid import sid_to_str
 from gitc_agent.collectors.ldap_session import (
     LdapReadError,
     attr,
     paged_search,
+    raw_values,
     read_entry,
 )
 
@@ -41,6 +43,30 @@ PSO_ATTRS = {
     "reversible_encryption": "msDS-PasswordReversibleEncryptionEnabled",
     "precedence": "msDS-PasswordSettingsPrecedence",
 }
+
+
+_HIDDEN_PSOS = (
+    "no fine-grained password policy is visible to the bound account, and that account is not "
+    "a member of Domain Admins, Enterprise Admins or Administrators: AD shows password settings "
+    "objects only to those by default, so 'none visible' cannot be told from 'not allowed to "
+    "see them'. Bind with an account that can read the Password Settings Container.")
+
+
+def bound_account_reader(conn: Connection, domain_sid: str | None) -> dict[str, Any]:
+    """Whether the bound account's token holds a group that can read PSOs by default.
+
+    The RootDSE's tokenGroups lists the SIDs of the connection's own token, for any bind method.
+    """
+    try:
+        _, raw = read_entry(conn, "", ["tokenGroups"])
+        token = [sid_to_str(v) for v in raw_values(raw, "tokenGroups")]
+    except (LdapReadError, ValueError) as exc:
+        return {"privileged": False, "groups": [], "note": f"token not readable: {exc}"}
+    readers = {"S-1-5-32-544"}
+    if domain_sid:
+        readers |= {f"{domain_sid}-512", f"{domain_sid}-519"}
+    held = sorted(readers.intersection(token))
+    return {"privileged": bool(held), "groups": held}
 
 
 def interval_days(value: str) -> float | None:
@@ -85,7 +111,9 @@ def collect(conn: Connection, base_dn: str, page_size: int) -> tuple[dict[str, A
     data: dict[str, Any] = {"base_dn": base_dn}
     errors: list[dict[str, str]] = []
     try:
-        dn, raw = read_entry(conn, base_dn, list(DOMAIN_ATTRS.values()))
+        dn, raw = read_entry(conn, base_dn, [*DOMAIN_ATTRS.values(), "objectSid"])
+        sids = raw_values(raw, "objectSid")
+        data["domain_sid"] = sid_to_str(sids[0]) if sids else None
         settings, unreadable = _settings(raw, DOMAIN_ATTRS)
         data["domain"] = {"dn": dn, **settings, "unreadable": unreadable}
     except LdapReadError as exc:
@@ -103,6 +131,11 @@ def collect(conn: Connection, base_dn: str, page_size: int) -> tuple[dict[str, A
                          "applies_to": attr(raw, "msDS-PSOAppliesTo") or [],
                          "unreadable": unreadable})
         data["psos"] = sorted(psos, key=lambda p: (p.get("precedence", 0), p["dn"]))
+        if not psos:
+            reader = bound_account_reader(conn, data.get("domain_sid"))
+            data["pso_reader"] = reader
+            if not reader["privileged"]:
+                errors.append({"part": "psos", "message": _HIDDEN_PSOS})
     except LdapReadError as exc:
         errors.append({"part": "psos", "message": f"fine-grained password policies could not be "
                                                   f"read: {exc}"})

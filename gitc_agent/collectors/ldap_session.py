@@ -8,13 +8,15 @@ caller records an error instead of an empty list.
 
 from __future__ import annotations
 
+import math
 import ssl
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-from ldap3 import BASE, NTLM, SASL, SIMPLE, SUBTREE, Connection, Server, Tls
+from ldap3 import BASE, SASL, SIMPLE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 
+from gitc_agent.collectors.ldap_ntlm import NtlmBindError, ntlm_bind
 from gitc_agent.config import ADSettings
 from gitc_agent.redact import redact
 
@@ -44,18 +46,26 @@ def _open(url: str, settings: ADSettings) -> Connection:
                     use_ssl=use_ssl, tls=_tls(settings), get_info="NO_INFO",
                     connect_timeout=settings.timeout)
     kwargs: dict = {"auto_bind": "NONE", "read_only": True, "raise_exceptions": False,
-                    "receive_timeout": settings.timeout, "client_strategy": "SYNC"}
+                    "receive_timeout": math.ceil(settings.timeout), "client_strategy": "SYNC"}
+    service_host = settings.service_host or parsed.hostname
     if settings.method == "kerberos":
-        kwargs.update(authentication=SASL, sasl_mechanism="GSSAPI")
-    else:
-        kwargs.update(authentication=NTLM if settings.method == "ntlm" else SIMPLE,
-                      user=settings.user, password=settings.password.reveal())
+        # The ticket is for ldap/<DC host name>; the URL may hold an address instead.
+        kwargs.update(authentication=SASL, sasl_mechanism="GSSAPI",
+                      sasl_credentials=(service_host,))
+    elif settings.method == "simple":
+        kwargs.update(authentication=SIMPLE, user=settings.user,
+                      password=settings.password.reveal())
     conn = Connection(server, **kwargs)
     try:
         conn.open()
         if settings.starttls and not use_ssl and not conn.start_tls():
             raise LdapReadError(f"StartTLS refused: {conn.result.get('description')}")
-        if not conn.bind():
+        if settings.method == "ntlm":
+            try:
+                ntlm_bind(conn, settings.user, settings.password.reveal(), service_host)
+            except NtlmBindError as exc:
+                raise LdapReadError(redact(f"NTLM bind as {settings.user} refused: {exc}")) from None
+        elif not conn.bind():
             result = conn.result or {}
             detail = result.get("message") or ""
             raise LdapReadError(redact(f"bind as {settings.user or 'Kerberos principal'} refused: "
@@ -63,9 +73,15 @@ def _open(url: str, settings: ADSettings) -> Connection:
     except LDAPException as exc:
         conn.unbind()
         raise LdapReadError(_describe(exc)) from None
-    except LdapReadError:
+    except ImportError as exc:  # Kerberos needs the optional 'gssapi' package
         conn.unbind()
-        raise
+        raise LdapReadError(f"Kerberos bind needs the 'gssapi' package "
+                            f"(pip install 'gitc-agent[kerberos]'): {exc}") from None
+    except Exception as exc:  # gssapi errors (no ticket, unknown server) are not LDAPExceptions
+        conn.unbind()
+        if isinstance(exc, LdapReadError):
+            raise
+        raise LdapReadError(_describe(exc)) from None
     return conn
 
 
@@ -138,3 +154,12 @@ def default_naming_context(conn: Connection) -> str:
     if not values:
         raise LdapReadError("the RootDSE does not name a defaultNamingContext; set ad.base_dn")
     return values[0]
+
+
+def raw_values(raw: dict[str, list[bytes]], name: str) -> list[bytes]:
+    """Binary values of an attribute (case-insensitive name); empty when absent."""
+    lowered = name.lower()
+    for key, values in raw.items():
+        if key.lower() == lowered:
+            return [v if isinstance(v, bytes) else str(v).encode() for v in values]
+    return []

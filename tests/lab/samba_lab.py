@@ -42,7 +42,7 @@ DEFAULT_ADMIN_PASSWORD = "Lab-Admin-Passw0rd-2024!"
 DEBIAN_PACKAGES = ("samba", "samba-ad-dc", "winbind", "ldb-tools", "smbclient", "krb5-user")
 REQUIRED_PROGRAMS = ("samba", "samba-tool", "ldbsearch", "ldbmodify", "ldbdel")
 #: Bump when the cached provision layout or provision options change.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 #: Domain-object attributes that make up the default password policy (raw AD values).
 PASSWORD_POLICY_ATTRIBUTES = (
     "minPwdLength",
@@ -507,6 +507,14 @@ class SambaLab:
                 f"samba-tool domain provision failed ({result.returncode}):\n"
                 + _tail(result.stdout + result.stderr)
             )
+        # Real DCs register ldap/<fqdn> at start-up (samba_spnupdate); this lab runs without
+        # that service, so a Kerberos LDAP bind would find no service principal.
+        spn = [_program("samba-tool"), "spn", "add", f"ldap/{self.hostname}.{self.dns_domain}",
+               f"{self.hostname.upper()}$", "-H", str(target / "private" / "sam.ldb"),
+               "-s", str(target / "etc" / "smb.conf")]
+        result = subprocess.run(spn, capture_output=True, text=True, env=_tool_env())
+        if result.returncode != 0:
+            raise SambaLabError("samba-tool spn add failed:\n" + _tail(result.stdout + result.stderr))
 
     def _provision_or_copy(self) -> None:
         """Copy a cached fresh provision into the workdir, provisioning into the cache first."""
@@ -578,6 +586,9 @@ class SambaLab:
             "tls certfile": str(self.tls_dir / "server.pem"),
             "tls cafile": str(self.ca_file),
             "idmap_ldb:use rfc2307": "yes",
+            # Like Windows: SASL binds (NTLM, Kerberos) are accepted over TLS without SASL
+            # signing. Samba's default 'yes' refuses them there, leaving only simple binds.
+            "ldap server require strong auth": "allow_sasl_over_tls",
         }
         options.update(self.extra_options)
         return options
@@ -762,6 +773,16 @@ class SambaLab:
         flags = _flags({k: str(v) for k, v in options.items()})
         self.samba_tool("domain", "passwordsettings", "pso", "create", name, str(precedence), *flags)
         return f"CN={name},{self.pso_container_dn}"
+
+    def kinit_admin(self, env: dict[str, str]) -> None:
+        """Get a Kerberos ticket for the administrator into ``env['KRB5CCNAME']``."""
+        kinit = shutil.which("kinit")
+        if kinit is None:
+            raise SambaLabError("kinit not found; install Debian package krb5-user")
+        result = subprocess.run([kinit, f"Administrator@{self._realm}"], input=self._admin_password + "\n",
+                                capture_output=True, text=True, env={**os.environ, **env})
+        if result.returncode != 0:
+            raise SambaLabError(f"kinit failed: {result.stderr.strip()}")
 
     def apply_pso(self, name: str, group_or_user: str) -> None:
         self.samba_tool("domain", "passwordsettings", "pso", "apply", name, group_or_user)
