@@ -226,7 +226,7 @@ def _cmd_policy(args, out: Console) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = Console(highlight=False, soft_wrap=False)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         if args.command == "scan":
             return _cmd_scan(args, out)

@@ -187,11 +187,15 @@ def _matrix(model: PolicyModel, doc: YamlDocument) -> RiskMatrix:
         row = model.matrix.get(lik)
         if row is None:
             raise doc.error(("matrix",), f"missing row for likelihood {lik}")
-        if len(row) != len(impacts):
+        if len(row) < len(impacts):
+            missing = ", ".join(map(str, impacts[len(row):]))
             raise doc.error(("matrix", lik),
-                            f"row for likelihood {lik} has {len(row)} cells; the impact scale "
-                            f"has {len(impacts)} levels ({', '.join(map(str, impacts))}), so a "
-                            f"cell is missing or extra")
+                            f"row for likelihood {lik} has {len(row)} cells for {len(impacts)} "
+                            f"impact levels: the cell for impact {missing} is missing")
+        if len(row) > len(impacts):
+            raise doc.error(("matrix", lik),
+                            f"row for likelihood {lik} has {len(row)} cells but the impact scale "
+                            f"has only {len(impacts)} levels")
         for index, (imp, band) in enumerate(zip(impacts, row, strict=True)):
             if band not in band_ids:
                 raise doc.error(("matrix", lik, index),
