@@ -203,3 +203,19 @@ def test_malformed_evidence_is_invalid_input(tmp_path: Path) -> None:
     assert run.code == 2
     assert f"{ev / 'x.json'}:2:" in run.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_entry_point_plugins_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A distribution that declares `gitc_agent.checks` entry points is loaded like pip would."""
+    site = tmp_path / "site"
+    (site / "acme_gitc").mkdir(parents=True)
+    (site / "acme_gitc" / "__init__.py").write_text(PLUGIN_OK)
+    info = site / "acme_gitc-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-gitc\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[gitc_agent.checks]\nacme = acme_gitc\n"
+                                           "broken = acme_gitc_missing\n")
+    monkeypatch.syspath_prepend(str(site))
+    registry = discover()
+    assert registry.get("acme.demo.always_fails").source.startswith("entry point acme")
+    assert any(p.source.startswith("entry point broken") for p in registry.problems)
