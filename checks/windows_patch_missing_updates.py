@@ -45,7 +45,7 @@ def missing_updates(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
 def _judge(host: Host, params: Params) -> Outcome:
     state = host.data.get("missing_updates") or {}
     if state.get("status") != "ok" or not isinstance(state.get("updates"), list):
-        what = ("denied" if state.get("status") == "denied" else "failed")
+        what = "was denied" if state.get("status") == "denied" else "failed"
         return Outcome(host.subject, Status.ERROR,
                        f"{host.name}: the Windows Update Agent search {what} "
                        f"({state.get('message') or host.errors.get('missing_updates', 'no data')})"

@@ -78,6 +78,6 @@ def collect(settings: FeedSettings) -> list[EvidenceDoc]:
             data, errors = reader(path)
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             data, errors = {}, [{"part": "file", "message": f"cannot read {path}: {exc}"[:500]}]
-        docs.append(EvidenceDoc(kind=kind, target=path.name, collector=COLLECTOR, data=data,
+        docs.append(EvidenceDoc(kind=kind, target=path.stem, collector=COLLECTOR, data=data,
                                 errors=errors))
     return docs
