@@ -71,8 +71,8 @@ def _describe(exc: BaseException) -> str:
         return f"WS-Management fault{code}: {exc.reason}"
     if isinstance(exc, WinRMTransportError):
         return f"HTTP {exc.code} from the WinRM service"
-    if isinstance(exc, ET.ParseError):
-        return "the host's answer was not WS-Management XML"
+    if isinstance(exc, ET.ParseError | StopIteration | KeyError | AttributeError | IndexError):
+        return "the host's answer was not WS-Management XML (is this a WinRM listener?)"
     text = str(exc)
     if "CERTIFICATE_VERIFY_FAILED" in text:
         return "the host's TLS certificate could not be validated against the trusted CA"
