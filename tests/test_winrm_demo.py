@@ -9,9 +9,10 @@ from gitc_agent.cli import main
 
 
 def test_demo_shows_patch_and_monitoring_findings(tmp_path: Path) -> None:
-    code = main(["demo", "--out", str(tmp_path), "--quiet"])
+    out = tmp_path / "reports"
+    code = main(["demo", "--out", str(out), "--quiet"])
     assert code == 3  # one host's Windows Update search was denied: incomplete, never a pass
-    [report] = tmp_path.glob("*/report.json")
+    report = out / "latest" / "report.json"
     results = {(r["check"], r["subject"]): r["status"]
                for r in json.loads(report.read_text())["results"]}
     assert results[("windows.patch.update_age", "host:app02.corp.vbz.example")] == "fail"
