@@ -16,6 +16,13 @@ from gitc_agent.redact import redact
 
 Progress = Callable[[str], None]
 
+#: Config sections that name something to collect.
+SECTIONS = ("ad", "winrm", "local_host", "feeds")
+
+
+def configured_sections(config: Config) -> list[str]:
+    return [name for name in SECTIONS if getattr(config, name, None) is not None]
+
 
 def collect_ad(settings: ADSettings, progress: Progress) -> list[EvidenceDoc]:
     target = settings.base_dn or settings.servers[0]
