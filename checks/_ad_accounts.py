@@ -148,8 +148,8 @@ def privileged(domain: Domain, extra: Iterable[str]) -> Iterator[Privileged | Ou
         if entry.group is None:
             if entry.optional_reason:
                 yield Outcome(subject, Status.NOT_APPLICABLE,
-                              f"{entry.label} ({entry.key}) is not in this domain; it exists in "
-                              f"the {entry.optional_reason}.", with_source(domain))
+                              f"{entry.label} ({entry.key}) is not in this domain; it "
+                              f"{entry.optional_reason}.", with_source(domain))
             else:
                 yield Outcome(subject, Status.ERROR,
                               f"{entry.label} ({entry.key}) is not in the evidence: every domain "

@@ -44,8 +44,10 @@ DOMAIN_PRIVILEGED_RIDS = {
 }
 #: Groups that exist only in the forest root domain or at a newer functional level: their absence
 #: is normal, so it is not_applicable rather than an error.
-OPTIONAL_RIDS = {518: "forest root domain only", 519: "forest root domain only",
-                 527: "forest root domain only", 526: "domain functional level 2016 or later"}
+OPTIONAL_RIDS = {518: "exists only in the forest root domain",
+                 519: "exists only in the forest root domain",
+                 527: "exists only in the forest root domain",
+                 526: "exists only from domain functional level 2016"}
 #: Groups whose members AdminSDHolder protects (and marks with adminCount=1).
 PROTECTED_BUILTIN = ("S-1-5-32-544", "S-1-5-32-548", "S-1-5-32-549", "S-1-5-32-550",
                      "S-1-5-32-551", "S-1-5-32-552")
@@ -105,6 +107,7 @@ class Group:
     name: str
     sid: str | None
     members: tuple[str, ...]
+    incomplete: bool = False  # its member list could not be read completely
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,8 @@ class Directory:
         accounts = [Account(**{name: value(row, name) for name in ACCOUNT_COLUMNS
                                if name != "spn"}, spn=value(row, "spn") or 0)
                     for row in data.get("accounts", [])]
-        groups = [Group(g["dn"], g.get("name") or g["dn"], g.get("sid"), tuple(g.get("members", [])))
+        groups = [Group(g["dn"], g.get("name") or g["dn"], g.get("sid"),
+                        tuple(g.get("members", [])), bool(g.get("members_incomplete")))
                   for g in data.get("groups", [])]
         return cls(data.get("domain_sid"), accounts, groups)
 
