@@ -149,9 +149,13 @@ class Directory:
             i = index.get(name)
             return row[i] if i is not None and i < len(row) else None
 
-        accounts = [Account(**{name: value(row, name) for name in ACCOUNT_COLUMNS
-                               if name != "spn"}, spn=value(row, "spn") or 0)
-                    for row in data.get("accounts", [])]
+        rows = data.get("accounts", [])
+        if tuple(columns) == ACCOUNT_COLUMNS:  # the collector's own layout: positional, fast
+            accounts = [Account(*row) for row in rows]
+        else:  # older or hand-made evidence: by column name
+            accounts = [Account(**{name: value(row, name) for name in ACCOUNT_COLUMNS
+                                   if name != "spn"}, spn=value(row, "spn") or 0)
+                        for row in rows]
         groups = [Group(g["dn"], g.get("name") or g["dn"], g.get("sid"),
                         tuple(g.get("members", [])), bool(g.get("members_incomplete")))
                   for g in data.get("groups", [])]
