@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import uuid
 from collections.abc import Sequence
@@ -19,17 +20,19 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from gitc_agent import __version__, console, demo
+from gitc_agent import __version__, console, demo, run_log
 from gitc_agent.collectors.run import (
     SECTIONS,
     collect_all,
     configured_sections,
+    expected_kinds,
     required_windows_services,
 )
 from gitc_agent.config import Config, load_config
 from gitc_agent.engine import evaluate
 from gitc_agent.errors import InputError, LockedError
 from gitc_agent.evidence import EvidenceDoc, EvidenceSet, load_evidence, save_evidence
+from gitc_agent.interrupt import RunInterrupted, stop_on_signals
 from gitc_agent.locking import output_lock
 from gitc_agent.output import run_stamp, write_run
 from gitc_agent.policy import Policy, load_policy, shipped_profiles
@@ -37,12 +40,28 @@ from gitc_agent.redact import redact
 from gitc_agent.registry import Registry, discover
 from gitc_agent.report import RunInfo, build_report
 from gitc_agent.results import Status
+from gitc_agent.retention import apply_retention
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+log = logging.getLogger("gitc_agent.run")
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,10 +81,19 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--checks-dir", type=Path, action="append", default=[],
                         help="folder with extra check modules (repeatable)")
         sp.add_argument("--quiet", action="store_true", help="print only the summary line")
+        sp.add_argument("--log-file", type=Path, default=None,
+                        help="append JSON lines (run id, target, check, duration, errors) here")
+        sp.add_argument("--keep", type=_positive_int, default=None, metavar="N",
+                        help="after writing, keep only the newest N run folders")
+        sp.add_argument("--keep-days", type=_positive_int, default=None, metavar="DAYS",
+                        help="after writing, remove run folders older than DAYS")
 
     sp = sub.add_parser("scan", help="collect evidence, evaluate it and write the report")
     evaluation_args(sp)
     sp.add_argument("--config", type=Path, required=True)
+    sp.add_argument("--deadline", type=_positive_float, default=None, metavar="SECONDS",
+                    help="stop collecting after SECONDS and report what was collected "
+                         "(marked incomplete, exit 3)")
     sp = sub.add_parser("collect", help="collect evidence only")
     sp.add_argument("--config", type=Path, required=True)
     sp.add_argument("--out", type=Path, required=True, help="folder for the evidence files")
@@ -103,6 +131,7 @@ class Prepared:
     fail_rank: int | None
     out_dir: Path
     as_of: date
+    run_id: str
 
 
 def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
@@ -119,7 +148,9 @@ def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
                                  f"{policy.id} ({', '.join(b.id for b in policy.matrix.bands)})")
             fail_rank = policy.matrix.rank(band.id)
     out_dir = args.out or (config.output_dir if config else Path("gitc-reports"))
-    return Prepared(policy, registry, fail_rank, out_dir, args.as_of or date.today())
+    run_id = str(uuid.uuid4())
+    run_log.configure(run_id, args.log_file)
+    return Prepared(policy, registry, fail_rank, out_dir, args.as_of or date.today(), run_id)
 
 
 def _progress(out: Console):
@@ -141,12 +172,25 @@ def _progress(out: Console):
 
 def _evaluate_and_write(prep: Prepared, mode: str, started: str, evidence: list[EvidenceDoc],
                         evidence_files: list[dict[str, str]], evidence_source: Path | None,
-                        quiet: bool, out: Console) -> int:
-    run = RunInfo(id=str(uuid.uuid4()), mode=mode, started_at=started, as_of=prep.as_of)
-    results = evaluate(prep.policy, prep.registry, EvidenceSet(evidence), prep.as_of)
+                        args: argparse.Namespace, out: Console, *,
+                        expected: set[str] | None = None, interrupted: str | None = None) -> int:
+    quiet = args.quiet
+    run = RunInfo(id=prep.run_id, mode=mode, started_at=started, as_of=prep.as_of,
+                  interrupted=interrupted)
+    results = evaluate(prep.policy, prep.registry, EvidenceSet(evidence), prep.as_of,
+                       expected_kinds=expected or set())
     run.finished_at = _now()
     report = build_report(run, prep.policy, results, evidence, evidence_files)
     folder = write_run(prep.out_dir, run_stamp(), run.id, report, evidence, evidence_source)
+    removed = apply_retention(prep.out_dir, args.keep, args.keep_days)
+    summary = report["summary"]
+    log.info("run finished: %s", "complete" if summary["complete"] else "incomplete",
+             extra={"event": "run_finished", "mode": mode, "report": str(folder),
+                    "status": summary["status"], "complete": summary["complete"],
+                    "interrupted": interrupted, "removed_by_retention": [p.name for p in removed]})
+    if interrupted:
+        log.warning("collection was interrupted (%s); the report is marked incomplete",
+                    interrupted)
     if quiet:
         s = report["summary"]["status"]
         out.print(f"{s['fail']} finding(s), {s['accepted']} accepted, {s['pass']} passed, "
@@ -173,19 +217,37 @@ def _cmd_scan(args, out: Console) -> int:
     _require_targets(config)
     prep = _prepare(args, config)
     started = _now()
+    docs: list[EvidenceDoc] = []
+    interrupted = None
     with output_lock(prep.out_dir):
-        with _progress(out) as progress:
-            docs = collect_all(config, progress,
-                               services=required_windows_services(prep.policy.raw))
-        return _evaluate_and_write(prep, "scan", started, docs, [], None, args.quiet, out)
+        log.info("scan started", extra={"event": "run_started", "config": str(config.source),
+                                        "policy": prep.policy.id,
+                                        "sections": configured_sections(config)})
+        try:
+            with stop_on_signals(args.deadline), _progress(out) as progress:
+                collect_all(config, progress, services=required_windows_services(
+                    prep.policy.raw), sink=docs)
+        except RunInterrupted as exc:
+            interrupted = exc.reason
+        return _evaluate_and_write(prep, "scan", started, docs, [], None, args, out,
+                                   expected=expected_kinds(config), interrupted=interrupted)
 
 
 def _cmd_collect(args, out: Console) -> int:
     config = load_config(args.config)
     _require_targets(config)
+    docs: list[EvidenceDoc] = []
     with output_lock(args.out):
-        with _progress(out) as progress:
-            docs = collect_all(config, progress)
+        try:
+            with stop_on_signals(), _progress(out) as progress:
+                collect_all(config, progress, sink=docs)
+        except RunInterrupted as exc:
+            out.print(f"collection {exc.reason}: saving what was collected")
+            missing = expected_kinds(config) - {d.kind for d in docs}
+            docs.extend(EvidenceDoc(kind=kind, target="(not collected)", collector="gitc-agent",
+                                    data={}, errors=[{"part": "connection",
+                                                      "message": f"collection {exc.reason}"}])
+                        for kind in sorted(missing))
         written = save_evidence(docs, args.out)
     for doc, info in zip(docs, written, strict=True):
         out.print(f"{info['file']}: {doc.status}"
@@ -200,7 +262,7 @@ def _cmd_evaluate(args, out: Console, evidence_dir: Path | None = None, mode="ev
     evidence, files = load_evidence(folder)
     with output_lock(prep.out_dir):
         return _evaluate_and_write(prep, mode, started, list(evidence), files, folder,
-                                   args.quiet, out)
+                                   args, out)
 
 
 def _cmd_checks_list(args, out: Console) -> int:

@@ -6,6 +6,9 @@ is then incomplete), never a silent pass.
 
 from __future__ import annotations
 
+import logging
+import time
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
@@ -17,10 +20,13 @@ from gitc_agent.registry import Registry
 from gitc_agent.results import Outcome, Result, Status
 
 MAX_MESSAGE = 2000
+log = logging.getLogger(__name__)
 
 
-def evaluate(policy: Policy, registry: Registry, evidence: EvidenceSet,
-             today: date) -> list[Result]:
+def evaluate(policy: Policy, registry: Registry, evidence: EvidenceSet, today: date,
+             expected_kinds: set[str] | frozenset[str] = frozenset()) -> list[Result]:
+    """`expected_kinds`: evidence the run set out to collect; missing, it is an error even for
+    a check that has none of its evidence (an interrupted or broken collection)."""
     results: list[Result] = []
     for problem in registry.problems:
         results.append(Result(
@@ -29,7 +35,14 @@ def evaluate(policy: Policy, registry: Registry, evidence: EvidenceSet,
             message=redact(problem.message), evidence={}, references=[],
             remediation="Fix or remove the plugin; its checks were not run."))
     for pcheck in policy.checks:
-        results.extend(_run_check(pcheck, evidence))
+        began = time.monotonic()
+        produced = _run_check(pcheck, evidence, expected_kinds)
+        results.extend(produced)
+        counts = Counter(r.status.value for r in produced)
+        log.info("check %s: %s", pcheck.id, dict(counts),
+                 extra={"event": "check", "check": pcheck.id, "results": dict(counts),
+                        "duration_s": round(time.monotonic() - began, 4),
+                        "errors": [r.message for r in produced if r.status is Status.ERROR][:20]})
     for result in results:
         _apply_exception(result, policy, today)
         _score(result, policy)
@@ -40,14 +53,16 @@ def evaluate(policy: Policy, registry: Registry, evidence: EvidenceSet,
     return results
 
 
-def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet) -> list[Result]:
+def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet,
+               expected_kinds: set[str] | frozenset[str]) -> list[Result]:
     spec = pcheck.spec
     if spec is None:
         return [_error(pcheck, None, f"check:{pcheck.id}",
                        "the policy enables this check, but no loaded plugin defines it "
                        "(see the plugin load errors in this report)")]
     missing = [kind for kind in spec.evidence if not evidence.of_kind(kind)]
-    if missing and len(missing) == len(spec.evidence) and len(evidence):
+    out_of_scope = not expected_kinds.intersection(missing)
+    if missing and len(missing) == len(spec.evidence) and len(evidence) and out_of_scope:
         # Nothing this check reads was collected: the area is outside this run's scope (the
         # config has no section for it). Reported, but neither a pass nor an incomplete run.
         return [Result(check=spec.id, title=spec.title, subject=f"scope:{spec.id}",

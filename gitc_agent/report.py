@@ -25,11 +25,14 @@ class RunInfo:
     as_of: date
     finished_at: str = ""
     host: str = field(default_factory=socket.gethostname)
+    interrupted: str | None = None  # why collection stopped early (signal, deadline)
 
 
 def build_report(run: RunInfo, policy: Policy, results: list[Result],
                  evidence: list[EvidenceDoc], evidence_files: list[dict[str, str]]) -> dict[str, Any]:
     summary = summarize(results, policy)
+    if run.interrupted:
+        summary["complete"] = False
     summary["not_assessed"] = [
         {"check": r.check, "subject": r.subject, "message": r.message}
         for r in results if r.status is Status.ERROR
@@ -50,6 +53,7 @@ def build_report(run: RunInfo, policy: Policy, results: list[Result],
                          "collected_at": d.collected_at, "status": d.status} for d in evidence],
             "evidence": evidence_files,
             "complete": summary["complete"],
+            "interrupted": run.interrupted,
         },
         "scoring": {
             "likelihood": {str(k): v for k, v in sorted(matrix.likelihood.items())},

@@ -6,6 +6,8 @@ say why, so the checks report `error` and the run is marked incomplete.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Sequence
 
 from gitc_agent.collectors import ad_accounts, ad_password_policy
@@ -15,6 +17,7 @@ from gitc_agent.evidence import EvidenceDoc
 from gitc_agent.redact import redact
 
 Progress = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 #: Config sections that name something to collect.
 SECTIONS = ("ad", "winrm", "local_host", "feeds")
@@ -65,32 +68,63 @@ def _collect_accounts(conn, url: str, base_dn: str, settings: ADSettings,
                        errors=[{**e, "message": redact(e["message"])} for e in errors])
 
 
-def collect_all(config: Config, progress: Progress,
-                services: Sequence[str] = ()) -> list[EvidenceDoc]:
-    """`services`: extra Windows service names to query (e.g. those the policy requires)."""
-    docs: list[EvidenceDoc] = []
-    if config.ad is not None:
-        docs.extend(collect_ad(config.ad, progress))
-    docs.extend(collect_patch_and_monitoring(config, progress, services))
-    return docs
-
-
-# --- issue 3: Windows hosts over WinRM, the local admin host, vulnerability feeds -----------
-
-def collect_patch_and_monitoring(config: Config, progress: Progress,
-                                 services: Sequence[str] = ()) -> list[EvidenceDoc]:
+def collect_all(config: Config, progress: Progress, services: Sequence[str] = (),
+                sink: list[EvidenceDoc] | None = None) -> list[EvidenceDoc]:
+    """Run every configured collector; documents are appended to `sink` as each finishes, so an
+    interrupted run keeps what it already collected. `services`: extra Windows service names
+    to query (those the policy requires)."""
     from gitc_agent.collectors import feeds, local_host, windows_hosts
 
-    docs: list[EvidenceDoc] = []
+    docs = sink if sink is not None else []
+    if config.ad is not None:
+        _timed("ad", docs, lambda: collect_ad(config.ad, progress))
     if config.feeds is not None:
         progress("reading vulnerability feed files")
-        docs.extend(feeds.collect(config.feeds))
+        _timed("feeds", docs, lambda: feeds.collect(config.feeds))
     if config.local_host is not None:
         progress("reading the local admin host (psutil, package manager)")
-        docs.append(local_host.collect(config.local_host.command_timeout))
+        _timed("local_host", docs,
+               lambda: [local_host.collect(config.local_host.command_timeout)])
     if config.winrm is not None:
-        docs.extend(windows_hosts.collect_fleet(config.winrm, progress, services))
+        _timed("winrm", docs,
+               lambda: windows_hosts.collect_fleet(config.winrm, progress, services, sink=docs))
     return docs
+
+
+def _timed(section: str, docs: list[EvidenceDoc], run: Callable[[], list[EvidenceDoc]]) -> None:
+    """Run one collector, add its documents, and log each target with the time it took."""
+    began = time.monotonic()
+    before = len(docs)
+    docs.extend(run())
+    seconds = round(time.monotonic() - began, 3)
+    for doc in docs[before:]:
+        log.info("collected %s from %s: %s", doc.kind, doc.target, doc.status,
+                 extra={"event": "collected", "section": section, "kind": doc.kind,
+                        "target": doc.target, "status": doc.status, "duration_s": seconds,
+                        "errors": [e.get("message", "") for e in doc.errors]})
+
+
+def expected_kinds(config: Config) -> set[str]:
+    """Evidence kinds the configured sections produce, even when a target could not be read.
+
+    A check reading one of these is in the run's scope: if its evidence is missing (say, the run
+    was interrupted first) it is an error, never "not applicable".
+    """
+    from gitc_agent.collectors import feeds, local_host, windows_hosts
+
+    kinds: set[str] = set()
+    if config.ad is not None:
+        kinds |= {ad_password_policy.KIND, ad_accounts.KIND}
+    if config.winrm is not None:
+        kinds.add(windows_hosts.KIND)
+    if config.local_host is not None:
+        kinds.add(local_host.KIND)
+    if config.feeds is not None:
+        if config.feeds.kev_catalog:
+            kinds.add(feeds.KEV_KIND)
+        if config.feeds.kev_fix_map:
+            kinds.add(feeds.FIX_MAP_KIND)
+    return kinds
 
 
 def required_windows_services(policy_raw: dict) -> list[str]:

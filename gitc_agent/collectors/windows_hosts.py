@@ -125,15 +125,21 @@ def _failed(host: WinRMHost, base: dict[str, Any], errors: list[dict[str, str]])
 
 
 def collect_fleet(settings: WinRMSettings, progress: Progress,
-                  services: Sequence[str] = ()) -> list[EvidenceDoc]:
-    """All hosts through a bounded pool; results in the configured host order."""
+                  services: Sequence[str] = (),
+                  sink: list[EvidenceDoc] | None = None) -> list[EvidenceDoc]:
+    """All hosts through a bounded pool; results in the configured host order.
+
+    If the run is interrupted, hosts not started yet are cancelled, the ones that finished are
+    appended to `sink`, and the interruption goes on up; running hosts end by their deadline.
+    """
     names = list(dict.fromkeys([*settings.services, *services]))
     hosts = settings.hosts
     docs: dict[int, EvidenceDoc] = {}
     lock = threading.Lock()
     progress(f"WinRM: {len(hosts)} host(s), {min(settings.workers, len(hosts))} worker(s)")
-    with ThreadPoolExecutor(max_workers=max(1, min(settings.workers, len(hosts))),
-                            thread_name_prefix="winrm") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(settings.workers, len(hosts))),
+                              thread_name_prefix="winrm")
+    try:
         futures = {pool.submit(collect_host, h, names, settings.deadline,
                                settings.operation_timeout): i for i, h in enumerate(hosts)}
         for future in as_completed(futures):
@@ -148,4 +154,10 @@ def collect_fleet(settings: WinRMSettings, progress: Progress,
                 docs[index] = doc
                 done = len(docs)
             progress(f"WinRM: {done}/{len(hosts)} done; {hosts[index].name}: {doc.status}")
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        if sink is not None:
+            sink.extend(docs[i] for i in sorted(docs))
+        raise
+    pool.shutdown(wait=True)
     return [docs[i] for i in range(len(hosts))]
