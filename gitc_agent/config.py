@@ -13,7 +13,12 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from gitc_agent.credentials import Secret, secret_from_env, secret_from_file
+from gitc_agent.credentials import (
+    Secret,
+    secret_from_env,
+    secret_from_file,
+    secret_from_keyring,
+)
 from gitc_agent.errors import InputError
 from gitc_agent.yaml_source import load_yaml
 
@@ -22,14 +27,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class KeyringEntry(_Strict):
+    service: str = Field(min_length=1)
+    username: str = Field(min_length=1)
+
+
 class PasswordSource(_Strict):
+    """Where a secret comes from; the secret itself is never in the config."""
+
     env: str | None = None
     file: Path | None = None
+    keyring: KeyringEntry | None = None
 
     @model_validator(mode="after")
     def _one(self) -> PasswordSource:
-        if (self.env is None) == (self.file is None):
-            raise ValueError("give exactly one of 'env' (variable name) or 'file' (path)")
+        if sum(x is not None for x in (self.env, self.file, self.keyring)) != 1:
+            raise ValueError("give exactly one of 'env' (variable name), 'file' (path) or "
+                             "'keyring' (service and username in the OS keyring)")
         return self
 
 
@@ -211,10 +225,7 @@ def load_config(path: Path) -> Config:
         secret = None
         if m.bind.password is not None:
             loc = ("ad", "bind", "password")
-            if m.bind.password.env:
-                secret = secret_from_env(m.bind.password.env, path, doc.line_of(loc))
-            else:
-                secret = secret_from_file(rel(m.bind.password.file), path, doc.line_of(loc))
+            secret = _resolve_secret(m.bind.password, path, doc.line_of(loc), rel)
         ad = ADSettings(servers=tuple(m.servers), base_dn=m.base_dn, method=m.bind.method,
                         user=m.bind.user, password=secret, service_host=m.bind.service_host,
                         starttls=m.starttls, ca_file=ca_file,
@@ -235,17 +246,22 @@ def load_config(path: Path) -> Config:
                   local_host=local, feeds=feeds)
 
 
+def _resolve_secret(source: PasswordSource, where: Path, line: int | None, rel) -> Secret:
+    if source.env:
+        return secret_from_env(source.env, where, line)
+    if source.keyring is not None:
+        return secret_from_keyring(source.keyring.service, source.keyring.username, where, line)
+    return secret_from_file(rel(source.file), where, line)
+
+
 def _winrm(m: WinRMModel, doc, path: Path, rel) -> WinRMSettings:
     """Resolve per-host overrides and refuse insecure combinations unless opted in."""
     secrets: dict[tuple, Secret] = {}
 
     def secret(source: PasswordSource, loc: tuple) -> Secret:
-        key = (source.env, source.file)
+        key = source.model_dump_json()
         if key not in secrets:
-            if source.env:
-                secrets[key] = secret_from_env(source.env, path, doc.line_of(loc))
-            else:
-                secrets[key] = secret_from_file(rel(source.file), path, doc.line_of(loc))
+            secrets[key] = _resolve_secret(source, path, doc.line_of(loc), rel)
         return secrets[key]
 
     hosts: list[WinRMHost] = []

@@ -1,4 +1,5 @@
-"""Where secrets come from: an environment variable or a file only the owner can read.
+"""Where secrets come from: an environment variable, a file only the owner can read, or the OS
+keyring. (Kerberos needs no secret here: the ticket cache in KRB5CCNAME is used.)
 
 The config names the source, never the secret. A loaded secret is registered for redaction
 and wrapped so that printing it (repr, str, f-string, logging) shows a mask.
@@ -65,3 +66,24 @@ def secret_from_file(path: Path, where: Path, line: int | None) -> Secret:
     if not value:
         raise InputError(f"password file {path} is empty", where, line)
     return Secret(value, f"file:{path}")
+
+
+def secret_from_keyring(service: str, username: str, where: Path, line: int | None) -> Secret:
+    """A password stored with `keyring set SERVICE USERNAME` (the optional 'keyring' package)."""
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:
+        raise InputError("the config takes the password from the OS keyring, but the 'keyring' "
+                         "package is not installed (pip install 'gitc-agent[keyring]')",
+                         where, line) from None
+    try:
+        value = keyring.get_password(service, username)
+    except (KeyringError, RuntimeError) as exc:
+        raise InputError(f"the OS keyring could not be read: {type(exc).__name__}", where,
+                         line) from None
+    if not value:
+        raise InputError(f"no password in the OS keyring for service {service!r}, user "
+                         f"{username!r} (store it with: keyring set {service} {username})",
+                         where, line)
+    return Secret(value, f"keyring:{service}/{username}")

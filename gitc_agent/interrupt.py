@@ -2,12 +2,15 @@
 
 Schedulers stop jobs with SIGTERM; an overall deadline keeps a run from overlapping the next one.
 Either raises RunInterrupted in the main thread (a blocking socket call returns with it), so the
-run can still evaluate what it collected and write a report marked incomplete (exit 3).
+run can still evaluate what it collected and write a report marked incomplete (exit 3). The
+deadline is a timer thread that interrupts the main thread, which works on Windows as well.
 """
 
 from __future__ import annotations
 
+import _thread
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -24,24 +27,29 @@ class RunInterrupted(Exception):
 @contextmanager
 def stop_on_signals(deadline_seconds: float | None = None) -> Iterator[None]:
     """Within the block, SIGTERM, SIGINT and the deadline raise RunInterrupted (once)."""
-    fired = False
+    state = {"fired": False, "deadline": False}
 
     def handler(signum: int, _frame: FrameType | None) -> None:
-        nonlocal fired
-        if fired:
+        if state["fired"]:
             return
-        fired = True
-        reason = (f"the overall deadline of {deadline_seconds:g} s passed"
-                  if signum == signal.SIGALRM else f"stopped by {signal.Signals(signum).name}")
+        state["fired"] = True
+        reason = (f"the overall deadline of {deadline_seconds:g} s passed" if state["deadline"]
+                  else f"stopped by {signal.Signals(signum).name}")
         raise RunInterrupted(reason)
 
-    previous = {sig: signal.signal(sig, handler)
-                for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM)}
-    if deadline_seconds:
-        signal.setitimer(signal.ITIMER_REAL, deadline_seconds)
+    def deadline_passed() -> None:
+        state["deadline"] = True
+        _thread.interrupt_main(signal.SIGINT)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    timer = threading.Timer(deadline_seconds, deadline_passed) if deadline_seconds else None
+    if timer:
+        timer.daemon = True
+        timer.start()
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        if timer:
+            timer.cancel()
         for sig, old in previous.items():
             signal.signal(sig, old)
