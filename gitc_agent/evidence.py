@@ -21,6 +21,7 @@ from gitc_agent.errors import InputError
 
 SCHEMA = "gitc-agent/evidence/v1"
 MAX_EVIDENCE_BYTES = 512 * 1024 * 1024
+_KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 
 @dataclass
@@ -63,7 +64,7 @@ class EvidenceDoc:
 
     @property
     def filename(self) -> str:
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", self.target).strip("_") or "target"
+        safe = re.sub(r"[^A-Za-z0-9._-]+|\.{2,}", "_", self.target).strip("._-") or "target"
         return f"{self.kind}@{safe}.json"
 
 
@@ -131,6 +132,9 @@ def _parse(obj: Any, path: Path) -> EvidenceDoc:
                      ("errors", list), ("collected_at", str)):
         if not isinstance(obj.get(key), typ):
             raise InputError(f"evidence field {key!r} missing or not a {typ.__name__}", path)
+    if not _KIND.match(obj["kind"]):
+        raise InputError(f"evidence kind {obj['kind'][:80]!r} is not a dotted name like "
+                         "'ad.password_policy'", path)
     errors = obj["errors"]
     if not all(isinstance(e, dict) and isinstance(e.get("part"), str) for e in errors):
         raise InputError("evidence 'errors' entries need a 'part' and a 'message'", path)

@@ -80,7 +80,12 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 text (byte {exc.start})", path) from None
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # control characters are refused before parsing
+        line = text.count("\n", 0, exc.position) + 1
+        raise InputError(f"invalid YAML: character {exc.character!r} is not allowed", path,
+                         line) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -88,6 +93,10 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise InputError(f"invalid YAML: {problem}", path, line) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise InputError(f"invalid YAML: character {exc.character!r} is not allowed", path,
+                         line) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path) from None
     finally:
