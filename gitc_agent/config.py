@@ -62,8 +62,56 @@ class OutputModel(_Strict):
     dir: Path = Path("gitc-reports")
 
 
+# --- WinRM hosts, the local admin host and vulnerability feeds (issue 3) -------------------
+
+WinRMTransport = Literal["ntlm", "kerberos", "basic"]
+
+
+class WinRMHostModel(_Strict):
+    """One Windows host; every key but `name` overrides the section default for this host."""
+
+    name: str = Field(min_length=1)
+    address: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    transport: WinRMTransport | None = None
+    scheme: Literal["https", "http"] | None = None
+    user: str | None = None
+    password: PasswordSource | None = None
+    ca_file: Path | None = None
+
+
+class WinRMModel(_Strict):
+    transport: WinRMTransport = "ntlm"
+    scheme: Literal["https", "http"] = "https"
+    port: int | None = Field(default=None, ge=1, le=65535)
+    user: str | None = None
+    password: PasswordSource | None = None
+    ca_file: Path | None = None
+    validate_certificate: bool = True
+    allow_http: bool = False
+    allow_basic: bool = False
+    workers: int = Field(default=16, ge=1, le=256)
+    deadline_seconds: float = Field(default=120, gt=0, le=3600)
+    operation_timeout_seconds: int = Field(default=20, ge=1, le=600)
+    services: list[str] = Field(default_factory=list)
+    hosts: list[str | WinRMHostModel] = Field(min_length=1)
+
+
+class LocalHostModel(_Strict):
+    enabled: bool = True
+    command_timeout_seconds: float = Field(default=120, gt=0, le=1800)
+
+
+class FeedsModel(_Strict):
+    kev_catalog: Path | None = None
+    kev_fix_map: Path | None = None
+
+
 class ConfigModel(_Strict):
     ad: ADModel | None = None
+    winrm: WinRMModel | None = None
+    local_host: LocalHostModel | None = None
+    feeds: FeedsModel | None = None
     output: OutputModel = Field(default_factory=OutputModel)
 
 
@@ -83,10 +131,47 @@ class ADSettings:
 
 
 @dataclass(frozen=True)
+class WinRMHost:
+    """Everything needed to reach one Windows host; the password stays a masked Secret."""
+
+    name: str
+    endpoint: str
+    transport: str
+    user: str | None
+    password: Secret | None
+    validate_certificate: bool
+    ca_file: Path | None
+    message_encryption: str  # "always" over HTTP, "auto" over HTTPS
+
+
+@dataclass(frozen=True)
+class WinRMSettings:
+    hosts: tuple[WinRMHost, ...]
+    workers: int
+    deadline: float
+    operation_timeout: int
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LocalHostSettings:
+    command_timeout: float
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    kev_catalog: Path | None
+    kev_fix_map: Path | None
+
+
+@dataclass(frozen=True)
 class Config:
     source: Path
     ad: ADSettings | None
     output_dir: Path
+    winrm: WinRMSettings | None = None
+    local_host: LocalHostSettings | None = None
+    feeds: FeedSettings | None = None
 
 
 def load_config(path: Path) -> Config:
@@ -135,4 +220,75 @@ def load_config(path: Path) -> Config:
                         starttls=m.starttls, ca_file=ca_file,
                         validate_certificate=m.validate_certificate, timeout=m.timeout_seconds,
                         page_size=m.page_size)
-    return Config(source=path, ad=ad, output_dir=rel(model.output.dir))
+    winrm = _winrm(model.winrm, doc, path, rel) if model.winrm is not None else None
+    local = None
+    if model.local_host is not None and model.local_host.enabled:
+        local = LocalHostSettings(command_timeout=model.local_host.command_timeout_seconds)
+    feeds = None
+    if model.feeds is not None:
+        found = {}
+        for key in ("kev_catalog", "kev_fix_map"):
+            value = getattr(model.feeds, key)
+            found[key] = rel(value) if value is not None else None
+        feeds = FeedSettings(**found)
+    return Config(source=path, ad=ad, output_dir=rel(model.output.dir), winrm=winrm,
+                  local_host=local, feeds=feeds)
+
+
+def _winrm(m: WinRMModel, doc, path: Path, rel) -> WinRMSettings:
+    """Resolve per-host overrides and refuse insecure combinations unless opted in."""
+    secrets: dict[tuple, Secret] = {}
+
+    def secret(source: PasswordSource, loc: tuple) -> Secret:
+        key = (source.env, source.file)
+        if key not in secrets:
+            if source.env:
+                secrets[key] = secret_from_env(source.env, path, doc.line_of(loc))
+            else:
+                secrets[key] = secret_from_file(rel(source.file), path, doc.line_of(loc))
+        return secrets[key]
+
+    hosts: list[WinRMHost] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(m.hosts):
+        h = entry if isinstance(entry, WinRMHostModel) else WinRMHostModel(name=entry)
+        at = ("winrm", "hosts", index)
+        if h.name.lower() in seen:
+            raise doc.error(at, f"host {h.name!r} is listed twice")
+        seen.add(h.name.lower())
+        transport = h.transport or m.transport
+        scheme = h.scheme or m.scheme
+        if scheme == "http":
+            if not m.allow_http:
+                raise doc.error(at, f"{h.name}: WinRM over HTTP needs 'allow_http: true' in the "
+                                    "winrm section (HTTPS on 5986 is the default)")
+            if transport == "basic":
+                raise doc.error(at, f"{h.name}: basic authentication over HTTP would send the "
+                                    "password readably; use HTTPS or ntlm/kerberos (which "
+                                    "encrypt the messages)")
+        if transport == "basic" and not m.allow_basic:
+            raise doc.error(at, f"{h.name}: basic authentication needs 'allow_basic: true' "
+                                "(prefer ntlm or kerberos)")
+        user = h.user or m.user
+        source = h.password or m.password
+        if transport != "kerberos" and (not user or source is None):
+            raise doc.error(at, f"{h.name}: {transport} needs 'user' and 'password' "
+                                "(env or file), in the host entry or the winrm section")
+        password = None
+        if source is not None and transport != "kerberos":
+            where = (*at, "password") if h.password else ("winrm", "password")
+            password = secret(source, where)
+        ca = h.ca_file or m.ca_file
+        ca_file = rel(ca) if ca else None
+        if ca_file and not ca_file.is_file():
+            raise doc.error(at, f"CA file {ca_file} does not exist")
+        port = h.port or m.port or (5986 if scheme == "https" else 5985)
+        address = h.address or h.name
+        host_part = f"[{address}]" if ":" in address else address
+        hosts.append(WinRMHost(
+            name=h.name, endpoint=f"{scheme}://{host_part}:{port}/wsman", transport=transport,
+            user=user, password=password, validate_certificate=m.validate_certificate,
+            ca_file=ca_file, message_encryption="always" if scheme == "http" else "auto"))
+    return WinRMSettings(hosts=tuple(hosts), workers=m.workers, deadline=m.deadline_seconds,
+                         operation_timeout=m.operation_timeout_seconds,
+                         services=tuple(m.services))

@@ -6,7 +6,7 @@ say why, so the checks report `error` and the run is marked incomplete.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from gitc_agent.collectors import ad_password_policy
 from gitc_agent.collectors.ldap_session import LdapReadError, connect, default_naming_context
@@ -40,8 +40,41 @@ def collect_ad(settings: ADSettings, progress: Progress) -> list[EvidenceDoc]:
         conn.unbind()
 
 
-def collect_all(config: Config, progress: Progress) -> list[EvidenceDoc]:
+def collect_all(config: Config, progress: Progress,
+                services: Sequence[str] = ()) -> list[EvidenceDoc]:
+    """`services`: extra Windows service names to query (e.g. those the policy requires)."""
     docs: list[EvidenceDoc] = []
     if config.ad is not None:
         docs.extend(collect_ad(config.ad, progress))
+    docs.extend(collect_patch_and_monitoring(config, progress, services))
     return docs
+
+
+# --- issue 3: Windows hosts over WinRM, the local admin host, vulnerability feeds -----------
+
+def collect_patch_and_monitoring(config: Config, progress: Progress,
+                                 services: Sequence[str] = ()) -> list[EvidenceDoc]:
+    from gitc_agent.collectors import feeds, local_host, windows_hosts
+
+    docs: list[EvidenceDoc] = []
+    if config.feeds is not None:
+        progress("reading vulnerability feed files")
+        docs.extend(feeds.collect(config.feeds))
+    if config.local_host is not None:
+        progress("reading the local admin host (psutil, package manager)")
+        docs.append(local_host.collect(config.local_host.command_timeout))
+    if config.winrm is not None:
+        docs.extend(windows_hosts.collect_fleet(config.winrm, progress, services))
+    return docs
+
+
+def required_windows_services(policy_raw: dict) -> list[str]:
+    """Service names the policy's windows.monitoring.agent_running section requires."""
+    section = (policy_raw.get("checks") or {}).get("windows.monitoring.agent_running") or {}
+    if not isinstance(section, dict) or section.get("enabled") is False:
+        return []
+    names: list[str] = []
+    for req in section.get("required") or []:
+        if isinstance(req, dict):
+            names.extend(str(n) for n in req.get("any_of") or [])
+    return names

@@ -1,0 +1,76 @@
+"""Walk `windows.host_state` evidence: each readable host, or why it could not be read.
+
+Shared by the windows.* checks so each says the same thing about unreachable hosts and
+unreadable parts. Dates are judged against the time the evidence was collected, so a re-run on
+saved evidence gives the same verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from gitc_agent.check_api import EvidenceSet, Outcome, Status
+
+KIND = "windows.host_state"
+_KB = re.compile(r"\bKB(\d{6,8})\b", re.I)
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    data: dict[str, Any]
+    errors: dict[str, str]
+    source: dict[str, str]
+    collected_at: datetime
+
+    @property
+    def subject(self) -> str:
+        return f"host:{self.name}"
+
+    def part(self, part: str, key: str) -> Any | None:
+        """The data for `key`, or None when its part failed or is missing."""
+        if part in self.errors:
+            return None
+        return self.data.get(key)
+
+    def unreadable(self, part: str, what: str, subject: str | None = None) -> Outcome:
+        reason = self.errors.get(part) or "missing from the evidence"
+        return Outcome(subject or self.subject, Status.ERROR,
+                       f"{self.name}: {what} could not be read ({reason}), so this was not "
+                       "assessed.", self.source)
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def kbs_in(text: str) -> set[str]:
+    return {f"KB{m}" for m in _KB.findall(text or "")}
+
+
+def walk(evidence: EvidenceSet) -> Iterator[Host | Outcome]:
+    """Yield a Host per readable document, or an `error` Outcome for a host that was not read."""
+    for doc in evidence.of_kind(KIND):
+        source = {"target": doc.target, "collected_at": doc.collected_at,
+                  "evidence_file": doc.file or ""}
+        whole = doc.error_for("connection") or doc.error_for("script") or \
+            doc.error_for("collector")
+        when = parse_time(doc.collected_at)
+        if whole or not doc.data or when is None:
+            reason = whole or ("no data in the evidence" if not doc.data
+                               else f"unreadable collection time {doc.collected_at!r}")
+            yield Outcome(f"host:{doc.target}", Status.ERROR,
+                          f"{doc.target}: the host could not be read: {reason}", source)
+            continue
+        errors = {e["part"]: e.get("message", "unknown error") for e in doc.errors}
+        yield Host(doc.target, doc.data, errors, source, when)

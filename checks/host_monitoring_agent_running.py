@@ -1,0 +1,65 @@
+"""host.monitoring.agent_running: monitoring agents run on the admin host.
+
+A role is met when any of its names is a running process, the path of a running executable
+(or a prefix such as /opt/traps/), or a running systemd unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+
+from ._agents import AgentRequirement
+
+KIND = "host.state"
+
+
+class Params(CheckParams):
+    required: list[AgentRequirement] = Field(default_factory=lambda: [
+        AgentRequirement(role="EDR", any_of=["/opt/traps/", "falcon-sensor", "wdavdaemon",
+                                             "sentinelone-agent"]),
+        AgentRequirement(role="log forwarding", any_of=["splunkd", "filebeat", "fluent-bit",
+                                                        "elastic-agent", "nxlog"]),
+    ])
+
+
+@check(
+    id="host.monitoring.agent_running",
+    title="Monitoring agents (EDR, log forwarding) run on the admin host",
+    likelihood=3,
+    impact=4,
+    evidence=[KIND],
+    params=Params,
+    references=["ISO 27002:2022 8.15", "ISO 27002:2022 8.16", "CIS v8 8.2"],
+    remediation="Install and enable the EDR agent and the log forwarder on the admin host; it "
+                "holds credentials for the whole estate.",
+)
+def agent_running(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
+    for doc in evidence.of_kind(KIND):
+        source = {"target": doc.target, "collected_at": doc.collected_at,
+                  "evidence_file": doc.file or ""}
+        agents = doc.data.get("agents") or {}
+        if doc.error_for("agents") or not isinstance(agents.get("process_names"), list):
+            for req in params.required:
+                yield Outcome(f"host:{doc.target}#{req.role}", Status.ERROR,
+                              f"{doc.target}: running processes could not be read "
+                              f"({doc.error_for('agents') or 'missing'}).", source)
+            continue
+        names = set(agents["process_names"]) | set(agents.get("services") or [])
+        units = {u.removesuffix(".service") for u in agents.get("systemd_units") or []}
+        exes = agents.get("executables") or []
+        for req in params.required:
+            hits = [n for n in req.any_of
+                    if n in names or n in units or any(e == n or e.startswith(n) for e in exes)]
+            subject = f"host:{doc.target}#{req.role}"
+            evidence = {**source, "role": req.role, "any_of": req.any_of, "found": hits}
+            if hits:
+                yield Outcome(subject, Status.PASS, f"{doc.target}: {req.role} agent running "
+                              f"({', '.join(hits)}).", evidence)
+            else:
+                yield Outcome(subject, Status.FAIL,
+                              f"{doc.target}: no {req.role} agent is running (looked for "
+                              f"{', '.join(req.any_of)}).", evidence)

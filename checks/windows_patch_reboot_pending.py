@@ -1,0 +1,54 @@
+"""windows.patch.reboot_pending: updates installed but not active until the host restarts.
+
+Component Based Servicing `RebootPending` and Windows Update `RebootRequired` are strong signals;
+`PendingFileRenameOperations` is set by many installers, so it counts only if the profile says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+
+from ._windows_hosts import KIND, Host, walk
+
+
+class Params(CheckParams):
+    count_file_rename: bool = False
+
+
+@check(
+    id="windows.patch.reboot_pending",
+    title="Installed updates are active (no pending reboot)",
+    likelihood=3,
+    impact=3,
+    evidence=[KIND],
+    params=Params,
+    references=["ISO 27002:2022 8.8"],
+    remediation="Restart the host in the next maintenance window so the installed updates "
+                "take effect, and make restarts part of the patch process.",
+)
+def reboot_pending(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
+    for item in walk(evidence):
+        yield item if isinstance(item, Outcome) else _judge(item, params)
+
+
+def _judge(host: Host, params: Params) -> Outcome:
+    state = host.part("reboot", "reboot")
+    if not isinstance(state, dict) or not {"cbs", "wu"} <= set(state):
+        return host.unreadable("reboot", "the pending-reboot indicators")
+    signals = [name for key, name in (("cbs", "Component Based Servicing RebootPending"),
+                                      ("wu", "Windows Update RebootRequired"))
+               if state.get(key)]
+    if params.count_file_rename and state.get("pfro"):
+        signals.append("PendingFileRenameOperations")
+    last_boot = (host.data.get("os") or {}).get("last_boot")
+    evidence = {**host.source, "indicators": state, "last_boot": last_boot}
+    if signals:
+        return Outcome(host.subject, Status.FAIL,
+                       f"{host.name}: a restart is pending ({', '.join(signals)}); installed "
+                       f"updates are not active. Last boot: {last_boot or 'unknown'}.", evidence)
+    note = " (PendingFileRenameOperations is set, a weak signal not counted)" \
+        if state.get("pfro") else ""
+    return Outcome(host.subject, Status.PASS,
+                   f"{host.name}: no pending restart{note}.", evidence)

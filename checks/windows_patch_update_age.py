@@ -1,0 +1,87 @@
+"""windows.patch.update_age: days since the last successful cumulative or security update.
+
+Taken from the Windows Update history (succeeded installs whose title names a cumulative or
+security update; Defender definition updates do not count) and from the installed hotfixes of
+type "Security Update", whichever is newer, measured at the time of collection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from pydantic import Field
+
+from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+
+from ._windows_hosts import KIND, Host, kbs_in, parse_time, walk
+
+
+class Params(CheckParams):
+    max_days: int = Field(default=35, ge=1, le=3650)
+    title_patterns: list[str] = Field(default_factory=lambda: [
+        "Cumulative Update", "Security Update", "Security Monthly Quality Rollup",
+        "Security Only Quality Update"])
+
+
+@check(
+    id="windows.patch.update_age",
+    title="Windows hosts received a cumulative/security update recently",
+    likelihood=4,
+    impact=4,
+    evidence=[KIND],
+    params=Params,
+    references=["ISO 27002:2022 8.8", "CIS v8 7.3", "NIS2 art. 21(2)(e)"],
+    remediation=(
+        "Install the latest cumulative update (WSUS/Intune/ConfigMgr) and find out why this host "
+        "fell behind: a failing update agent, a host excluded from the patch ring, or disk space."
+    ),
+)
+def update_age(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
+    for item in walk(evidence):
+        yield item if isinstance(item, Outcome) else _judge(item, params)
+
+
+def _latest(host: Host, params: Params) -> tuple[datetime | None, str]:
+    best: tuple[datetime | None, str] = (None, "")
+    patterns = [p.lower() for p in params.title_patterns]
+    for entry in host.part("history", "update_history") or []:
+        title = str(entry.get("title", ""))
+        when = parse_time(entry.get("date"))
+        if (entry.get("result") == 2 and when and any(p in title.lower() for p in patterns)
+                and (best[0] is None or when > best[0])):
+            best = (when, title)
+    for fix in host.part("hotfixes", "hotfixes") or []:
+        when = parse_time(fix.get("installed_on"))
+        if (str(fix.get("description", "")).lower() == "security update" and when
+                and (best[0] is None or when > best[0])):
+            best = (when, f"{fix.get('kb')} (installed hotfix)")
+    return best
+
+
+def _judge(host: Host, params: Params) -> Outcome:
+    if host.part("history", "update_history") is None and \
+            host.part("hotfixes", "hotfixes") is None:
+        return host.unreadable("history", "the update history and the installed hotfixes")
+    when, title = _latest(host, params)
+    os_info = host.data.get("os") or {}
+    evidence = {**host.source, "max_days": params.max_days,
+                "os": os_info.get("caption"),
+                "build": f"{os_info.get('build')}.{os_info.get('ubr')}" if os_info else None}
+    if when is None:
+        return Outcome(host.subject, Status.FAIL,
+                       f"{host.name}: no successful cumulative or security update is recorded "
+                       f"in the update history or the installed hotfixes.", evidence)
+    days = (host.collected_at - when).days
+    evidence.update(last_update=when.isoformat(), last_update_title=title, age_days=days,
+                    kbs=sorted(kbs_in(title)))
+    if days <= params.max_days:
+        return Outcome(host.subject, Status.PASS,
+                       f"{host.name}: last cumulative/security update {days} day(s) before "
+                       f"collection ({title}); norm: at most {params.max_days}.", evidence)
+    late = days > 3 * params.max_days
+    return Outcome(host.subject, Status.FAIL,
+                   f"{host.name}: last cumulative/security update was {days} days before "
+                   f"collection ({title}); norm: at most {params.max_days}."
+                   + (" More than three patch cycles behind, so likelihood is raised."
+                      if late else ""), evidence, likelihood=5 if late else None)
