@@ -123,6 +123,8 @@ def render_follow_up(report: dict[str, Any], labels: dict[str, str],
                       old["subject"], "gone" if old["now"] == "gone" else old["now"])
     if table.row_count:
         console.print(table)
+    if only_changes:  # the caller prints the counts in its summary
+        return
     counts: dict[str, int] = {"new": 0, "open": 0, "accepted": 0}
     for label in labels.values():
         if label in counts:
