@@ -22,7 +22,12 @@ from rich.table import Table
 
 from gitc_agent import __version__, console, demo, followup
 from gitc_agent.atomic import write_bytes_atomic
-from gitc_agent.collectors.run import collect_all
+from gitc_agent.collectors.run import (
+    SECTIONS,
+    collect_all,
+    configured_sections,
+    required_windows_services,
+)
 from gitc_agent.config import Config, load_config
 from gitc_agent.engine import evaluate
 from gitc_agent.errors import InputError, LockedError
@@ -206,22 +211,27 @@ def _evaluate_and_write(prep: Prepared, mode: str, started: str, evidence: list[
     return EXIT_OK
 
 
+def _require_targets(config: Config) -> None:
+    if not configured_sections(config):
+        raise InputError(f"the config has none of the sections {', '.join(SECTIONS)}: "
+                         "nothing to collect", config.source)
+
+
 def _cmd_scan(args, out: Console) -> int:
     config = load_config(args.config)
-    if config.ad is None:
-        raise InputError("the config has no 'ad' section: nothing to scan", args.config)
+    _require_targets(config)
     prep = _prepare(args, config)
     started = _now()
     with output_lock(prep.out_dir):
         with _progress(out) as progress:
-            docs = collect_all(config, progress)
+            docs = collect_all(config, progress,
+                               services=required_windows_services(prep.policy.raw))
         return _evaluate_and_write(prep, "scan", started, docs, [], None, args.quiet, out)
 
 
 def _cmd_collect(args, out: Console) -> int:
     config = load_config(args.config)
-    if config.ad is None:
-        raise InputError("the config has no 'ad' section: nothing to collect", args.config)
+    _require_targets(config)
     with output_lock(args.out):
         with _progress(out) as progress:
             docs = collect_all(config, progress)

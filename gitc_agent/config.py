@@ -122,12 +122,12 @@ class ADSettings:
     method: str
     user: str | None
     password: Secret | None
-    service_host: str | None
     starttls: bool
     ca_file: Path | None
     validate_certificate: bool
     timeout: float
     page_size: int
+    service_host: str | None = None  # the DC's host name for Kerberos/NTLM
 
 
 @dataclass(frozen=True)

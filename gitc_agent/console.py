@@ -43,13 +43,11 @@ def render(report: dict[str, Any], console: Console, run_folder: str | None = No
     console.print(heatmap(report))
     errors = [r for r in report["results"] if r["status"] == "error"]
     if errors:
-        table = Table(title="Not assessed (the run is incomplete)", expand=True)
-        table.add_column("Check", no_wrap=True)
-        table.add_column("Subject", overflow="fold")
-        table.add_column("Why", ratio=2)
+        console.print(Rule("Not assessed: the run is incomplete", style="magenta"))
         for r in errors:
-            table.add_row(r["check"], r["subject"], r["message"])
-        console.print(table)
+            console.print(Text.assemble(("error    ", "magenta"), (r["check"], "cyan"), "  ",
+                                        (r["subject"], "dim")))
+            console.print(Padding(Text(r["message"]), (0, 0, 0, 4)))
     follow = report.get("follow_up") or {}
     if follow.get("previous"):
         labels = {r["id"]: r["follow_up"] for r in report["results"] if r.get("follow_up")}

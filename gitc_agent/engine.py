@@ -47,6 +47,16 @@ def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet) -> list[Result]:
                        "the policy enables this check, but no loaded plugin defines it "
                        "(see the plugin load errors in this report)")]
     missing = [kind for kind in spec.evidence if not evidence.of_kind(kind)]
+    if missing and len(missing) == len(spec.evidence) and len(evidence):
+        # Nothing this check reads was collected: the area is outside this run's scope (the
+        # config has no section for it). Reported, but neither a pass nor an incomplete run.
+        return [Result(check=spec.id, title=spec.title, subject=f"scope:{spec.id}",
+                       status=Status.NOT_APPLICABLE,
+                       message=(f"not in the scope of this run: no evidence of kind "
+                                f"{', '.join(missing)} was collected or supplied (configure "
+                                f"the collector for it, or disable the check in the policy)"),
+                       evidence={"missing_kinds": missing}, references=_references(pcheck, spec),
+                       remediation="")]
     if missing:
         return [_error(pcheck, spec, f"evidence:{kind}",
                        f"no evidence of kind {kind!r} was collected or supplied, so this "

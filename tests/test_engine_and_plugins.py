@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from gitc_agent import demo
 from gitc_agent.engine import evaluate
 from gitc_agent.evidence import EvidenceDoc, EvidenceSet
 from gitc_agent.policy import load_policy
@@ -164,7 +166,7 @@ def test_checks_list_shows_ids_scores_and_references() -> None:
 def test_demo_report_follows_the_contract(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run = gitc("demo", "--out", out)
-    assert run.code == 1, run.output  # findings at or above the lowest band
+    assert run.code == 3, run.output  # one demo host refused its Windows Update search
     report = latest_report(out)
     assert report["schema"] == "gitc-agent/report/v1"
     for key in ("id", "started_at", "finished_at", "host", "policy", "targets"):
@@ -185,7 +187,11 @@ def test_demo_report_follows_the_contract(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("fail_on", "code"), [("zeer-hoog", 0), ("hoog", 1), ("none", 0)])
 def test_fail_on_sets_the_exit_code(tmp_path: Path, fail_on: str, code: int) -> None:
-    run = gitc("demo", "--out", tmp_path / "o", "--fail-on", fail_on, "--quiet")
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    shutil.copy(demo.evidence_dir() / "ad.password_policy@corp.vbz.example.json", evidence)
+    run = gitc("evaluate", "--policy", "adr-gitc", "--evidence", evidence, "--out", tmp_path / "o",
+               "--fail-on", fail_on, "--quiet", "--as-of", "2026-11-16")
     assert run.code == code, run.output
 
 
@@ -219,3 +225,15 @@ def test_entry_point_plugins_are_found(tmp_path: Path, monkeypatch: pytest.Monke
     registry = discover()
     assert registry.get("acme.demo.always_fails").source.startswith("entry point acme")
     assert any(p.source.startswith("entry point broken") for p in registry.problems)
+
+
+def test_checks_outside_the_runs_scope_are_not_applicable_not_errors(tmp_path: Path) -> None:
+    results = _results(tmp_path, EvidenceSet([_doc(8)]))
+    scoped = results[("windows.patch.update_age", "scope:windows.patch.update_age")]
+    assert scoped.status is Status.NOT_APPLICABLE and scoped.priority is None
+    assert "windows.host_state" in scoped.message
+    # a check that has part of its evidence (hosts, but no KEV feed) could not look: error
+    host = EvidenceDoc(kind="windows.host_state", target="ws01", collector="test", data={})
+    results = _results(tmp_path, EvidenceSet([_doc(8), host]))
+    kev = [r for (c, _), r in results.items() if c == "windows.patch.kev_overdue"]
+    assert kev and {r.status for r in kev} == {Status.ERROR}

@@ -163,3 +163,46 @@ def raw_values(raw: dict[str, list[bytes]], name: str) -> list[bytes]:
         if key.lower() == lowered:
             return [v if isinstance(v, bytes) else str(v).encode() for v in values]
     return []
+
+
+# --- range retrieval (issue 7) -------------------------------------------------------------------
+
+def ranged_key(raw: dict[str, list[bytes]], name: str) -> tuple[str, int] | None:
+    """The `name;range=lo-hi` key of a partial multi-valued attribute and its `hi` (-1 for `*`).
+
+    Windows DCs return at most MaxValRange (1,500) values per request under such a key, and an
+    empty plain `name`; None means the attribute came back whole (or not at all).
+    """
+    prefix = f"{name.lower()};range="
+    for key in raw:
+        lowered = key.lower()
+        if lowered.startswith(prefix):
+            high = lowered[len(prefix):].split("-", 1)[1]
+            return key, -1 if high == "*" else int(high)
+    return None
+
+
+def read_ranged(conn: Connection, dn: str, name: str,
+                raw: dict[str, list[bytes]]) -> list[str]:
+    """All values of a multi-valued attribute, following `;range=` until the server says `*`.
+
+    Call it after a paged search has finished (it issues its own searches on `conn`).
+    """
+    values = attr(raw, name) or []
+    found = ranged_key(raw, name)
+    guard = 0
+    while found is not None:
+        key, high = found
+        values.extend(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                      for v in raw.get(key, []))
+        if high < 0:
+            break
+        guard += 1
+        if guard > 100_000:
+            raise LdapReadError(f"range retrieval of {name} on {dn} did not end")
+        _, raw = read_entry(conn, dn, [f"{name};range={high + 1}-*"])
+        found = ranged_key(raw, name)
+        if found is None:
+            raise LdapReadError(f"range retrieval of {name} on {dn} stopped before the last "
+                                f"range (no {name};range= in the answer after {high})")
+    return values

@@ -1,7 +1,10 @@
 """The embedded demo: evidence of a fictional ministry, so a first run needs no server.
 
 'Ministerie van Voorbeeldzaken' (corp.vbz.example): a weak default domain policy (length 8, no
-lockout) and four fine-grained password policies, one of them applied to nobody.
+lockout) and four fine-grained password policies; users, groups and nested administrators with
+service, shared and dormant accounts; Windows hosts with stale patches, an open KEV CVE, a stopped
+EDR agent and one whose Windows Update search was denied (so the demo run is incomplete, exit 3);
+and the admin host.
 """
 
 from __future__ import annotations

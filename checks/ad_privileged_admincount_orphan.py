@@ -1,0 +1,62 @@
+"""ad.privileged.admincount_orphan: adminCount=1 on accounts no longer in a protected group.
+
+AdminSDHolder stamps members of protected groups with adminCount=1 and disables ACL inheritance
+on them; AD does not undo that when the account leaves the group. Such an orphan keeps a
+non-standard ACL (delegations on its OU do not apply) and is a sign of a former admin that was
+not cleaned up. The built-in Administrator and krbtgt are protected themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.collectors.ad_membership import PROTECTED_ACCOUNT_RIDS, protected_groups
+
+from ._ad_accounts import KIND, domains, with_source
+
+
+@check(
+    id="ad.privileged.admincount_orphan",
+    title="adminCount is set only on members of protected groups",
+    likelihood=2,
+    impact=3,
+    evidence=[KIND],
+    params=CheckParams,
+    references=["ISO 27002:2022 8.2", "ISO 27002:2022 5.18"],
+    remediation=(
+        "Check why the account was privileged, then clear adminCount and re-enable permission "
+        "inheritance on the account (dsacls /resetDefaultDACL or the Security tab)."
+    ),
+)
+def admincount_orphan(evidence: EvidenceSet, params: CheckParams) -> Iterator[Outcome]:
+    for domain in domains(evidence):
+        if isinstance(domain, Outcome):
+            yield domain
+            continue
+        directory = domain.directory
+        groups = protected_groups(directory)
+        missing = [k for k in ("S-1-5-32-544", "RID:512") if directory.group(k) is None]
+        if missing:
+            yield Outcome(f"domain:{domain.base}", Status.ERROR,
+                          f"protected group(s) {', '.join(missing)} are not in the evidence, so "
+                          f"protected membership cannot be established.", with_source(domain))
+            continue
+        protected: set[str] = set()
+        for group in groups:
+            protected.update(directory.members(group))
+        orphans = 0
+        for key, account in directory.accounts.items():
+            if account.admin_count != 1 or key in protected:
+                continue
+            if directory.domain_sid and account.rid in PROTECTED_ACCOUNT_RIDS:
+                continue
+            orphans += 1
+            yield Outcome(f"account:{account.name}", Status.FAIL,
+                          f"{account.name} has adminCount=1 but is in none of the "
+                          f"{len(groups)} protected groups.",
+                          with_source(domain, account=account.dn, enabled=account.enabled))
+        yield Outcome(f"domain:{domain.base}", Status.PASS,
+                      f"{sum(1 for a in directory.accounts.values() if a.admin_count == 1)} "
+                      f"account(s) carry adminCount=1; {orphans} of them are orphans (reported "
+                      f"one by one).", with_source(domain, orphans=orphans))

@@ -1,0 +1,287 @@
+"""Who is (transitively) in which group: a pure model of `ad.accounts` evidence.
+
+Shared by the AD accounts collector (to write the privileged-membership summary auditors read)
+and by the checks (which also resolve the groups a policy adds). No I/O: it works on the evidence
+document's `data`, so saved evidence can be re-evaluated offline.
+
+Membership is resolved client-side from one dump of all groups (the in-chain matching rule is slow
+on large directories and misses `primaryGroupID` members). Each member gets one shortest path
+(breadth-first), and a visited set makes membership cycles terminate.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+ACCOUNT_COLUMNS = (
+    "dn", "sam", "upn", "sid", "type", "uac", "pwd_last_set", "last_logon", "expires", "created",
+    "employee_id", "given_name", "sn", "mail", "spn", "admin_count", "primary_group_id",
+    "description",
+)
+
+#: Builtin privileged groups (same SID in every domain).
+BUILTIN_PRIVILEGED = {
+    "S-1-5-32-544": "Administrators",
+    "S-1-5-32-548": "Account Operators",
+    "S-1-5-32-549": "Server Operators",
+    "S-1-5-32-550": "Print Operators",
+    "S-1-5-32-551": "Backup Operators",
+    "S-1-5-32-552": "Replicator",
+}
+#: Domain-relative privileged groups by RID.
+DOMAIN_PRIVILEGED_RIDS = {
+    512: "Domain Admins",
+    517: "Cert Publishers",
+    518: "Schema Admins",
+    519: "Enterprise Admins",
+    520: "Group Policy Creator Owners",
+    526: "Key Admins",
+    527: "Enterprise Key Admins",
+}
+#: Groups that exist only in the forest root domain or at a newer functional level: their absence
+#: is normal, so it is not_applicable rather than an error.
+OPTIONAL_RIDS = {518: "exists only in the forest root domain",
+                 519: "exists only in the forest root domain",
+                 527: "exists only in the forest root domain",
+                 526: "exists only from domain functional level 2016"}
+#: Groups whose members AdminSDHolder protects (and marks with adminCount=1).
+PROTECTED_BUILTIN = ("S-1-5-32-544", "S-1-5-32-548", "S-1-5-32-549", "S-1-5-32-550",
+                     "S-1-5-32-551", "S-1-5-32-552")
+PROTECTED_RIDS = (512, 516, 518, 519, 521, 526, 527)
+PROTECTED_ACCOUNT_RIDS = (500, 502)  # Administrator, krbtgt
+
+UAC_DISABLED = 0x2
+UAC_DONT_EXPIRE_PASSWORD = 0x10000
+
+
+@dataclass(frozen=True)
+class Account:
+    """One user or computer as the evidence records it (None = absent or not readable)."""
+
+    dn: str
+    sam: str | None
+    upn: str | None
+    sid: str | None
+    type: str
+    uac: int | None
+    pwd_last_set: str | None
+    last_logon: str | None
+    expires: str | None
+    created: str | None
+    employee_id: str | None
+    given_name: str | None
+    sn: str | None
+    mail: str | None
+    spn: int
+    admin_count: int | None
+    primary_group_id: int | None
+    description: str | None
+
+    @property
+    def name(self) -> str:
+        return self.sam or self.dn
+
+    @property
+    def rid(self) -> int | None:
+        return int(self.sid.rsplit("-", 1)[1]) if self.sid else None
+
+    @property
+    def enabled(self) -> bool | None:
+        return None if self.uac is None else not self.uac & UAC_DISABLED
+
+    @property
+    def password_never_expires(self) -> bool | None:
+        return None if self.uac is None else bool(self.uac & UAC_DONT_EXPIRE_PASSWORD)
+
+    def expired_at(self, when: datetime) -> bool:
+        return self.expires is not None and parse_time(self.expires) <= when
+
+
+@dataclass(frozen=True)
+class Group:
+    dn: str
+    name: str
+    sid: str | None
+    members: tuple[str, ...]
+    incomplete: bool = False  # its member list could not be read completely
+
+
+@dataclass(frozen=True)
+class Membership:
+    """`member` is in `group` through `path` (member first, group last)."""
+
+    member: str  # lower-cased DN
+    path: tuple[str, ...]  # display names
+    via_groups: tuple[str, ...]  # lower-cased DNs of the groups on the path, group last
+    primary_group: bool  # the last hop is the member's primaryGroupID
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class Directory:
+    """Accounts and groups of one domain, indexed for membership questions."""
+
+    def __init__(self, domain_sid: str | None, accounts: Iterable[Account], groups: Iterable[Group]):
+        self.domain_sid = domain_sid
+        self.accounts = {a.dn.lower(): a for a in accounts}
+        self.groups = {g.dn.lower(): g for g in groups}
+        self._by_sid = {g.sid: g for g in self.groups.values() if g.sid}
+        self._by_primary: dict[int, list[str]] = {}
+        for key, account in self.accounts.items():
+            if account.primary_group_id is not None:
+                self._by_primary.setdefault(account.primary_group_id, []).append(key)
+        self._by_name = {a.sam.lower(): a for a in self.accounts.values() if a.sam}
+        self._by_account_sid = {a.sid: a for a in self.accounts.values() if a.sid}
+        self._closure: dict[str, dict[str, Membership]] = {}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Directory:
+        columns = data.get("account_columns", list(ACCOUNT_COLUMNS))
+        index = {name: i for i, name in enumerate(columns)}
+
+        def value(row: list, name: str) -> Any:
+            i = index.get(name)
+            return row[i] if i is not None and i < len(row) else None
+
+        rows = data.get("accounts", [])
+        if tuple(columns) == ACCOUNT_COLUMNS:  # the collector's own layout: positional, fast
+            accounts = [Account(*row) for row in rows]
+        else:  # older or hand-made evidence: by column name
+            accounts = [Account(**{name: value(row, name) for name in ACCOUNT_COLUMNS
+                                   if name != "spn"}, spn=value(row, "spn") or 0)
+                        for row in rows]
+        groups = [Group(g["dn"], g.get("name") or g["dn"], g.get("sid"),
+                        tuple(g.get("members", [])), bool(g.get("members_incomplete")))
+                  for g in data.get("groups", [])]
+        return cls(data.get("domain_sid"), accounts, groups)
+
+    def group(self, key: str) -> Group | None:
+        """A group by SID (`S-1-5-32-544`), domain RID (`RID:512`) or DN."""
+        key = key.strip()
+        if key.upper().startswith("RID:"):
+            if not self.domain_sid:
+                return None
+            key = f"{self.domain_sid}-{int(key[4:])}"
+        if key.upper().startswith("S-1-"):
+            return self._by_sid.get(key.upper())
+        return self.groups.get(key.lower())
+
+    def account(self, key: str) -> Account | None:
+        """An account by sAMAccountName, DN or SID."""
+        key = key.strip()
+        if "=" in key:
+            return self.accounts.get(key.lower())
+        if key.upper().startswith("S-1-"):
+            return self._by_account_sid.get(key.upper())
+        return self._by_name.get(key.lower())
+
+    def rid_of(self, group: Group) -> int | None:
+        if group.sid and self.domain_sid and group.sid.startswith(self.domain_sid + "-"):
+            return int(group.sid.rsplit("-", 1)[1])
+        return None
+
+    def members(self, group: Group) -> dict[str, Membership]:
+        """Every account and group in `group`, directly, nested or by primaryGroupID."""
+        key = group.dn.lower()
+        cached = self._closure.get(key)
+        if cached is not None:
+            return cached
+        found: dict[str, Membership] = {}
+        start = Membership(key, (group.name,), (key,), False)
+        queue: deque[tuple[Group, Membership]] = deque([(group, start)])
+        seen = {key}
+        while queue:
+            current, at = queue.popleft()
+            for member, primary in self._direct(current):
+                if member in seen:  # cycles and diamonds end here
+                    continue
+                seen.add(member)
+                sub = self.groups.get(member)
+                label = sub.name if sub else self.display(member)
+                via = ((member,) if sub else ()) + at.via_groups
+                found[member] = Membership(member, (label, *at.path), via, primary)
+                if sub is not None:
+                    queue.append((sub, found[member]))
+        self._closure[key] = found
+        return found
+
+    def _direct(self, group: Group) -> Iterator[tuple[str, bool]]:
+        """(member DN lower-cased, whether it is a member through its primaryGroupID)."""
+        for member in group.members:
+            yield member.lower(), False
+        rid = self.rid_of(group)
+        if rid is not None:
+            for member in self._by_primary.get(rid, ()):
+                yield member, True
+
+    def display(self, dn_lower: str) -> str:
+        account = self.accounts.get(dn_lower)
+        if account is not None:
+            return account.name
+        group = self.groups.get(dn_lower)
+        return group.name if group else dn_lower
+
+    def account_members(self, group: Group) -> Iterator[tuple[Membership, Account | None]]:
+        """Non-group members (accounts, and DNs the evidence does not know, e.g. foreign SIDs)."""
+        for key, membership in self.members(group).items():
+            if key not in self.groups:
+                yield membership, self.accounts.get(key)
+
+
+@dataclass(frozen=True)
+class PrivilegedGroup:
+    """A privileged group the norms name, found (group set) or not (reason set)."""
+
+    key: str  # SID, or the policy's DN/SID
+    label: str
+    group: Group | None
+    optional_reason: str | None = None  # why absence is normal
+
+
+def privileged_groups(directory: Directory, extra: Iterable[str] = ()) -> list[PrivilegedGroup]:
+    """The well-known privileged groups by SID/RID (never by name), plus the policy's additions."""
+    out: list[PrivilegedGroup] = []
+    seen: set[str] = set()
+    for sid, label in BUILTIN_PRIVILEGED.items():
+        out.append(PrivilegedGroup(sid, label, directory.group(sid)))
+    for rid, label in DOMAIN_PRIVILEGED_RIDS.items():
+        sid = f"{directory.domain_sid}-{rid}" if directory.domain_sid else f"RID:{rid}"
+        out.append(PrivilegedGroup(sid, label, directory.group(f"RID:{rid}"),
+                                   OPTIONAL_RIDS.get(rid)))
+    for entry in out:
+        if entry.group is not None:
+            seen.add(entry.group.dn.lower())
+    for key in extra:
+        group = directory.group(key)
+        if group is not None and group.dn.lower() in seen:
+            continue
+        out.append(PrivilegedGroup(key, group.name if group else key, group))
+        if group is not None:
+            seen.add(group.dn.lower())
+    return out
+
+
+def protected_groups(directory: Directory) -> list[Group]:
+    """The groups AdminSDHolder protects; their members get adminCount=1."""
+    keys = [*PROTECTED_BUILTIN, *(f"RID:{rid}" for rid in PROTECTED_RIDS)]
+    return [g for g in (directory.group(k) for k in keys) if g is not None]
+
+
+def privileged_summary(directory: Directory) -> list[dict[str, Any]]:
+    """Evidence for auditors: each well-known privileged group with its members and paths."""
+    summary = []
+    for entry in privileged_groups(directory):
+        if entry.group is None:
+            continue
+        members = [{"dn": directory.accounts[m.member].dn if account else m.member,
+                    "path": list(m.path), **({"primary_group": True} if m.primary_group else {})}
+                   for m, account in directory.account_members(entry.group)]
+        summary.append({"sid": entry.group.sid, "dn": entry.group.dn, "name": entry.group.name,
+                        "members": sorted(members, key=lambda m: m["dn"].lower())})
+    return summary
