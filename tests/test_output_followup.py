@@ -101,6 +101,8 @@ def test_second_run_marks_new_open_resolved_and_accepted(two_runs) -> None:
     assert link["run_id"] == first["run"]["id"] and link["path"].startswith("../")
     html = (out / "latest" / "report.html").read_text()
     assert 'class="fu-new"' in html and "no longer reported" in html
+    cell = f'id="heat-{accepted["likelihood"]}-{accepted["impact"]}"'
+    assert cell in html and " +1</a>" in html.split(cell, 1)[1].split("</td>", 1)[0]
 
 
 def test_diff_prints_the_same_as_a_table(two_runs) -> None:
