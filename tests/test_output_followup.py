@@ -41,6 +41,15 @@ def _evaluate(evidence: Path, out: Path, *extra: str | Path) -> dict[str, Any]:
     return json.loads((out / "latest" / "report.json").read_text())
 
 
+def _runs(out: Path) -> list[Path]:
+    """[first, second]: by `latest`, since two runs in one second sort either way by name."""
+    newest = (out / "latest").resolve()
+    older = [p for p in out.iterdir() if p.is_dir() and not p.is_symlink()
+             and not p.name.startswith(".") and p != newest]
+    assert len(older) == 1
+    return [older[0], newest]
+
+
 def _by(report: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return {(r["check"], r["subject"]): r for r in report["results"]}
 
@@ -107,7 +116,7 @@ def test_second_run_marks_new_open_resolved_and_accepted(two_runs) -> None:
 
 def test_diff_prints_the_same_as_a_table(two_runs) -> None:
     out, _, second = two_runs
-    folders = sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+    folders = _runs(out)
     run = gitc("diff", folders[0] / "report.json", folders[1] / "report.json")
     assert run.code == 0, run.output
     counts = second["summary"]["follow_up"]
@@ -122,7 +131,7 @@ def test_diff_prints_the_same_as_a_table(two_runs) -> None:
 def test_explicit_previous_overrides_latest_and_bad_previous_is_invalid(two_runs,
                                                                        tmp_path: Path) -> None:
     out, first, _ = two_runs
-    folders = sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+    folders = _runs(out)
     other = tmp_path / "o"
     run = gitc("demo", "--out", other, "--previous", folders[0] / "report.json", "--quiet")
     assert run.code in (1, 3), run.output

@@ -39,8 +39,11 @@ def copy(signed, tmp_path: Path):
     base, out = signed
     target = tmp_path / "out"
     shutil.copytree(out, target, symlinks=True)
-    runs = sorted(p for p in target.iterdir() if p.is_dir() and not p.name.startswith("."))
-    return base / "keys" / "gitc-agent-signing.pub", runs
+    newest = (target / "latest").resolve()
+    older = [p for p in target.iterdir() if p.is_dir() and not p.is_symlink()
+             and not p.name.startswith(".") and p != newest]
+    assert len(older) == 1  # two runs in one second sort either way by name: use `latest`
+    return base / "keys" / "gitc-agent-signing.pub", [older[0], newest]
 
 
 def _verify(target: Path, key: Path | None = None):
