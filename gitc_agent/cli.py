@@ -1,4 +1,4 @@
-"""Command line: scan, collect, evaluate, demo, checks list, policy validate/list.
+"""Command line: scan, collect, evaluate, demo, report, diff, keygen, verify, checks, policy.
 
 Every input is validated before anything is collected or written (exit 2). Exit codes are for
 schedulers: 0 clean, 1 findings at or above --fail-on, 2 invalid input, 3 incomplete, 4 locked.
@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.table import Table
 
-from gitc_agent import __version__, console, demo, run_log
+from gitc_agent import __version__, console, demo, followup, run_log
+from gitc_agent.atomic import write_bytes_atomic
 from gitc_agent.collectors.run import (
     SECTIONS,
     collect_all,
@@ -32,15 +34,19 @@ from gitc_agent.config import Config, load_config
 from gitc_agent.engine import evaluate
 from gitc_agent.errors import InputError, LockedError
 from gitc_agent.evidence import EvidenceDoc, EvidenceSet, load_evidence, save_evidence
+from gitc_agent.followup import load_report
+from gitc_agent.formats import RenderOptions, parse_formats, parse_separator, render_all
 from gitc_agent.interrupt import RunInterrupted, stop_on_signals
 from gitc_agent.locking import output_lock
-from gitc_agent.output import run_stamp, write_run
+from gitc_agent.output import link_path, previous_in, run_stamp, write_run
 from gitc_agent.policy import Policy, load_policy, shipped_profiles
 from gitc_agent.redact import redact
 from gitc_agent.registry import Registry, discover
 from gitc_agent.report import RunInfo, build_report
 from gitc_agent.results import Status
 from gitc_agent.retention import apply_retention
+from gitc_agent.signing import keygen, load_private_key, load_public_key
+from gitc_agent.verify import verify
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
 log = logging.getLogger("gitc_agent.run")
@@ -87,6 +93,19 @@ def _parser() -> argparse.ArgumentParser:
                         help="after writing, keep only the newest N run folders")
         sp.add_argument("--keep-days", type=_positive_int, default=None, metavar="DAYS",
                         help="after writing, remove run folders older than DAYS")
+        output_args(sp)
+        sp.add_argument("--previous", type=Path, default=None, metavar="REPORT",
+                        help="earlier report.json for follow-up and the hash chain (default: "
+                             "the report OUT/latest points at, if any)")
+        sp.add_argument("--sign", type=Path, default=None, metavar="KEY",
+                        help="Ed25519 private key (from `keygen`): sign the run's manifest")
+
+    def output_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--format", action="append", default=[], metavar="FORMAT",
+                        help="also write html, csv, oscal, junit or all (repeatable or comma "
+                             "list; report.json is always written)")
+        sp.add_argument("--csv-separator", default=",", metavar="SEP",
+                        help="CSV field separator: , ; tab | (';' for Dutch Excel)")
 
     sp = sub.add_parser("scan", help="collect evidence, evaluate it and write the report")
     evaluation_args(sp)
@@ -102,6 +121,19 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--evidence", type=Path, required=True)
     sp = sub.add_parser("demo", help="evaluate the embedded demo organisation")
     evaluation_args(sp, policy_required=False)
+
+    sp = sub.add_parser("report", help="render a saved report.json into other formats")
+    sp.add_argument("report", type=Path)
+    output_args(sp)
+    sp.add_argument("--out", type=Path, help="folder to write into (default: the report's folder)")
+    sp = sub.add_parser("diff", help="follow-up table: what is new, open, resolved, accepted")
+    sp.add_argument("old", type=Path)
+    sp.add_argument("new", type=Path)
+    sp = sub.add_parser("keygen", help="make an Ed25519 key pair for --sign and verify --key")
+    sp.add_argument("--out", type=Path, required=True)
+    sp = sub.add_parser("verify", help="check a run's signature, manifest and report chain")
+    sp.add_argument("target", type=Path, help="run folder, OUT/latest or a report.json")
+    sp.add_argument("--key", type=Path, help="Ed25519 public key (.pub from `keygen`)")
 
     checks = sub.add_parser("checks", help="about checks").add_subparsers(dest="action",
                                                                            required=True)
@@ -132,6 +164,10 @@ class Prepared:
     out_dir: Path
     as_of: date
     run_id: str
+    formats: list[str]
+    render_options: RenderOptions
+    sign_key: Ed25519PrivateKey | None
+    previous: Path | None
 
 
 def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
@@ -150,7 +186,12 @@ def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
     out_dir = args.out or (config.output_dir if config else Path("gitc-reports"))
     run_id = str(uuid.uuid4())
     run_log.configure(run_id, args.log_file)
-    return Prepared(policy, registry, fail_rank, out_dir, args.as_of or date.today(), run_id)
+    if args.previous is not None:
+        load_report(args.previous)  # invalid input before anything is collected
+    return Prepared(policy, registry, fail_rank, out_dir, args.as_of or date.today(), run_id,
+                    parse_formats(args.format),
+                    RenderOptions(csv_separator=parse_separator(args.csv_separator)),
+                    load_private_key(args.sign) if args.sign else None, args.previous)
 
 
 def _progress(out: Console):
@@ -181,7 +222,15 @@ def _evaluate_and_write(prep: Prepared, mode: str, started: str, evidence: list[
                        expected_kinds=expected or set())
     run.finished_at = _now()
     report = build_report(run, prep.policy, results, evidence, evidence_files)
-    folder = write_run(prep.out_dir, run_stamp(), run.id, report, evidence, evidence_source)
+    prev_path = prep.previous or previous_in(prep.out_dir)
+    if prev_path is not None:
+        previous, prev_sha = load_report(prev_path)
+        followup.apply(report, previous, prev_sha, link_path(prep.out_dir, prev_path))
+    else:
+        followup.apply(report, None, None, None)
+    outputs = render_all(report, prep.formats, prep.render_options)
+    folder = write_run(prep.out_dir, run_stamp(), run.id, report, evidence, evidence_source,
+                       outputs, prep.sign_key)
     removed = apply_retention(prep.out_dir, args.keep, args.keep_days)
     summary = report["summary"]
     log.info("run finished: %s", "complete" if summary["complete"] else "incomplete",
@@ -295,26 +344,66 @@ def _cmd_policy(args, out: Console) -> int:
     return EXIT_OK
 
 
+def _cmd_report(args, out: Console) -> int:
+    report, _ = load_report(args.report)
+    formats = [f for f in parse_formats(args.format) if f != "json"]
+    if not formats:
+        raise InputError("say which formats to render: --format html,csv,oscal,junit or all")
+    options = RenderOptions(csv_separator=parse_separator(args.csv_separator))
+    target = args.out or args.report.parent
+    for name, data in render_all(report, formats, options).items():
+        write_bytes_atomic(target / name, data)
+        out.print(f"wrote {target / name}")
+    return EXIT_OK
+
+
+def _cmd_diff(args, out: Console) -> int:
+    old, _ = load_report(args.old)
+    new, _ = load_report(args.new)
+    labels, resolved = followup.compare(old["results"], new["results"])
+    console.render_follow_up(new, labels, resolved, out, title=f"Follow-up: {args.old} -> {args.new}")
+    return EXIT_OK
+
+
+def _cmd_keygen(args, out: Console) -> int:
+    private, public = keygen(args.out)
+    out.print(f"private key (keep it secret, mode 0600): {private}\npublic key: {public}")
+    return EXIT_OK
+
+
+def _cmd_verify(args, out: Console) -> int:
+    public = load_public_key(args.key) if args.key else None
+    result = verify(args.target, public)
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False)
+    for problem in result.problems:
+        out.print(f"FAILED: {problem}", markup=False, style="bold red")
+    checked = ", ".join(p.name for p in result.runs)
+    if result.ok:
+        out.print(f"OK: {len(result.runs)} run(s) verified ({checked})", markup=False)
+        return EXIT_OK
+    out.print(f"verification FAILED: {len(result.problems)} problem(s) in {checked}",
+              markup=False, style="bold red")
+    return EXIT_FINDINGS
+
+
+COMMANDS = {"scan": _cmd_scan, "collect": _cmd_collect, "evaluate": _cmd_evaluate,
+            "checks": _cmd_checks_list, "policy": _cmd_policy, "report": _cmd_report,
+            "diff": _cmd_diff, "keygen": _cmd_keygen, "verify": _cmd_verify}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = Console(highlight=False, soft_wrap=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        if args.command == "scan":
-            return _cmd_scan(args, out)
-        if args.command == "collect":
-            return _cmd_collect(args, out)
-        if args.command == "evaluate":
-            return _cmd_evaluate(args, out)
         if args.command == "demo":
             if args.out is None:
                 args.out = Path("gitc-demo-reports")
             if args.as_of is None:
                 args.as_of = demo.AS_OF
             return _cmd_evaluate(args, out, evidence_dir=demo.evidence_dir(), mode="demo")
-        if args.command == "checks":
-            return _cmd_checks_list(args, out)
-        return _cmd_policy(args, out)
+        return COMMANDS[args.command](args, out)
     except InputError as exc:
         err.print(f"gitc-agent: error: {redact(str(exc))}", markup=False)
         return exc.exit_code

@@ -48,6 +48,12 @@ def render(report: dict[str, Any], console: Console, run_folder: str | None = No
             console.print(Text.assemble(("error    ", "magenta"), (r["check"], "cyan"), "  ",
                                         (r["subject"], "dim")))
             console.print(Padding(Text(r["message"]), (0, 0, 0, 4)))
+    follow = report.get("follow_up") or {}
+    if follow.get("previous"):
+        labels = {r["id"]: r["follow_up"] for r in report["results"] if r.get("follow_up")}
+        render_follow_up(report, labels, follow.get("resolved", []), console,
+                         title=f"Follow-up of run {follow['previous'].get('run_id')}",
+                         only_changes=True)
     counts = summary["status"]
     by_band = ", ".join(f"{bands[b]['label']} {n}" for b, n in summary["priority"].items() if n)
     console.print(f"[bold]{counts['fail']} finding(s)[/]" + (f" ({by_band})" if by_band else "")
@@ -55,6 +61,10 @@ def render(report: dict[str, Any], console: Console, run_folder: str | None = No
                   f"{counts['error']} not assessed, {counts['not_applicable']} not applicable. "
                   + ("[green]Run complete.[/]" if summary["complete"]
                      else "[magenta bold]Run INCOMPLETE: some checks could not look.[/]"))
+    if summary.get("follow_up"):
+        fu = summary["follow_up"]
+        console.print(f"Follow-up: {fu['new']} new, {fu['open']} open, {fu['resolved']} resolved, "
+                      f"{fu['accepted']} accepted.")
     if run_folder:
         console.print(f"Report written to {run_folder}")
 
@@ -81,3 +91,45 @@ def heatmap(report: dict[str, Any]) -> Table:
             row.append(Text(label, style=style))
         table.add_row(*row)
     return table
+
+
+_FOLLOW_STYLE = {"new": "bold red", "open": "red", "resolved": "green", "accepted": "yellow"}
+
+
+def render_follow_up(report: dict[str, Any], labels: dict[str, str],
+                     resolved: list[dict[str, Any]], console: Console, title: str,
+                     only_changes: bool = False) -> None:
+    """The auditor's progress table; `only_changes` leaves out findings that are still open."""
+    bands = _bands(report)
+    by_id = {r["id"]: r for r in report["results"]}
+    rows = [(label, by_id[rid]) for rid, label in labels.items() if label != "resolved"]
+    if only_changes:
+        rows = [(label, r) for label, r in rows if label != "open"]
+    order = {"new": 0, "open": 1, "accepted": 2}
+    rows.sort(key=lambda lr: (order[lr[0]], lr[1]["check"], lr[1]["subject"]))
+    table = Table(title=title, expand=True)
+    for col, kw in (("Follow-up", {"no_wrap": True}), ("Priority", {"no_wrap": True}),
+                    ("Check", {"no_wrap": True}), ("Subject", {"overflow": "fold", "ratio": 2}),
+                    ("Now", {"no_wrap": True})):
+        table.add_column(col, **kw)
+    for label, r in rows:
+        table.add_row(Text(label, _FOLLOW_STYLE[label]), _band_label(bands, r.get("priority")),
+                      r["check"], r["subject"], r["status"])
+    for old in resolved:
+        table.add_row(Text("resolved", _FOLLOW_STYLE["resolved"]),
+                      _band_label(bands, old.get("priority")) + " (before)", old["check"],
+                      old["subject"], "gone" if old["now"] == "gone" else old["now"])
+    if table.row_count:
+        console.print(table)
+    if only_changes:  # the caller prints the counts in its summary
+        return
+    counts: dict[str, int] = {"new": 0, "open": 0, "accepted": 0}
+    for label in labels.values():
+        if label in counts:
+            counts[label] += 1
+    console.print(f"{counts['new']} new, {counts['open']} open, {len(resolved)} resolved, "
+                  f"{counts['accepted']} accepted")
+
+
+def _band_label(bands: dict[str, dict[str, str]], band_id: str | None) -> str:
+    return bands[band_id]["label"] if band_id in bands else (band_id or "")

@@ -13,8 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from gitc_agent.atomic import write_bytes_atomic
 from gitc_agent.evidence import EvidenceDoc, save_evidence
+from gitc_agent.signing import write_manifest
 
 
 def run_stamp(now: datetime | None = None) -> str:
@@ -25,9 +28,25 @@ def report_bytes(report: dict[str, Any]) -> bytes:
     return (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode()
 
 
+def previous_in(out_dir: Path) -> Path | None:
+    """The report `latest` points at: the default baseline for follow-up and the chain."""
+    latest = out_dir / "latest" / "report.json"
+    return latest if latest.is_file() else None
+
+
+def link_path(out_dir: Path, report_path: Path) -> str:
+    """How a run refers to an earlier report: relative within one output folder, else absolute."""
+    resolved = report_path.resolve()
+    if resolved.parent.parent == out_dir.resolve():
+        return f"../{resolved.parent.name}/{resolved.name}"
+    return str(resolved)
+
+
 def write_run(out_dir: Path, stamp: str, run_id: str, report: dict[str, Any],
-              evidence: list[EvidenceDoc], evidence_source: Path | None) -> Path:
-    """Stage report and evidence, then rename the folder into place; return the run folder."""
+              evidence: list[EvidenceDoc], evidence_source: Path | None,
+              outputs: dict[str, bytes] | None = None,
+              sign_key: Ed25519PrivateKey | None = None) -> Path:
+    """Stage evidence, every output, the manifest and signature; rename the folder into place."""
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"{stamp}-{run_id[:8]}"
     staging = out_dir / f".{name}.partial"
@@ -42,7 +61,9 @@ def write_run(out_dir: Path, stamp: str, run_id: str, report: dict[str, Any],
                     shutil.copy2(evidence_source / doc.file, staging / "evidence" / doc.file)
         else:
             save_evidence(evidence, staging / "evidence")
-        write_bytes_atomic(staging / "report.json", report_bytes(report))
+        for file_name, data in (outputs or {"report.json": report_bytes(report)}).items():
+            write_bytes_atomic(staging / file_name, data)
+        write_manifest(staging, report, sign_key)
         os.rename(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
