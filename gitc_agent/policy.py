@@ -75,6 +75,10 @@ class PolicyModel(_Strict):
     priorities: list[PriorityModel] = Field(min_length=2)
     matrix: dict[int, list[str]]
     checks: dict[str, CheckSectionModel] = Field(min_length=1)
+    # Parameters that several checks read (approved memberships, the impersonal-account
+    # register, ...): written once here, given to every check that has a parameter of that name
+    # and does not set it itself.
+    shared: dict[str, Any] = Field(default_factory=dict)
     exceptions: list[ExceptionModel] = Field(default_factory=list)
 
 
@@ -159,8 +163,13 @@ def load_policy(ref: str, registry: Registry) -> Policy:
     except ValidationError as exc:
         raise doc.validation_error(exc) from None
     matrix = _matrix(model, doc)
-    checks = [_policy_check(cid, section, registry, matrix, doc)
+    checks = [_policy_check(cid, section, registry, matrix, doc, model.shared)
               for cid, section in model.checks.items() if section.enabled]
+    used = {name for c in checks if c.spec for name in _param_names(c.spec.params)}
+    for name in model.shared:
+        if name not in used:
+            raise doc.error(("shared", name), f"shared parameter {name!r} is read by no enabled "
+                                              "check of this policy (check the spelling)")
     known = set(model.checks)
     exceptions = []
     for index, exc_model in enumerate(model.exceptions):
@@ -205,8 +214,13 @@ def _matrix(model: PolicyModel, doc: YamlDocument) -> RiskMatrix:
                       bands=bands, cells=cells)
 
 
+def _param_names(params: type[CheckParams]) -> set[str]:
+    """The keys a check's policy section may set (aliases where they are used)."""
+    return {f.alias or name for name, f in params.model_fields.items()}
+
+
 def _policy_check(check_id: str, section: CheckSectionModel, registry: Registry,
-                  matrix: RiskMatrix, doc: YamlDocument) -> PolicyCheck:
+                  matrix: RiskMatrix, doc: YamlDocument, shared: dict[str, Any]) -> PolicyCheck:
     at = ("checks", check_id)
     for axis, scale in (("likelihood", matrix.likelihood), ("impact", matrix.impact)):
         value = getattr(section, axis)
@@ -219,9 +233,13 @@ def _policy_check(check_id: str, section: CheckSectionModel, registry: Registry,
             return PolicyCheck(check_id, None, None, section.likelihood, section.impact,
                                tuple(section.references), section.remediation)
         raise doc.error(at, f"unknown check id {check_id!r} (see `gitc-agent checks list`)")
+    inherited = {k: v for k, v in shared.items()
+                 if k in _param_names(spec.params) and k not in params_raw}
     try:
-        params = spec.params.model_validate(params_raw)
+        params = spec.params.model_validate({**inherited, **params_raw})
     except ValidationError as exc:
-        raise doc.validation_error(exc, prefix=at) from None
+        first = exc.errors(include_url=False)[0]["loc"]
+        prefix = ("shared",) if first and first[0] in inherited else at
+        raise doc.validation_error(exc, prefix=prefix) from None
     return PolicyCheck(check_id, spec, params, section.likelihood, section.impact,
                        tuple(section.references), section.remediation)

@@ -30,14 +30,18 @@ def _doc(min_length: int = 8, psos: list | None = None, errors: list | None = No
                        data=data, errors=errors or [])
 
 
-def _policy_text(extra: str = "") -> str:
+def _policy_text(extra: str = "", checks: str = "") -> str:
+    """The shipped adr-gitc text with `extra` instead of its empty exceptions list and `checks`
+    added to its checks section."""
     shipped = Path(__file__).parents[1] / "policies" / "adr-gitc.yaml"
-    return shipped.read_text().replace("exceptions: []", extra or "exceptions: []")
+    text = shipped.read_text().replace("exceptions: []", extra or "exceptions: []")
+    return text.replace("\nchecks:\n", "\nchecks:\n" + checks, 1)
 
 
-def _results(tmp_path: Path, evidence: EvidenceSet, extra: str = "", registry=None) -> dict:
+def _results(tmp_path: Path, evidence: EvidenceSet, extra: str = "", registry=None,
+             checks: str = "") -> dict:
     path = tmp_path / "p.yaml"
-    path.write_text(_policy_text(extra))
+    path.write_text(_policy_text(extra, checks))
     registry = registry or discover()
     policy = load_policy(str(path), registry)
     return {(r.check, r.subject): r for r in evaluate(policy, registry, evidence, DEMO_DAY)}
@@ -143,9 +147,8 @@ def test_checks_dir_plugins_run_and_a_broken_one_becomes_an_error(tmp_path: Path
     registry = discover([plugins])
     assert registry.get("acme.demo.always_fails").source.endswith("acme_ok.py")
     assert any("acme_syntax.py" in p.source for p in registry.problems)
-    extra = ("  acme.demo.always_fails: {}\n  acme.demo.raises: {}\n\nexceptions: []")
-    results = _results(tmp_path, EvidenceSet([_doc(8)]), extra, registry)
-    # the shipped text has "checks:" before "exceptions:", so the extra lines extend it
+    plugin_checks = "  acme.demo.always_fails: {}\n  acme.demo.raises: {}\n"
+    results = _results(tmp_path, EvidenceSet([_doc(8)]), registry=registry, checks=plugin_checks)
     ok = results[("acme.demo.always_fails", "acme:DC=x,DC=test")]
     assert (ok.status, ok.priority, ok.references) == (Status.FAIL, "zeer-hoog", ["ACME-1"])
     bad = results[("acme.demo.raises", "check:acme.demo.raises")]

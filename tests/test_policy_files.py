@@ -111,3 +111,36 @@ def test_policy_validate_accepts_the_shipped_file() -> None:
     run = gitc("policy", "validate", SHIPPED)
     assert run.code == 0, run.output
     assert "valid policy adr-gitc" in run.stdout
+
+
+def test_shared_parameters_reach_every_check_that_reads_them(tmp_path: Path) -> None:
+    policy = _broken(tmp_path, "  approved: []", """  approved:
+    - {account: jdoe-adm, group: "RID:512", until: 2027-03-31, approved_by: CISO}""")
+    by_id = {c.id: c for c in load_policy(str(policy), discover()).checks}
+    for check_id in ("ad.privileged.unapproved_member", "ad.privileged.approval_expired"):
+        assert [a.account for a in by_id[check_id].params.approved] == ["jdoe-adm"]
+
+
+def test_a_check_section_overrides_a_shared_parameter(tmp_path: Path) -> None:
+    policy = _broken(tmp_path, "  ad.privileged.approval_expired:\n",
+                     "  ad.privileged.approval_expired:\n    approved: []\n")
+    policy.write_text(policy.read_text().replace("  approved: []  ", """  approved:
+    - {account: x-adm, group: "RID:512", until: 2027-03-31, approved_by: CISO}
+   """, 1))
+    by_id = {c.id: c for c in load_policy(str(policy), discover()).checks}
+    assert [a.account for a in by_id["ad.privileged.unapproved_member"].params.approved] == [
+        "x-adm"]
+    assert by_id["ad.privileged.approval_expired"].params.approved == []
+
+
+def test_bad_or_unused_shared_parameters_point_at_the_shared_section(tmp_path: Path) -> None:
+    policy = _broken(tmp_path, "  approved: []", "  approved: [{account: a, group: 12}]\n"
+                                                 "  aproved: []")
+    with pytest.raises(InputError) as info:
+        load_policy(str(policy), discover())
+    assert "shared.approved" in str(info.value) and info.value.line == _line_of(policy,
+                                                                                "account: a")
+    policy = _broken(tmp_path, "  approved: []", "  approved: []\n  aproved: []")
+    with pytest.raises(InputError, match="'aproved' is read by no enabled check") as info:
+        load_policy(str(policy), discover())
+    assert info.value.line == _line_of(policy, "aproved")
