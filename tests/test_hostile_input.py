@@ -78,6 +78,17 @@ def test_structured_nonsense_as_evidence(tmp_path_factory, doc) -> None:
     _only_input_errors(load_evidence, folder)
 
 
+@FUZZ
+@given(data=st.binary(max_size=300) | yaml_ish.map(lambda d: json.dumps(d).encode()))
+def test_random_feed_files(tmp_path_factory, data: bytes) -> None:
+    from gitc_agent.collectors import feeds
+    from gitc_agent.config import FeedSettings
+
+    path = tmp_path_factory.mktemp("feed") / "kev.json"
+    path.write_bytes(data)
+    _only_input_errors(lambda p: feeds.collect(FeedSettings(kev_catalog=p, kev_fix_map=p)), path)
+
+
 HOSTILE = {
     "billion-laughs": ('a: &a ["x","x","x","x","x","x","x","x","x"]\n'
                        'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n',

@@ -1,27 +1,56 @@
-"""Feed files become evidence as supplied; an unreadable file is an error, not an empty feed."""
+"""Feed files become evidence as supplied; a broken feed file is invalid input, never an empty
+feed."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
+
 from gitc_agent.collectors import feeds
 from gitc_agent.collectors.run import required_windows_services
 from gitc_agent.config import FeedSettings
+from gitc_agent.errors import InputError
+from tests.cli_run import gitc
 
 
-def test_kev_and_fix_map_are_read_and_bad_files_recorded(tmp_path: Path) -> None:
+def test_kev_and_fix_map_are_read(tmp_path: Path) -> None:
     kev = tmp_path / "kev.json"
     kev.write_text(json.dumps({"catalogVersion": "2026.11.14", "vulnerabilities": [
         {"cveID": "CVE-1", "vendorProject": "Microsoft", "dueDate": "2026-10-01"},
         {"cveID": "CVE-2", "vendorProject": "Apache", "dueDate": "2026-10-01"}]}))
     fixmap = tmp_path / "map.json"
-    fixmap.write_text("{not json")
+    fixmap.write_text(json.dumps({"fixes": [{"cve": "CVE-1", "product": "Windows Server 2022",
+                                             "kbs": ["KB1"]}, {"cve": "CVE-3"}]}))
     docs = feeds.collect(FeedSettings(kev_catalog=kev, kev_fix_map=fixmap))
     assert [d.kind for d in docs] == [feeds.KEV_KIND, feeds.FIX_MAP_KIND]
     assert [v["cveID"] for v in docs[0].data["vulnerabilities"]] == ["CVE-1"]
     assert docs[0].data["count_total"] == 2 and len(docs[0].data["sha256"]) == 64
-    assert docs[1].status == "error" and "map.json" in docs[1].errors[0]["message"]
+    assert [f["cve"] for f in docs[1].data["fixes"]] == ["CVE-1"]
+    assert docs[1].errors == [{"part": "fixes[1]",
+                               "message": "needs cve, product and kbs or fixed_build"}]
+
+
+@pytest.mark.parametrize(("content", "message", "line"), [
+    ('{\n  "vulnerabilities": [\n    {"cveID": }\n]}', "not valid JSON", 3),
+    ('{"catalogVersion": "x"}', "not a CISA KEV catalog", None),
+    ("\udcff", "not UTF-8", None)])
+def test_a_broken_feed_file_is_invalid_input(tmp_path: Path, content: str, message: str,
+                                            line: int | None) -> None:
+    kev = tmp_path / "kev.json"
+    kev.write_bytes(content.encode("utf-8", "surrogateescape"))
+    with pytest.raises(InputError, match=message) as info:
+        feeds.collect(FeedSettings(kev_catalog=kev, kev_fix_map=None))
+    assert info.value.file == str(kev) and info.value.line == line
+
+
+def test_a_missing_feed_file_stops_the_scan_with_exit_2(tmp_path: Path) -> None:
+    cfg = tmp_path / "gitc-agent.yaml"
+    cfg.write_text("feeds: {kev_catalog: missing-kev.json}\nlocal_host: {}\n")
+    run = gitc("scan", "--policy", "adr-gitc", "--config", cfg, "--out", tmp_path / "out")
+    assert run.code == 2 and "missing-kev.json" in run.stderr and "Traceback" not in run.output
+    assert not list((tmp_path / "out").glob("2*"))
 
 
 def test_policy_names_the_services_to_query() -> None:

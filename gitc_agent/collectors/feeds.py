@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gitc_agent.config import FeedSettings
+from gitc_agent.errors import InputError
 from gitc_agent.evidence import EvidenceDoc
 
 KEV_KIND = "feed.cisa_kev"
@@ -28,17 +29,26 @@ MAX_FEED_BYTES = 64 * 1024 * 1024
 
 
 def _read(path: Path) -> tuple[Any, str]:
-    raw = path.read_bytes()
-    if len(raw) > MAX_FEED_BYTES:
-        raise ValueError(f"larger than {MAX_FEED_BYTES} bytes")
-    return json.loads(raw.decode("utf-8-sig")), hashlib.sha256(raw).hexdigest()
+    """The parsed file and its SHA-256; anything unreadable is the user's input to fix (exit 2)."""
+    try:
+        if path.stat().st_size > MAX_FEED_BYTES:
+            raise InputError(f"feed file is larger than {MAX_FEED_BYTES} bytes", path)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the feed file: {exc.strerror}", path) from None
+    try:
+        return json.loads(raw.decode("utf-8-sig")), hashlib.sha256(raw).hexdigest()
+    except UnicodeDecodeError:
+        raise InputError("feed file is not UTF-8", path) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"feed file is not valid JSON: {exc.msg}", path, exc.lineno) from None
 
 
 def _kev(path: Path) -> tuple[dict[str, Any], list[dict[str, str]]]:
     obj, digest = _read(path)
     vulns = obj.get("vulnerabilities") if isinstance(obj, dict) else None
     if not isinstance(vulns, list):
-        raise ValueError("not a CISA KEV catalog (no 'vulnerabilities' list)")
+        raise InputError("not a CISA KEV catalog (no 'vulnerabilities' list)", path)
     keep = ("cveID", "vendorProject", "product", "vulnerabilityName", "dateAdded", "dueDate",
             "requiredAction", "knownRansomwareCampaignUse")
     entries = [{k: v.get(k) for k in keep} for v in vulns
@@ -52,7 +62,7 @@ def _fix_map(path: Path) -> tuple[dict[str, Any], list[dict[str, str]]]:
     obj, digest = _read(path)
     fixes = obj.get("fixes") if isinstance(obj, dict) else None
     if not isinstance(fixes, list):
-        raise ValueError("not a CVE fix map (no 'fixes' list)")
+        raise InputError("not a CVE fix map (no 'fixes' list)", path)
     good, errors = [], []
     for index, fix in enumerate(fixes):
         if (isinstance(fix, dict) and isinstance(fix.get("cve"), str)
@@ -74,10 +84,7 @@ def collect(settings: FeedSettings) -> list[EvidenceDoc]:
                                (FIX_MAP_KIND, settings.kev_fix_map, _fix_map)):
         if path is None:
             continue
-        try:
-            data, errors = reader(path)
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            data, errors = {}, [{"part": "file", "message": f"cannot read {path}: {exc}"[:500]}]
+        data, errors = reader(path)  # a broken file raises InputError: exit 2, nothing written
         docs.append(EvidenceDoc(kind=kind, target=path.stem, collector=COLLECTOR, data=data,
                                 errors=errors))
     return docs

@@ -76,11 +76,11 @@ def collect_all(config: Config, progress: Progress, services: Sequence[str] = ()
     from gitc_agent.collectors import feeds, local_host, windows_hosts
 
     docs = sink if sink is not None else []
-    if config.ad is not None:
-        _timed("ad", docs, lambda: collect_ad(config.ad, progress))
-    if config.feeds is not None:
+    if config.feeds is not None:  # local files first: a broken one stops the run (exit 2)
         progress("reading vulnerability feed files")
         _timed("feeds", docs, lambda: feeds.collect(config.feeds))
+    if config.ad is not None:
+        _timed("ad", docs, lambda: collect_ad(config.ad, progress))
     if config.local_host is not None:
         progress("reading the local admin host (psutil, package manager)")
         _timed("local_host", docs,
