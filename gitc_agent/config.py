@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gitc_agent.credentials import Secret, secret_from_env, secret_from_file
+from gitc_agent.datafix_config import DatafixModel, DatafixSettings, datafix_settings
 from gitc_agent.errors import InputError
 from gitc_agent.yaml_source import load_yaml
 
@@ -63,6 +64,7 @@ class OutputModel(_Strict):
 
 class ConfigModel(_Strict):
     ad: ADModel | None = None
+    datafix: DatafixModel | None = None  # issue 4: datafix register, DB roles, audit log
     output: OutputModel = Field(default_factory=OutputModel)
 
 
@@ -85,6 +87,7 @@ class Config:
     source: Path
     ad: ADSettings | None
     output_dir: Path
+    datafix: DatafixSettings | None = None
 
 
 def load_config(path: Path) -> Config:
@@ -128,4 +131,5 @@ def load_config(path: Path) -> Config:
                         user=m.bind.user, password=secret, starttls=m.starttls, ca_file=ca_file,
                         validate_certificate=m.validate_certificate, timeout=m.timeout_seconds,
                         page_size=m.page_size)
-    return Config(source=path, ad=ad, output_dir=rel(model.output.dir))
+    datafix = datafix_settings(model.datafix, doc, base) if model.datafix is not None else None
+    return Config(source=path, ad=ad, output_dir=rel(model.output.dir), datafix=datafix)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gitc_agent.collectors import ad_accounts, ad_password_policy
+from gitc_agent.collectors import ad_accounts, ad_password_policy, datafix_files
 from gitc_agent.collectors.ldap_session import LdapReadError, connect, default_naming_context
 from gitc_agent.config import ADSettings, Config
 from gitc_agent.evidence import EvidenceDoc
@@ -62,4 +62,7 @@ def collect_all(config: Config, progress: Progress) -> list[EvidenceDoc]:
     docs: list[EvidenceDoc] = []
     if config.ad is not None:
         docs.extend(collect_ad(config.ad, progress))
+    if config.datafix is not None:  # issue 4: files, read after AD so roles resolve on both
+        progress("reading the datafix exports")
+        docs.extend(datafix_files.collect(config.datafix))
     return docs
