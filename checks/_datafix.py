@@ -201,6 +201,7 @@ class Datafix:
     rows: dict[str, dict[str, int]]  # kind -> counts (read, used, rejected)
     problems: dict[str, list[Outcome]]  # kind -> error outcomes (unreadable doc, rejected rows)
     present: set[str]  # kinds with a readable document
+    rejected_tickets: set[str] = field(default_factory=set)  # ids on rejected register rows
 
     def source(self, *kinds: str, **extra: object) -> dict[str, object]:
         """Result evidence: the row counts of the exports this result rests on."""
@@ -228,6 +229,7 @@ def load(evidence: EvidenceSet) -> Datafix | Outcome:
     memberships: list[dict[str, Any]] = []
     logins: dict[str, str] = {}
     stamps = []
+    rejected_ids: set[str] = set()
     for doc in docs:
         src = {"evidence_file": doc.file or "", "collected_at": doc.collected_at}
         stamps.append(parse_time(doc.collected_at))
@@ -246,6 +248,8 @@ def load(evidence: EvidenceSet) -> Datafix | Outcome:
                 f"not assessed: {bad['reason']}", {**src, **bad}))
         if doc.kind == REGISTER:
             tickets.extend(Ticket.from_data(t) for t in doc.data.get("tickets", []))
+            rejected_ids.update(b["ticket"].strip().upper() for b in doc.data.get("rejected", [])
+                                if b.get("ticket"))
         elif doc.kind == DB_ROLES:
             memberships.extend(doc.data.get("memberships", []))
             logins.update(doc.data.get("logins", {}))
@@ -262,7 +266,7 @@ def load(evidence: EvidenceSet) -> Datafix | Outcome:
             directory = Directory.from_data(doc.data)
             break
     return Datafix(People(directory, logins), tickets, statements, memberships, directory,
-                   max(stamps), rows, problems, present)
+                   max(stamps), rows, problems, present, rejected_ids)
 
 
 # --- roles ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from gitc_agent.check_api import EvidenceSet, Outcome, Status, check
 from ._datafix import AUDIT_LOG, REFERENCES, REGISTER, RoleParams, Statement, Ticket, holders, load
 
 SHOWN = 20  # unticketed statements listed in one result's evidence
+UNKNOWN = "?"  # names a ticket whose register row was rejected: cannot tell
 
 
 class Params(RoleParams):
@@ -89,7 +90,9 @@ def unticketed(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
             continue
         match = None
         ref = s.ticket.strip().upper()
-        if ref and ref in by_id:
+        if ref and ref in dfx.rejected_tickets and ref not in by_id:
+            match = UNKNOWN
+        elif ref and ref in by_id:
             lo, hi = window(by_id[ref])
             match = by_id[ref].id if lo <= s.at <= hi else None
         elif not ref:
@@ -99,7 +102,8 @@ def unticketed(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
     for (principal, database, day), items in sorted(groups.items()):
         subject = f"session:{principal}/{database or '-'}/{day}"
         bad = [s for s, m in items if m is None]
-        tickets = sorted({m for _, m in items if m})
+        unknown = sorted({s.ticket for s, m in items if m == UNKNOWN})
+        tickets = sorted({m for _, m in items if m and m != UNKNOWN})
         evidence = dfx.source(AUDIT_LOG, REGISTER, principal=principal, database=database,
                               day=day, statements=len(items), unticketed=len(bad),
                               tickets=tickets, outside_population=outside)
@@ -114,6 +118,11 @@ def unticketed(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
                           f"{principal} made {len(bad)} data change(s) in {database or 'the database'} "
                           f"on {day} without a matching datafix ticket (first at "
                           f"{bad[0].at.isoformat()} on {bad[0].object}){note}.", evidence)
+        elif unknown:
+            yield Outcome(subject, Status.ERROR,
+                          f"{principal} changed data on {day} under ticket(s) "
+                          f"{', '.join(unknown)}, whose register row(s) were rejected, so these "
+                          f"changes could not be matched.", evidence)
         else:
             yield Outcome(subject, Status.PASS,
                           f"{principal}: all {len(items)} data change(s) on {day} match "

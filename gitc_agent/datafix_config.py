@@ -49,7 +49,8 @@ class ExportModel(_Strict):
 
 
 class DatafixModel(_Strict):
-    register: ExportModel | None = None
+    # `register` would shadow a BaseModel attribute, hence the alias
+    register_export: ExportModel | None = Field(default=None, alias="register")
     db_roles: ExportModel | None = None
     audit_log: ExportModel | None = None
     logins: ExportModel | None = None  # DB login -> AD account (sAMAccountName, UPN or DN)
@@ -74,7 +75,7 @@ class DatafixSettings:
     target: str  # names the evidence documents: the config's folder name
 
 
-_KNOWN = {"register": (REGISTER_FIELDS, REGISTER_REQUIRED),
+_KNOWN = {"register_export": (REGISTER_FIELDS, REGISTER_REQUIRED),
           "db_roles": (DB_ROLE_FIELDS, DB_ROLE_REQUIRED),
           "audit_log": (AUDIT_FIELDS, AUDIT_REQUIRED),
           "logins": (LOGIN_FIELDS, LOGIN_REQUIRED)}
@@ -90,15 +91,16 @@ def datafix_settings(model: DatafixModel, doc: YamlDocument, base: Path) -> Data
     tables: dict[str, Table | None] = {}
     for name, (fields, required) in _KNOWN.items():
         export: ExportModel | None = getattr(model, name)
+        at = "register" if name == "register_export" else name
         if export is None:
             tables[name] = None
             continue
         unknown = sorted(set(export.columns) - set(fields))
         if unknown:
-            raise doc.error(("datafix", name, "columns"),
+            raise doc.error(("datafix", at, "columns"),
                             f"unknown field(s) {', '.join(unknown)}; the fields are "
                             f"{', '.join(fields)}")
-        path = _path(export.file, base, model.follow_symlinks, doc, ("datafix", name, "file"))
+        path = _path(export.file, base, model.follow_symlinks, doc, ("datafix", at, "file"))
         columns = {f: export.columns.get(f, f) for f in fields}
         tables[name] = Table(path=path, columns=columns, required=required, format=export.format,
                              delimiter=export.delimiter, encoding=export.encoding,
@@ -106,7 +108,7 @@ def datafix_settings(model: DatafixModel, doc: YamlDocument, base: Path) -> Data
     if not any(tables.values()):
         raise doc.error(("datafix",), "the datafix section names no export (register, db_roles, "
                                       "audit_log)")
-    return DatafixSettings(register=tables["register"], db_roles=tables["db_roles"],
+    return DatafixSettings(register=tables["register_export"], db_roles=tables["db_roles"],
                            audit_log=tables["audit_log"], logins=tables["logins"],
                            login_map=dict(model.login_map), date_formats=tuple(model.date_formats),
                            timezone=zone, separators=model.multi_value_separators,

@@ -51,7 +51,10 @@ def _read(table: Table, parse: Parse) -> tuple[list[Any], dict[str, Any]]:
                 continue
             except RowError as exc:
                 problem = str(exc)
-        rejected.append({"file": name, "row": row.number, "line": row.line, "reason": problem})
+        entry = {"file": name, "row": row.number, "line": row.line, "reason": problem}
+        if row.values.get("ticket"):
+            entry["ticket"] = row.values["ticket"]
+        rejected.append(entry)
     info["sha256"] = _sha256(table)
     info["columns"] = dict(table.columns)
     return used, {"source": info,
