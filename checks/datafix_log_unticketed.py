@@ -56,15 +56,16 @@ def unticketed(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
                           "could not be compared with the tickets.", dfx.source(REGISTER))
         return
     yield from dfx.errors(AUDIT_LOG)
-    executors = holders(dfx, "executor", params.roles.executor, de_facto=False)
+    # who executed datafixes per the register is privileged too, with or without role definitions
+    executors = holders(dfx, "executor", params.roles.executor)
     admins = holders(dfx, "audit_admin", params.roles.audit_admin, de_facto=False)
     if not executors.defined or executors.problems:
         yield Outcome("roles:executor", Status.ERROR,
                       "; ".join(executors.problems) or
-                      "The policy defines no executor role, so every principal's data changes "
-                      "were treated as privileged.", dfx.source(AUDIT_LOG))
+                      "The policy defines no executor role, so only principals who executed "
+                      "datafixes in the register were treated as privileged; changes by other "
+                      "privileged principals were not assessed.", dfx.source(AUDIT_LOG))
     privileged = set(executors.how) | set(admins.how)
-    everyone = not executors.defined
     kinds = {s.upper() for s in params.statements}
     tol = timedelta(minutes=params.tolerance_minutes)
     by_id = {t.id.strip().upper(): t for t in dfx.tickets if t.execution_start}
@@ -85,7 +86,7 @@ def unticketed(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
         if s.statement not in kinds:
             continue
         person = dfx.people.get(s.principal)
-        if person is None or not (everyone or person.key in privileged):
+        if person is None or person.key not in privileged:
             outside += 1
             continue
         match = None
