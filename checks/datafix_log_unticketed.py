@@ -9,6 +9,7 @@ and day, so 100,000 log lines stay a readable report.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
@@ -69,16 +70,35 @@ def unticketed(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
     kinds = {s.upper() for s in params.statements}
     tol = timedelta(minutes=params.tolerance_minutes)
     by_id = {t.id.strip().upper(): t for t in dfx.tickets if t.execution_start}
-    by_person: dict[str, list[Ticket]] = defaultdict(list)
-    for t in by_id.values():
-        person = dfx.people.get(t.executor)
-        if person is not None:
-            by_person[person.key].append(t)
     open_ended = timedelta(hours=params.open_ended_hours)
 
     def window(t: Ticket) -> tuple:
         start = t.execution_start
         return start - tol, (t.execution_end or start + open_ended) + tol
+
+    # per person: windows sorted by opening time, searched with bisect (100,000s of statements)
+    by_person: dict[str, list[tuple]] = defaultdict(list)
+    for t in by_id.values():
+        person = dfx.people.get(t.executor)
+        if person is not None:
+            lo, hi = window(t)
+            by_person[person.key].append((lo, hi, t.id))
+    longest: dict[str, timedelta] = {}
+    for key, wins in by_person.items():
+        wins.sort()
+        longest[key] = max(hi - lo for lo, hi, _ in wins)
+
+    def covering(key: str, at) -> str | None:
+        wins = by_person.get(key, [])
+        i = bisect_right(wins, (at, at, "\uffff"))
+        while i > 0:
+            i -= 1
+            lo, hi, tid = wins[i]
+            if lo < at - longest[key]:
+                return None
+            if hi >= at:
+                return tid
+        return None
 
     groups: dict[tuple[str, str, str], list[tuple[Statement, str | None]]] = defaultdict(list)
     outside = 0
@@ -97,8 +117,7 @@ def unticketed(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
             lo, hi = window(by_id[ref])
             match = by_id[ref].id if lo <= s.at <= hi else None
         elif not ref:
-            match = next((t.id for t in by_person.get(person.key, ())
-                          if window(t)[0] <= s.at <= window(t)[1]), None)
+            match = covering(person.key, s.at)
         groups[(s.principal, s.database, s.at.date().isoformat())].append((s, match))
     for (principal, database, day), items in sorted(groups.items()):
         subject = f"session:{principal}/{database or '-'}/{day}"
