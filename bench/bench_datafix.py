@@ -6,6 +6,7 @@ Run: python bench/bench_datafix.py [tickets] [app_lines]. Prints wall time and p
 
 from __future__ import annotations
 
+import resource
 import sys
 import tempfile
 import time
@@ -26,15 +27,18 @@ from tests.test_datafix_checks import policy_text
 
 
 def main() -> None:
-    tickets = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    app_lines = int(sys.argv[2]) if len(sys.argv) > 2 else 30_000
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    tickets = int(args[0]) if args else 20_000
+    app_lines = int(args[1]) if len(args) > 1 else 30_000
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
         lab = generate(folder / "exports", tickets=tickets, app_lines=app_lines)
         t1 = time.perf_counter()
         (folder / "exports" / "gitc-agent.yaml").write_text(config_yaml(lab))
-        tracemalloc.start()
+        trace = "--trace" in sys.argv  # tracemalloc: exact Python peaks, but several times slower
+        if trace:
+            tracemalloc.start()
         config = load_config(folder / "exports" / "gitc-agent.yaml")
         docs = list(datafix_files.collect(config.datafix))
         ad = ad_evidence(lab)
@@ -50,11 +54,13 @@ def main() -> None:
         t3 = time.perf_counter()
         _, peak_eval = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     fails = sum(1 for r in results if r.status.value == "fail")
     print(f"tickets {lab.tickets}, audit-log lines {lab.log_lines}, results {len(results)} "
           f"({fails} fail)")
     print(f"generate {t1 - t0:.1f} s; collect {t2 - t1:.1f} s (peak {peak_collect / 2**20:.0f} MiB); "
-          f"evaluate 7 checks {t3 - t2:.1f} s (peak {peak_eval / 2**20:.0f} MiB)")
+          f"evaluate 7 checks {t3 - t2:.1f} s (peak {peak_eval / 2**20:.0f} MiB); "
+          f"process peak RSS {rss:.0f} MiB" + ("" if trace else " (run with --trace for peaks)"))
 
 
 if __name__ == "__main__":
