@@ -46,6 +46,7 @@ class CheckSpec:
     impact: int
     evidence: tuple[str, ...]
     func: CheckFunction
+    optional_evidence: tuple[str, ...] = ()  # read when present; the check needs at least one
     params: type[CheckParams] = CheckParams
     references: tuple[str, ...] = ()
     remediation: str = ""
@@ -58,6 +59,7 @@ class CheckSpec:
             "likelihood": self.likelihood,
             "impact": self.impact,
             "evidence": list(self.evidence),
+            "optional_evidence": list(self.optional_evidence),
             "references": list(self.references),
             "source": self.source,
         }
@@ -65,7 +67,8 @@ class CheckSpec:
 
 def check(*, id: str, title: str, likelihood: int, impact: int, evidence: Iterable[str],
           params: type[CheckParams] = CheckParams, references: Iterable[str] = (),
-          remediation: str = "") -> Callable[[CheckFunction], CheckSpec]:
+          remediation: str = "",
+          optional_evidence: Iterable[str] = ()) -> Callable[[CheckFunction], CheckSpec]:
     """Declare a check; the decorated function becomes a CheckSpec the registry finds."""
     if not _ID.match(id):
         raise ValueError(f"check id {id!r} must be dotted lower-case words, e.g. 'ad.password.x'")
@@ -73,6 +76,7 @@ def check(*, id: str, title: str, likelihood: int, impact: int, evidence: Iterab
     def wrap(func: CheckFunction) -> CheckSpec:
         return CheckSpec(id=id, title=title, likelihood=likelihood, impact=impact,
                          evidence=tuple(evidence), func=func, params=params,
+                         optional_evidence=tuple(optional_evidence),
                          references=tuple(references), remediation=remediation)
 
     return wrap

@@ -121,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--evidence", type=Path, required=True)
     sp = sub.add_parser("demo", help="evaluate the embedded demo organisation")
     evaluation_args(sp, policy_required=False)
+    sp.set_defaults(policy=None)  # the demo organisation's own copy of adr-gitc
 
     sp = sub.add_parser("report", help="render a saved report.json into other formats")
     sp.add_argument("report", type=Path)
@@ -324,7 +325,8 @@ def _cmd_checks_list(args, out: Console) -> int:
         for col in ("Id", "Title", "K", "I", "Evidence", "References", "Source"):
             table.add_column(col, overflow="fold")
         for s in specs:
-            table.add_row(s.id, s.title, str(s.likelihood), str(s.impact), ", ".join(s.evidence),
+            kinds = [*s.evidence, *(f"{k} (optional)" for k in s.optional_evidence)]
+            table.add_row(s.id, s.title, str(s.likelihood), str(s.impact), ", ".join(kinds),
                           "; ".join(s.references), s.source)
         out.print(table)
     for problem in registry.problems:
@@ -402,6 +404,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.out = Path("gitc-demo-reports")
             if args.as_of is None:
                 args.as_of = demo.AS_OF
+            if args.policy is None:
+                args.policy = str(demo.policy_path())
             return _cmd_evaluate(args, out, evidence_dir=demo.evidence_dir(), mode="demo")
         return COMMANDS[args.command](args, out)
     except InputError as exc:

@@ -19,6 +19,7 @@ from gitc_agent.credentials import (
     secret_from_file,
     secret_from_keyring,
 )
+from gitc_agent.datafix_config import DatafixModel, DatafixSettings, datafix_settings
 from gitc_agent.errors import InputError
 from gitc_agent.yaml_source import load_yaml
 
@@ -126,6 +127,7 @@ class ConfigModel(_Strict):
     winrm: WinRMModel | None = None
     local_host: LocalHostModel | None = None
     feeds: FeedsModel | None = None
+    datafix: DatafixModel | None = None  # issue 4: datafix register, DB roles, audit log
     output: OutputModel = Field(default_factory=OutputModel)
 
 
@@ -186,6 +188,7 @@ class Config:
     winrm: WinRMSettings | None = None
     local_host: LocalHostSettings | None = None
     feeds: FeedSettings | None = None
+    datafix: DatafixSettings | None = None
 
 
 def load_config(path: Path) -> Config:
@@ -242,8 +245,9 @@ def load_config(path: Path) -> Config:
             value = getattr(model.feeds, key)
             found[key] = rel(value) if value is not None else None
         feeds = FeedSettings(**found)
+    datafix = datafix_settings(model.datafix, doc, base) if model.datafix is not None else None
     return Config(source=path, ad=ad, output_dir=rel(model.output.dir), winrm=winrm,
-                  local_host=local, feeds=feeds)
+                  local_host=local, feeds=feeds, datafix=datafix)
 
 
 def _resolve_secret(source: PasswordSource, where: Path, line: int | None, rel) -> Secret:

@@ -60,18 +60,25 @@ def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet,
         return [_error(pcheck, None, f"check:{pcheck.id}",
                        "the policy enables this check, but no loaded plugin defines it "
                        "(see the plugin load errors in this report)")]
+    kinds = (*spec.evidence, *spec.optional_evidence)
+    absent = [kind for kind in kinds if not evidence.of_kind(kind)]
+    if kinds and len(absent) == len(kinds):
+        if len(evidence) and not expected_kinds.intersection(absent):
+            # Nothing this check reads was collected: the area is outside this run's scope (the
+            # config has no section for it). Reported, but neither a pass nor an incomplete run.
+            return [Result(check=spec.id, title=spec.title, subject=f"scope:{spec.id}",
+                           status=Status.NOT_APPLICABLE,
+                           message=(f"not in the scope of this run: no evidence of kind "
+                                    f"{', '.join(absent)} was collected or supplied (configure "
+                                    f"the collector for it, or disable the check in the policy)"),
+                           evidence={"missing_kinds": absent},
+                           references=_references(pcheck, spec), remediation="")]
+        if not spec.evidence:  # only optional kinds, none of which came although expected
+            return [_error(pcheck, spec, f"evidence:{kind}",
+                           f"no evidence of kind {kind!r} was collected, so this check could "
+                           "not look") for kind in absent if kind in expected_kinds or
+                    not expected_kinds]
     missing = [kind for kind in spec.evidence if not evidence.of_kind(kind)]
-    out_of_scope = not expected_kinds.intersection(missing)
-    if missing and len(missing) == len(spec.evidence) and len(evidence) and out_of_scope:
-        # Nothing this check reads was collected: the area is outside this run's scope (the
-        # config has no section for it). Reported, but neither a pass nor an incomplete run.
-        return [Result(check=spec.id, title=spec.title, subject=f"scope:{spec.id}",
-                       status=Status.NOT_APPLICABLE,
-                       message=(f"not in the scope of this run: no evidence of kind "
-                                f"{', '.join(missing)} was collected or supplied (configure "
-                                f"the collector for it, or disable the check in the policy)"),
-                       evidence={"missing_kinds": missing}, references=_references(pcheck, spec),
-                       remediation="")]
     if missing:
         return [_error(pcheck, spec, f"evidence:{kind}",
                        f"no evidence of kind {kind!r} was collected or supplied, so this "

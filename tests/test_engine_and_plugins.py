@@ -240,3 +240,20 @@ def test_checks_outside_the_runs_scope_are_not_applicable_not_errors(tmp_path: P
     results = _results(tmp_path, EvidenceSet([_doc(8), host]))
     kev = [r for (c, _), r in results.items() if c == "windows.patch.kev_overdue"]
     assert kev and {r.status for r in kev} == {Status.ERROR}
+
+
+def test_optional_evidence_checks_follow_the_scope_rule(tmp_path: Path) -> None:
+    """Datafix checks read any of three exports: none and not configured is out of scope; none
+    although the run set out to collect them (say it was interrupted) is an error."""
+    path = tmp_path / "p.yaml"
+    path.write_text(_policy_text())
+    registry = discover()
+    policy = load_policy(str(path), registry)
+    kinds = {"datafix.register", "datafix.db_roles", "datafix.audit_log"}
+    out = {r.check: r for r in evaluate(policy, registry, EvidenceSet([_doc(8)]), DEMO_DAY)
+           if r.check == "datafix.ticket.review"}
+    assert out["datafix.ticket.review"].status is Status.NOT_APPLICABLE
+    results = [r for r in evaluate(policy, registry, EvidenceSet([_doc(8)]), DEMO_DAY,
+                                   expected_kinds=kinds) if r.check == "datafix.ticket.review"]
+    assert {r.status for r in results} == {Status.ERROR}
+    assert {r.subject for r in results} == {f"evidence:{k}" for k in kinds}

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from gitc_agent.collectors import ad_accounts, ad_password_policy
+from gitc_agent.collectors import ad_accounts, ad_password_policy, datafix_files
 from gitc_agent.collectors.ldap_session import LdapReadError, connect, default_naming_context
 from gitc_agent.config import ADSettings, Config
 from gitc_agent.evidence import EvidenceDoc
@@ -81,6 +81,9 @@ def collect_all(config: Config, progress: Progress, services: Sequence[str] = ()
         _timed("feeds", docs, lambda: feeds.collect(config.feeds))
     if config.ad is not None:
         _timed("ad", docs, lambda: collect_ad(config.ad, progress))
+    if config.datafix is not None:  # files, read after AD so roles resolve on both
+        progress("reading the datafix exports")
+        _timed("datafix", docs, lambda: datafix_files.collect(config.datafix))
     if config.local_host is not None:
         progress("reading the local admin host (psutil, package manager)")
         _timed("local_host", docs,

@@ -18,3 +18,8 @@ AS_OF = date(2026, 11, 16)  # the demo evidence was "collected" that morning
 
 def evidence_dir() -> Path:
     return Path(str(resources.files("gitc_agent.demo") / "evidence"))
+
+
+def policy_path() -> Path:
+    """adr-gitc with the demo ministry's approvals, register, reviews, roles and accepted risks."""
+    return Path(str(resources.files("gitc_agent.demo") / "adr-gitc-demo.yaml"))

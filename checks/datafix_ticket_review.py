@@ -1,0 +1,84 @@
+"""datafix.ticket.review: each executed datafix is reviewed independently within N days.
+
+The review is the detective control that makes a DBA's sysadmin rights acceptable, so a missing,
+late, premature or self-review fails. Time is judged against the moment the register was
+collected, so re-evaluating saved evidence gives the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from pydantic import Field
+
+from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+
+from ._datafix import KINDS, REFERENCES, REGISTER, load, same
+
+
+class Params(CheckParams):
+    max_days: int = Field(default=10, ge=0, le=366)
+
+
+@check(
+    id="datafix.ticket.review",
+    title="Each datafix is independently reviewed within the period",
+    likelihood=3,
+    impact=4,
+    evidence=[],
+    optional_evidence=KINDS,
+    params=Params,
+    references=REFERENCES,
+    remediation=(
+        "Have someone who neither executed nor approved the datafix compare it with the audit "
+        "log and record the review (reviewer, date) in the ticket within the period."
+    ),
+)
+def ticket_review(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
+    dfx = load(evidence)
+    if isinstance(dfx, Outcome):
+        yield dfx
+        return
+    yield from dfx.errors(REGISTER)
+    people = dfx.people
+    for t in dfx.tickets:
+        if t.execution_start is None:
+            yield Outcome(t.subject, Status.NOT_APPLICABLE,
+                          f"Datafix {t.id} has no execution start: not executed, nothing to review.",
+                          dfx.source(REGISTER, row=t.row))
+            continue
+        done = t.execution_end or t.execution_start
+        due = done + timedelta(days=params.max_days)
+        evidence = dfx.source(REGISTER, row=t.row, executed=done.isoformat(), due=due.isoformat(),
+                              reviewer=t.reviewer,
+                              reviewed_at=t.reviewed_at.isoformat() if t.reviewed_at else None)
+        if not t.reviewer or t.reviewed_at is None:
+            if dfx.as_of <= due:
+                yield Outcome(t.subject, Status.NOT_APPLICABLE,
+                              f"Datafix {t.id} is not reviewed yet; the review is due "
+                              f"{due.date().isoformat()}.", evidence)
+            else:
+                yield Outcome(t.subject, Status.FAIL,
+                              f"Datafix {t.id} (executed {done.date().isoformat()}) has no "
+                              f"recorded review; it was due {due.date().isoformat()}.", evidence)
+            continue
+        problems = []
+        if same(people, t.reviewer, t.executor):
+            problems.append(f"reviewed by its executor {t.reviewer}")
+        if any(same(people, t.reviewer, name) for name, _ in t.approvers):
+            problems.append(f"reviewed by its approver {t.reviewer}")
+        if t.reviewed_at.date() < done.date():  # a review date often has no time
+            problems.append(f"review dated {t.reviewed_at.isoformat()}, before the execution "
+                            f"ended ({done.isoformat()})")
+        if t.reviewed_at > due:
+            problems.append(f"reviewed {(t.reviewed_at - done).days} days after execution "
+                            f"(period {params.max_days} days)")
+        if problems:
+            yield Outcome(t.subject, Status.FAIL, f"Datafix {t.id}: " + "; ".join(problems) + ".",
+                          evidence)
+        else:
+            yield Outcome(t.subject, Status.PASS,
+                          f"Datafix {t.id} was reviewed by {t.reviewer} on "
+                          f"{t.reviewed_at.date().isoformat()}, within {params.max_days} days.",
+                          evidence)

@@ -1,0 +1,233 @@
+"""Read messy exports (CSV from Dutch Excel, JSON from ticket systems) into mapped rows.
+
+Why its own module: every datafix export has the same problems (UTF-8 byte-order mark, `;` as
+separator, quoted newlines, day-first dates) and the same contract: a missing required column is
+a configuration error (exit 2, naming the file and the column), while a row that cannot be used is
+rejected with its file and row number and the other rows are still read. Nothing is skipped
+silently: the caller counts rows read, used and rejected.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from gitc_agent.errors import InputError
+
+SNIFF_BYTES = 64 * 1024
+MAX_JSON_BYTES = 512 * 1024 * 1024
+ISO = "iso"  # pseudo-format in a date list: ISO 8601 (datetime.fromisoformat)
+
+
+class RowError(ValueError):
+    """A value in one row cannot be used; the row is rejected, the file is still read."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """How to read one export: its file, format, dialect and column mapping."""
+
+    path: Path
+    columns: Mapping[str, str]  # canonical field -> column name in the export
+    required: Sequence[str]
+    format: str = "auto"  # csv, json or auto (by suffix)
+    delimiter: str | None = None  # None: sniff among , ; tab |
+    encoding: str = "utf-8-sig"
+    json_records: str | None = None  # key of the list of records in a JSON object
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # data row number: 1 is the first record after the header
+    line: int  # line in the file where the record starts (CSV); record index (JSON)
+    values: dict[str, str]  # canonical field -> raw text (stripped); absent columns are ""
+
+
+def table_format(table: Table) -> str:
+    if table.format != "auto":
+        return table.format
+    return "json" if table.path.suffix.lower() == ".json" else "csv"
+
+
+def open_no_follow(path: Path) -> int:
+    """Open for reading without following a symlink in the last component."""
+    return os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+
+
+def read_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
+    """Check the header now (InputError if a required column is missing); stream rows later.
+
+    OSError (unreadable file) is left to the caller: that is a collection error, not bad config.
+
+    Returns the row iterator and a description of how the file was read (for the evidence).
+    """
+    if table_format(table) == "json":
+        return _json_rows(table)
+    return _csv_rows(table)
+
+
+def _missing(table: Table, header: Sequence[str]) -> None:
+    present = {h.strip().lower() for h in header}
+    missing = [f"{field} (column {table.columns.get(field, field)!r})" for field in table.required
+               if table.columns.get(field, field).strip().lower() not in present]
+    if missing:
+        raise InputError(f"required column(s) missing: {', '.join(missing)}; the file has "
+                         f"{', '.join(repr(h) for h in header) or 'no header'}. Fix the export "
+                         f"or the column mapping in the config", table.path)
+
+
+def _csv_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
+    fd = open_no_follow(table.path)
+    handle = open(fd, encoding=table.encoding, newline="")  # noqa: SIM115 - closed by the generator
+    try:
+        sample = handle.read(SNIFF_BYTES)
+        handle.seek(0)
+        delimiter = table.delimiter or _sniff_delimiter(sample, table.path)
+        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True,
+                            strict=False)
+        start = 1
+        header = next(reader, None)
+    except UnicodeDecodeError as exc:
+        handle.close()
+        raise InputError(f"not {table.encoding} text (byte {exc.start}); set 'encoding' in "
+                         f"the config", table.path) from None
+    except csv.Error as exc:
+        handle.close()
+        raise InputError(f"unreadable CSV header: {exc}", table.path) from None
+    if header is None:
+        handle.close()
+        raise InputError("the export is empty (no header row)", table.path)
+    header = [h.strip() for h in header]
+    try:
+        _missing(table, header)
+    except InputError:
+        handle.close()
+        raise
+    index = {h.lower(): i for i, h in enumerate(header)}
+    wanted = {f: index.get(c.strip().lower()) for f, c in table.columns.items()}
+    info = {"file": str(table.path), "format": "csv", "delimiter": delimiter,
+            "encoding": table.encoding, "header": header}
+
+    def rows() -> Iterator[Row]:
+        nonlocal start
+        number = 0
+        with handle:
+            start = reader.line_num + 1
+            while True:
+                try:
+                    record = next(reader)
+                except StopIteration:
+                    return
+                except (csv.Error, UnicodeDecodeError) as exc:
+                    number += 1
+                    yield Row(number, start, {"__error__": f"unreadable CSV record: {exc}"})
+                    start = reader.line_num + 1
+                    continue
+                line, start = start, reader.line_num + 1
+                if not any(cell.strip() for cell in record):
+                    continue  # blank line (Excel leaves them at the end): not a record
+                number += 1
+                if len(record) != len(header):
+                    yield Row(number, line, {"__error__": f"{len(record)} fields where the header "
+                                                          f"has {len(header)}"})
+                    continue
+                yield Row(number, line, {f: record[i].strip() if i is not None else ""
+                                         for f, i in wanted.items()})
+
+    return rows(), info
+
+
+def _sniff_delimiter(sample: str, path: Path) -> str:
+    try:
+        return csv.Sniffer().sniff(sample.split("\n", 1)[0] + "\n", delimiters=",;\t|").delimiter
+    except csv.Error:
+        raise InputError("cannot tell the CSV separator from the header; set 'delimiter' in "
+                         "the config", path) from None
+
+
+def _json_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
+    fd = open_no_follow(table.path)
+    with open(fd, "rb") as handle:
+        raw = handle.read(MAX_JSON_BYTES + 1)
+    if len(raw) > MAX_JSON_BYTES:
+        raise InputError("JSON export too large", table.path)
+    try:
+        data = json.loads(raw.decode(table.encoding))
+    except UnicodeDecodeError:
+        raise InputError(f"not {table.encoding} text", table.path) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", table.path, exc.lineno) from None
+    if table.json_records:
+        data = data.get(table.json_records) if isinstance(data, dict) else None
+    if not isinstance(data, list):
+        raise InputError("a JSON export must be a list of records (or set 'json_records' to "
+                         "the key that holds the list)", table.path)
+    header = sorted({k for rec in data if isinstance(rec, dict) for k in rec})
+    _missing(table, header)
+    lower = {h.lower(): h for h in header}
+    keys = {f: lower.get(c.strip().lower()) for f, c in table.columns.items()}
+    info = {"file": str(table.path), "format": "json", "encoding": table.encoding,
+            "header": header}
+
+    def rows() -> Iterator[Row]:
+        for number, rec in enumerate(data, start=1):
+            if not isinstance(rec, dict):
+                yield Row(number, number, {"__error__": "record is not an object"})
+                continue
+            yield Row(number, number, {f: _text(rec.get(k)) if k else "" for f, k in keys.items()})
+
+    return rows(), info
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(_text(v) for v in value)
+    return str(value).strip()
+
+
+class DateParser:
+    """Parse timestamps with the config's explicit format list (first match wins).
+
+    Why explicit: `02-12-2024` is 2 December in a Dutch export and 12 February in an American
+    one; guessing would silently swap them. Naive values are in the config's time zone.
+    """
+
+    def __init__(self, formats: Sequence[str], zone: tzinfo):
+        self.formats = tuple(formats)
+        self.zone = zone
+
+    def parse(self, text: str, field: str) -> datetime:
+        value = text.strip()
+        for fmt in self.formats:
+            try:
+                when = datetime.fromisoformat(value) if fmt == ISO else datetime.strptime(value, fmt)
+            except ValueError:
+                continue
+            return when if when.tzinfo else when.replace(tzinfo=self.zone)
+        raise RowError(f"{field} {value!r} matches none of the date formats "
+                       f"({', '.join(self.formats)})")
+
+    def optional(self, text: str, field: str) -> str | None:
+        return iso(self.parse(text, field)) if text.strip() else None
+
+
+def iso(when: datetime) -> str:
+    return when.isoformat(timespec="seconds")
+
+
+def split_values(text: str, separators: str) -> list[str]:
+    """Split a multi-valued cell (several approvers, one per line or separated by `|`)."""
+    if not text.strip():
+        return []
+    parts = [text]
+    for sep in separators:
+        parts = [p for part in parts for p in part.split(sep)]
+    return [p.strip() for p in parts if p.strip()]
