@@ -89,12 +89,12 @@ def merge(configured: Sequence[WinRMHost], computers: Sequence[Computer],
                                      "operating_system": c.operating_system,
                                      "disabled": c.disabled}
         override = by_name.get(c.host_name.lower()) or by_name.get(c.name.lower())
-        if c.disabled and not include_disabled:
-            record["target"] = None
-            record["skipped"] = "account disabled (set include_disabled: true to read it)"
-        elif override is not None:
+        if override is not None:  # a configured host is read whatever AD says
             record["target"] = override.name
             record["overridden_by_config"] = True
+        elif c.disabled and not include_disabled:
+            record["target"] = None
+            record["skipped"] = "account disabled (set include_disabled: true to read it)"
         elif c.host_name.lower() in taken:
             record["target"] = None
             record["skipped"] = f"another computer object has the same host name {c.host_name}"
