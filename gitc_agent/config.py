@@ -95,6 +95,14 @@ class WinRMHostModel(_Strict):
     ca_file: Path | None = None
 
 
+class WinRMFromADModel(_Strict):
+    """Targets read from AD: computer objects under `base`, through the `ad` section's bind."""
+
+    base: str = Field(min_length=3)
+    os_filter: str | None = "Windows*"  # operatingSystem; `*` is a wildcard
+    include_disabled: bool = False
+
+
 class WinRMModel(_Strict):
     transport: WinRMTransport = "ntlm"
     scheme: Literal["https", "http"] = "https"
@@ -109,7 +117,15 @@ class WinRMModel(_Strict):
     deadline_seconds: float = Field(default=120, gt=0, le=3600)
     operation_timeout_seconds: int = Field(default=20, ge=1, le=600)
     services: list[str] = Field(default_factory=list)
-    hosts: list[str | WinRMHostModel] = Field(min_length=1)
+    hosts: list[str | WinRMHostModel] = Field(default_factory=list)
+    from_ad: WinRMFromADModel | None = None
+
+    @model_validator(mode="after")
+    def _targets(self) -> WinRMModel:
+        if not self.hosts and self.from_ad is None:
+            raise ValueError("name the Windows hosts: 'hosts' (a list), 'from_ad' (an OU to read "
+                             "computer objects from), or both")
+        return self
 
 
 class LocalHostModel(_Strict):
@@ -161,12 +177,44 @@ class WinRMHost:
 
 
 @dataclass(frozen=True)
+class WinRMDefaults:
+    """The section's connection settings, for hosts only known at run time (read from AD)."""
+
+    transport: str
+    scheme: str
+    port: int
+    user: str | None
+    password: Secret | None
+    validate_certificate: bool
+    ca_file: Path | None
+
+    def host(self, name: str, address: str | None = None) -> WinRMHost:
+        address = address or name
+        host_part = f"[{address}]" if ":" in address else address
+        return WinRMHost(
+            name=name, endpoint=f"{self.scheme}://{host_part}:{self.port}/wsman",
+            transport=self.transport, user=self.user,
+            password=self.password if self.transport != "kerberos" else None,
+            validate_certificate=self.validate_certificate, ca_file=self.ca_file,
+            message_encryption="always" if self.scheme == "http" else "auto")
+
+
+@dataclass(frozen=True)
+class WinRMFromAD:
+    base: str
+    os_filter: str | None
+    include_disabled: bool
+
+
+@dataclass(frozen=True)
 class WinRMSettings:
     hosts: tuple[WinRMHost, ...]
     workers: int
     deadline: float
     operation_timeout: int
     services: tuple[str, ...]
+    from_ad: WinRMFromAD | None = None
+    defaults: WinRMDefaults | None = None  # set when from_ad is
 
 
 @dataclass(frozen=True)
@@ -235,6 +283,9 @@ def load_config(path: Path) -> Config:
                         validate_certificate=m.validate_certificate, timeout=m.timeout_seconds,
                         page_size=m.page_size)
     winrm = _winrm(model.winrm, doc, path, rel) if model.winrm is not None else None
+    if winrm is not None and winrm.from_ad is not None and ad is None:
+        raise doc.error(("winrm", "from_ad"), "winrm.from_ad reads computer objects through the "
+                                              "'ad' section's connection: add an 'ad' section")
     local = None
     if model.local_host is not None and model.local_host.enabled:
         local = LocalHostSettings(command_timeout=model.local_host.command_timeout_seconds)
@@ -268,14 +319,7 @@ def _winrm(m: WinRMModel, doc, path: Path, rel) -> WinRMSettings:
             secrets[key] = _resolve_secret(source, path, doc.line_of(loc), rel)
         return secrets[key]
 
-    hosts: list[WinRMHost] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(m.hosts):
-        h = entry if isinstance(entry, WinRMHostModel) else WinRMHostModel(name=entry)
-        at = ("winrm", "hosts", index)
-        if h.name.lower() in seen:
-            raise doc.error(at, f"host {h.name!r} is listed twice")
-        seen.add(h.name.lower())
+    def resolve(h: WinRMHostModel, at: tuple) -> WinRMDefaults:
         transport = h.transport or m.transport
         scheme = h.scheme or m.scheme
         if scheme == "http":
@@ -303,12 +347,25 @@ def _winrm(m: WinRMModel, doc, path: Path, rel) -> WinRMSettings:
         if ca_file and not ca_file.is_file():
             raise doc.error(at, f"CA file {ca_file} does not exist")
         port = h.port or m.port or (5986 if scheme == "https" else 5985)
-        address = h.address or h.name
-        host_part = f"[{address}]" if ":" in address else address
-        hosts.append(WinRMHost(
-            name=h.name, endpoint=f"{scheme}://{host_part}:{port}/wsman", transport=transport,
-            user=user, password=password, validate_certificate=m.validate_certificate,
-            ca_file=ca_file, message_encryption="always" if scheme == "http" else "auto"))
+        return WinRMDefaults(transport=transport, scheme=scheme, port=port, user=user,
+                             password=password, validate_certificate=m.validate_certificate,
+                             ca_file=ca_file)
+
+    hosts: list[WinRMHost] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(m.hosts):
+        h = entry if isinstance(entry, WinRMHostModel) else WinRMHostModel(name=entry)
+        at = ("winrm", "hosts", index)
+        if h.name.lower() in seen:
+            raise doc.error(at, f"host {h.name!r} is listed twice")
+        seen.add(h.name.lower())
+        hosts.append(resolve(h, at).host(h.name, h.address))
+    from_ad = defaults = None
+    if m.from_ad is not None:
+        # Hosts found in AD use the section's settings: refuse insecure ones now, not mid-run.
+        defaults = resolve(WinRMHostModel(name="hosts from AD"), ("winrm", "from_ad"))
+        from_ad = WinRMFromAD(base=m.from_ad.base, os_filter=m.from_ad.os_filter,
+                              include_disabled=m.from_ad.include_disabled)
     return WinRMSettings(hosts=tuple(hosts), workers=m.workers, deadline=m.deadline_seconds,
                          operation_timeout=m.operation_timeout_seconds,
-                         services=tuple(m.services))
+                         services=tuple(m.services), from_ad=from_ad, defaults=defaults)

@@ -73,7 +73,7 @@ def collect_all(config: Config, progress: Progress, services: Sequence[str] = ()
     """Run every configured collector; documents are appended to `sink` as each finishes, so an
     interrupted run keeps what it already collected. `services`: extra Windows service names
     to query (those the policy requires)."""
-    from gitc_agent.collectors import feeds, local_host, windows_hosts
+    from gitc_agent.collectors import feeds, local_host, windows_targets
 
     docs = sink if sink is not None else []
     if config.feeds is not None:  # local files first: a broken one stops the run (exit 2)
@@ -90,7 +90,8 @@ def collect_all(config: Config, progress: Progress, services: Sequence[str] = ()
                lambda: [local_host.collect(config.local_host.command_timeout)])
     if config.winrm is not None:
         _timed("winrm", docs,
-               lambda: windows_hosts.collect_fleet(config.winrm, progress, services, sink=docs))
+               lambda: windows_targets.collect(config.winrm, config.ad, progress, services,
+                                               sink=docs))
     return docs
 
 

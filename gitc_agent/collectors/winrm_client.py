@@ -9,7 +9,6 @@ the command and shell are cleaned up (best effort, also bounded) whatever happen
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -23,16 +22,12 @@ from winrm.exceptions import (
 )
 from winrm.protocol import Protocol
 
+from gitc_agent.collectors.winrm_session import attach_session
 from gitc_agent.config import WinRMHost
 from gitc_agent.redact import redact
 
 CLEANUP_RESERVE = 5.0  # seconds kept back from the deadline to close the shell
 MAX_OUTPUT = 16 * 1024 * 1024
-# requests reads proxy settings by briefly rewriting os.environ (`set_environ('no_proxy')`), which
-# races with another thread iterating os.environ (KeyError: 'no_proxy'); seen at 32 workers.
-# So each session is built (and the environment's proxy settings merged into it) one at a time,
-# and then stops consulting the environment on every request (trust_env = False).
-_SESSION_LOCK = threading.Lock()
 
 
 class RemoteError(Exception):
@@ -128,8 +123,7 @@ def run_command(host: WinRMHost, command: str, env: dict[str, str], deadline: fl
     except (WinRMError, ValueError) as exc:
         raise RemoteError("connection", f"cannot set up the WinRM client: {exc}") from None
     try:
-        with _SESSION_LOCK:
-            proto.transport.build_session().trust_env = False
+        attach_session(proto.transport)  # never reads os.environ: no lock between workers
     except Exception as exc:
         raise RemoteError("connection", f"cannot set up the WinRM client: {_describe(exc)}") \
             from None
