@@ -72,10 +72,11 @@ def seed_offline(lab: SambaLab, users: int, groups: int, seed: int,
     return gen.plan, timings
 
 
-def pack(lab: SambaLab, tarball: Path, plan: Plan) -> float:
+def pack(lab: SambaLab, tarball: Path, info: dict) -> float:
+    """Pack the (stopped) lab with `info` (what was seeded, how long it took) beside it."""
     began = time.perf_counter()
     tarball.parent.mkdir(parents=True, exist_ok=True)
-    (lab.workdir / "bench-plan.json").write_text(json.dumps(plan.__dict__))
+    (lab.workdir / "bench-info.json").write_text(json.dumps(info))
     partial = tarball.with_suffix(".partial")
     subprocess.run(["tar", "--sparse", "-C", str(lab.workdir), "-I", "gzip -1", "-cf", str(partial),
                     *(f"--exclude={e}" for e in _EXCLUDE), "."], check=True)
@@ -83,9 +84,9 @@ def pack(lab: SambaLab, tarball: Path, plan: Plan) -> float:
     return time.perf_counter() - began
 
 
-def unpack(tarball: Path, workdir: Path) -> tuple[Plan, float]:
+def unpack(tarball: Path, workdir: Path) -> tuple[dict, float]:
     began = time.perf_counter()
     workdir.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-C", str(workdir), "-xzf", str(tarball)], check=True)
-    plan = Plan(**json.loads((workdir / "bench-plan.json").read_text()))
-    return plan, time.perf_counter() - began
+    info = json.loads((workdir / "bench-info.json").read_text())
+    return info, time.perf_counter() - began

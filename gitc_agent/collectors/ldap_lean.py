@@ -137,7 +137,14 @@ class LeanSyncStrategy(SyncStrategy):
 
 def make_lean(conn: Connection) -> Connection:
     """Switch a not yet opened SYNC connection to the lean strategy."""
-    conn.strategy = LeanSyncStrategy(conn)
+    strategy = LeanSyncStrategy(conn)
+    conn.strategy = strategy
+    # Connection binds these at construction: point them at the new strategy too.
+    conn.send = strategy.send
+    conn.open = strategy.open
+    conn.get_response = strategy.get_response
+    conn.post_send_single_response = strategy.post_send_single_response
+    conn.post_send_search = strategy.post_send_search
     conn.auto_range = False
     conn.empty_attributes = False
     return conn
