@@ -138,10 +138,31 @@ def _domain_sid(conn: Connection, base_dn: str) -> str:
     return sid_to_str(values[0])
 
 
+#: Columns whose values often repeat (bulk-created accounts, common names, descriptions): one
+#: string object per distinct value keeps 50,000 rows compact.
+_SHARED = tuple(ACCOUNT_COLUMNS.index(c) for c in (
+    "created", "pwd_last_set", "last_logon", "expires", "given_name", "sn", "description"))
+
+
 def read_accounts(conn: Connection, base_dn: str, page_size: int, unreadable: dict[str, int],
                   ldap_filter: str = ACCOUNT_FILTER) -> list[list[Any]]:
-    return [account_row(dn, raw, unreadable)
-            for dn, raw in paged_search(conn, base_dn, ldap_filter, ACCOUNT_ATTRS, page_size)]
+    seen: dict[str, str] = {}
+    rows = []
+    for dn, raw in paged_search(conn, base_dn, ldap_filter, ACCOUNT_ATTRS, page_size):
+        row = account_row(dn, raw, unreadable)
+        for i in _SHARED:
+            if row[i] is not None:
+                row[i] = seen.setdefault(row[i], row[i])
+        rows.append(row)
+    return rows
+
+
+def share_member_strings(data: dict[str, Any]) -> None:
+    """Let `member` values point at the account's or group's own DN string (one object each)."""
+    canon = {row[0]: row[0] for row in data.get("accounts", [])}
+    canon.update((g["dn"], g["dn"]) for g in data.get("groups", []))
+    for group in data.get("groups", []):
+        group["members"] = [canon.get(m, m) for m in group["members"]]
 
 
 def read_groups(conn: Connection, base_dn: str, page_size: int,
@@ -200,6 +221,7 @@ def collect(conn: Connection, base_dn: str, page_size: int, settings: ADSettings
     finally:
         if reader is not None:
             reader.close()
+    share_member_strings(data)
     if "accounts" in data and "groups" in data:
         data["privileged"] = privileged_summary(Directory.from_data(data))
     data["counts"] = {

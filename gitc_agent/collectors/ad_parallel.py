@@ -71,10 +71,14 @@ _worker: dict[str, Any] = {}
 
 
 def _init_worker(fields: dict[str, Any], password: str | None) -> None:
-    """Runs in each worker: keep the settings; the connection is opened on first use."""
+    """Runs in each worker: bind at once (while the parent still reads), or on first use."""
     secret = Secret(password, "parent") if password is not None else None  # registers redaction
     _worker["settings"] = ADSettings(**fields, password=secret)
     _worker["conn"] = None
+    try:
+        _connection()
+    except LdapReadError:
+        _worker["conn"] = None  # the first task reports the failure
 
 
 def _connection():
