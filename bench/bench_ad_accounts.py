@@ -1,149 +1,216 @@
-"""Benchmark the AD accounts collection and the evaluation of the AD checks on the Samba lab.
+"""Benchmark the AD accounts collection and the AD checks against `ldapsearch` on a Samba lab.
 
-Not a unit test. Seeds N users and N/10 groups (nested up to depth 6, some privileged members
-through nesting, about 5% service accounts) straight into the lab's sam.ldb with ldbadd (LDAP
-adds run at about 40 users/s), then times one collection over LDAPS and the checks, and reports
-peak memory. With `ldapsearch` (Debian ldap-utils) on PATH it also times the same dump with the
-OpenLDAP C client for comparison.
+Not a test. Loads a synthetic directory (bench/ad_directory.py: default 20,000 users, 2,000
+groups nested up to depth 6, service/shared/test/admin accounts, privileged members through
+nesting) into a Samba AD DC with `ldbadd` on its sam.ldb while samba is stopped, and keeps the
+loaded DC as a tarball keyed by the parameters (bench/lab_cache.py) for later runs. Then, in the
+same run and alternating, it times:
 
-    GITC_LAB_ADDRESS=127.0.0.7 PYTHONPATH=. python bench/bench_ad_accounts.py --users 5000
+- `ldapsearch` (OpenLDAP C client, Debian ldap-utils) dumping the users/computers and the groups
+  with the collector's filters and attributes (simple bind over LDAPS, lab CA in LDAPTLS_CACERT,
+  password on stdin);
+- gitc-agent's AD collection (`collect_ad`: bind, password policy, users, computers, groups and
+  the privileged summary) in a fresh process, with its peak RSS and that of its reader
+  processes; a separate run gives the tracemalloc peak;
+- the evaluation of every check of the adr-gitc policy on that evidence.
+
+    GITC_LAB_ADDRESS=127.0.0.9 PYTHONPATH=. python bench/bench_ad_accounts.py --users 20000
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
-from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from gitc_agent.collectors import ad_accounts
-from gitc_agent.collectors.run import collect_ad
-from gitc_agent.config import ADSettings
-from gitc_agent.credentials import Secret
-from gitc_agent.engine import evaluate
-from gitc_agent.evidence import EvidenceSet
-from gitc_agent.policy import load_policy
-from gitc_agent.registry import discover
-from tests.lab.samba_lab import SambaLab
+from bench.lab_cache import cache_dir, cache_key, pack, seed_offline, unpack  # noqa: E402
+from gitc_agent.collectors import ad_accounts  # noqa: E402
+from tests.lab.samba_lab import SambaLab  # noqa: E402
+
+TARGET_RATIO, TARGET_EVAL_S = 1.3, 1.0
 
 
-def seed(lab: SambaLab, users: int, rng: random.Random) -> None:
-    ou = f"OU=Bench,{lab.base_dn}"
-    lab.ldb("ldbadd", stdin=f"dn: {ou}\nobjectClass: organizationalUnit\n")
-    batch: list[str] = []
-
-    def flush() -> None:
-        if batch:
-            lab.ldb("ldbadd", stdin="\n".join(batch))
-            batch.clear()
-
-    for i in range(users):
-        service = i % 20 == 0
-        name = f"svc-b{i:06d}" if service else f"u{i:06d}"
-        entry = [f"dn: CN={name},{ou}", "objectClass: user", f"sAMAccountName: {name}",
-                 "userAccountControl: 544", f"description: bench account {i}"]
-        if not service:
-            entry += [f"employeeID: {100000 + i}", "givenName: Bench", f"sn: User{i}",
-                      f"mail: {name}@bench.example"]
-        else:
-            entry.append(f"servicePrincipalName: HTTP/{name}.bench.example")
-        batch.append("\n".join(entry) + "\n")
-        if len(batch) >= 2000:
-            flush()
-    flush()
-    groups = max(users // 10, 10)
-    for g in range(groups):
-        picks = {rng.randrange(users) for _ in range(rng.randint(5, 40))}
-        members = [f"member: CN=u{i:06d},{ou}" for i in sorted(picks) if i % 20]  # not svc-
-        if g % 6:  # chains of depth up to 6
-            members.append(f"member: CN=G{g - 1:05d},{ou}")
-        batch.append("\n".join([f"dn: CN=G{g:05d},{ou}", "objectClass: group",
-                                f"sAMAccountName: G{g:05d}", *members]) + "\n")
-        if len(batch) >= 500:
-            flush()
-    flush()
-    # Some privileged members through nesting: the top of a few chains into Server Operators.
-    tops = "".join(f"member: CN=G{g:05d},{ou}\n" for g in (5, 11, 17) if g < groups)
-    found = lab.search(ou, "(objectClass=group)", "one", "cn")
-    if len(found) != groups:  # ldbadd may stop at a bad record without failing
-        raise SystemExit(f"seeding made {len(found)} of {groups} groups")
-    lab.ldb("ldbmodify", stdin=f"dn: CN=Server Operators,CN=Builtin,{lab.base_dn}\n"
-                               f"changetype: modify\nadd: member\n{tops}")
+def target_mb(users: int) -> int:
+    return 100 if users <= 20_000 else 150
 
 
-def ldapsearch_seconds(lab: SambaLab) -> float | None:
+# --- the measured child process ------------------------------------------------------------------
+
+def child(spec: dict) -> dict:
+    """Collect (and evaluate) in this fresh process; the spec arrives on stdin with the password."""
+    import tracemalloc
+    from datetime import date
+
+    from gitc_agent.collectors.run import collect_ad
+    from gitc_agent.config import ADSettings
+    from gitc_agent.credentials import Secret
+    from gitc_agent.engine import evaluate
+    from gitc_agent.evidence import EvidenceSet
+    from gitc_agent.policy import load_policy
+    from gitc_agent.registry import discover
+
+    settings = ADSettings(servers=(spec["url"],), base_dn=spec["base_dn"], method="simple",
+                          user=spec["user"], password=Secret(spec["password"], "bench"),
+                          starttls=False, ca_file=Path(spec["ca_file"]), validate_certificate=True,
+                          timeout=300, page_size=spec["page_size"],
+                          parallel_reads=spec["parallel_reads"])
+    registry = discover(use_entry_points=False)
+    policy = load_policy("adr-gitc", registry)
+    out: dict = {"rss_start_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if spec["tracemalloc"]:
+        tracemalloc.start()
+    began = time.perf_counter()
+    docs = collect_ad(settings, lambda _m: None)
+    out["collect_s"] = time.perf_counter() - began
+    if spec["tracemalloc"]:
+        out["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    out["rss_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["workers_rss_peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    doc = next(d for d in docs if d.kind == ad_accounts.KIND)
+    out["errors"] = [e for d in docs for e in d.errors]
+    out["counts"] = doc.data.get("counts")
+    out["privileged_members"] = sum(len(g["members"]) for g in doc.data.get("privileged", []))
+    out["evidence_mb"] = len(json.dumps(doc.data)) / 2**20
+    began = time.perf_counter()
+    results = evaluate(policy, registry, EvidenceSet(docs), date.today())
+    out["evaluate_s"] = time.perf_counter() - began
+    ad_results = [r for r in results if r.check.startswith(("ad.accounts.", "ad.privileged."))]
+    out["ad_results"] = len(ad_results)
+    by_status: dict[str, int] = {}
+    for r in ad_results:
+        by_status[r.status.value] = by_status.get(r.status.value, 0) + 1
+    out["ad_by_status"] = by_status
+    out["rss_after_eval_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def run_child(lab: SambaLab, args: argparse.Namespace, tracemalloc: bool) -> dict:
+    spec = {"url": lab.ldaps_url, "base_dn": lab.base_dn, "user": lab.admin_user,
+            "password": lab.admin_password, "ca_file": str(lab.ca_file), "page_size": args.page_size,
+            "parallel_reads": args.parallel_reads, "tracemalloc": tracemalloc}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, __file__, "--child"], input=json.dumps(spec), text=True,
+                          capture_output=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"collection process failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout)
+
+
+# --- ldapsearch ----------------------------------------------------------------------------------
+
+def ldapsearch(lab: SambaLab, page_size: int) -> float:
     program = shutil.which("ldapsearch")
     if program is None:
-        return None
+        raise SystemExit("ldapsearch not found: apt-get install -y ldap-utils")
     env = {**os.environ, "LDAPTLS_CACERT": str(lab.ca_file)}
-    start = time.perf_counter()
+    began = time.perf_counter()
     for ldap_filter, attrs in ((ad_accounts.ACCOUNT_FILTER, ad_accounts.ACCOUNT_ATTRS),
                                (ad_accounts.GROUP_FILTER, ad_accounts.GROUP_ATTRS)):
         subprocess.run([program, "-LLL", "-x", "-H", lab.ldaps_url, "-D", lab.admin_user,
-                        "-y", "/dev/stdin", "-b", lab.base_dn, "-E", "pr=1000/noprompt",
+                        "-y", "/dev/stdin", "-b", lab.base_dn, "-E", f"pr={page_size}/noprompt",
                         ldap_filter, *attrs], input=lab.admin_password.encode(), env=env,
                        stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - began
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+def prepare(workdir: Path, args: argparse.Namespace) -> tuple[SambaLab, dict]:
+    """Unpack the cached lab for these parameters, or seed one and cache it."""
+    tarball = cache_dir() / f"bench-{cache_key(args.users, args.groups, args.seed)}.tar.gz"
+    lab = SambaLab(workdir, address=args.address)
+    if tarball.exists() and not args.reseed:
+        info, seconds = unpack(tarball, workdir)
+        print(f"lab: unpacked {tarball} in {seconds:.1f} s (seeded earlier in "
+              f"{info['seed_timings']['total']:.0f} s)")
+    else:
+        print(f"lab: seeding {args.users} users, {args.groups} groups with ldbadd on sam.ldb "
+              f"(samba stopped)")
+        plan, timings = seed_offline(lab, args.users, args.groups, args.seed,
+                                     say=lambda m: print(m, flush=True))
+        info = {"plan": plan.__dict__, "seed_timings": timings}
+        seconds = pack(lab, tarball, info)
+        print(f"lab: seeded in {timings['total']:.1f} s "
+              f"({args.users / timings['users']:.0f} users/s); cached as {tarball} in {seconds:.1f} s")
+    return lab, info
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=5000)
-    parser.add_argument("--address", default=os.environ.get("GITC_LAB_ADDRESS", "127.0.0.7"))
+    parser.add_argument("--users", type=int, default=20_000)
+    parser.add_argument("--groups", type=int, default=None, help="default: users / 10")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--parallel-reads", type=int, default=2)
+    parser.add_argument("--address", default=os.environ.get("GITC_LAB_ADDRESS", "127.0.0.9"))
+    parser.add_argument("--reseed", action="store_true", help="ignore the cached lab")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(json.loads(sys.stdin.read()))))
+        return
+    if not 1 <= args.users <= 50_000:
+        parser.error("--users must be between 1 and 50000")
+    args.groups = args.groups or max(args.users // 10, 10)
     with tempfile.TemporaryDirectory(prefix="gitc-bench-") as tmp:
-        lab = SambaLab(Path(tmp) / "dc", address=args.address)
+        lab, info = prepare(Path(tmp) / "dc", args)
+        kinds = info["plan"]["kinds"]
+        print(f"directory: {args.users} users ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}), "
+              f"{info['plan']['computers']} computers, {args.groups} groups")
         lab.start()
         try:
-            t0 = time.perf_counter()
-            seed(lab, args.users, random.Random(args.seed))
-            print(f"seeded {args.users} users, {max(args.users // 10, 10)} groups "
-                  f"in {time.perf_counter() - t0:.1f} s")
-            settings = ADSettings(servers=(lab.ldaps_url,), base_dn=lab.base_dn, method="simple",
-                                  user=lab.admin_user, password=Secret(lab.admin_password, "lab"),
-                                  starttls=False, ca_file=lab.ca_file, validate_certificate=True,
-                                  timeout=120, page_size=1000)
-            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            start = time.perf_counter()
-            docs = collect_ad(settings, lambda _m: None)
-            wall = time.perf_counter() - start
-            rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            doc = next(d for d in docs if d.kind == ad_accounts.KIND)
-            assert not doc.errors, doc.errors
-            print(f"collection: {wall:.2f} s wall, counts {doc.data['counts']}")
-            print(f"process max RSS: {rss_before / 1024:.0f} MB before, "
-                  f"{rss_after / 1024:.0f} MB after collection")
-            del docs, doc
-            tracemalloc.start()
-            docs = collect_ad(settings, lambda _m: None)
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-            print(f"collection peak Python allocations (tracemalloc, second run): "
-                  f"{peak / 2**20:.0f} MB")
-            registry = discover(use_entry_points=False)
-            policy = load_policy("adr-gitc", registry)
-            start = time.perf_counter()
-            results = evaluate(policy, registry, EvidenceSet(docs), date.today())
-            print(f"evaluation of all checks: {time.perf_counter() - start:.2f} s, "
-                  f"{len(results)} results")
-            reference = ldapsearch_seconds(lab)
-            if reference is None:
-                print("ldapsearch not installed (ldap-utils): no C-client comparison")
-            else:
-                print(f"ldapsearch same dump: {reference:.2f} s; ratio {wall / reference:.2f}x")
+            measure(lab, args)
         finally:
             lab.stop()
+
+
+def measure(lab: SambaLab, args: argparse.Namespace) -> None:
+    ldapsearch(lab, args.page_size)  # warm the DC's caches for both sides
+    run_child(lab, args, tracemalloc=False)
+    reference, ours = [], []
+    for _ in range(args.runs):
+        reference.append(ldapsearch(lab, args.page_size))
+        ours.append(run_child(lab, args, tracemalloc=False))
+    traced = run_child(lab, args, tracemalloc=True)
+    ref_s = statistics.median(reference)
+    collected = [r["collect_s"] for r in ours]
+    col_s = statistics.median(collected)
+    eval_s = statistics.median(r["evaluate_s"] for r in ours)
+    rss = max(r["rss_peak_mb"] for r in ours)
+    workers = max(r["workers_rss_peak_mb"] for r in ours)
+    last = ours[-1]
+    if last["errors"]:
+        print(f"COLLECTION ERRORS: {last['errors']}")
+    print(f"evidence: {last['counts']}, {last['privileged_members']} privileged memberships, "
+          f"{last['evidence_mb']:.1f} MB as JSON")
+    print(f"ldapsearch (users+computers, groups): {', '.join(f'{s:.2f}' for s in reference)} s; "
+          f"median {ref_s:.2f} s")
+    print(f"gitc-agent collection ({args.parallel_reads} reader processes): "
+          f"{', '.join(f'{s:.2f}' for s in collected)} s; median {col_s:.2f} s")
+    ratio = col_s / ref_s
+    mb = target_mb(args.users)
+    print(f"ratio collection / ldapsearch: {ratio:.2f}x (target <= {TARGET_RATIO}x: "
+          f"{'met' if ratio <= TARGET_RATIO else 'MISSED'})")
+    print(f"peak RSS of the collecting process: {rss:.0f} MB (target < {mb} MB: "
+          f"{'met' if rss < mb else 'MISSED'}); largest reader process: {workers:.0f} MB; "
+          f"tracemalloc peak (collecting process): {traced['tracemalloc_peak_mb']:.0f} MB")
+    print(f"evaluation of all checks: {eval_s:.2f} s, {last['ad_results']} AD results "
+          f"{last['ad_by_status']} (target < {TARGET_EVAL_S:.0f} s: "
+          f"{'met' if eval_s < TARGET_EVAL_S else 'MISSED'})")
 
 
 if __name__ == "__main__":

@@ -71,6 +71,9 @@ class ADModel(_Strict):
     allow_plain_bind: bool = False
     timeout_seconds: float = Field(default=15, gt=0, le=600)
     page_size: int = Field(default=500, ge=1, le=5000)
+    # Worker processes that read users and computers in partitions, each over its own connection:
+    # one connection leaves the client's decoding and the server's work in series.
+    parallel_reads: int = Field(default=2, ge=1, le=16)
 
 
 class OutputModel(_Strict):
@@ -160,6 +163,7 @@ class ADSettings:
     timeout: float
     page_size: int
     service_host: str | None = None  # the DC's host name for Kerberos/NTLM
+    parallel_reads: int = 1  # worker processes for partitioned reads; 1 = one connection
 
 
 @dataclass(frozen=True)
@@ -281,7 +285,7 @@ def load_config(path: Path) -> Config:
                         user=m.bind.user, password=secret, service_host=m.bind.service_host,
                         starttls=m.starttls, ca_file=ca_file,
                         validate_certificate=m.validate_certificate, timeout=m.timeout_seconds,
-                        page_size=m.page_size)
+                        page_size=m.page_size, parallel_reads=m.parallel_reads)
     winrm = _winrm(model.winrm, doc, path, rel) if model.winrm is not None else None
     if winrm is not None and winrm.from_ad is not None and ad is None:
         raise doc.error(("winrm", "from_ad"), "winrm.from_ad reads computer objects through the "

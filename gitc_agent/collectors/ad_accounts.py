@@ -17,6 +17,14 @@ from typing import Any
 from ldap3 import Connection
 
 from gitc_agent.collectors.ad_membership import ACCOUNT_COLUMNS, Directory, privileged_summary
+from gitc_agent.collectors.ad_parallel import (
+    CHUNKS_PER_WORKER,
+    ParallelReader,
+    highest_usn,
+    merge_accounts,
+    result_of,
+    usn_partitions,
+)
 from gitc_agent.collectors.ldap_session import (
     LdapReadError,
     paged_search,
@@ -24,6 +32,7 @@ from gitc_agent.collectors.ldap_session import (
     read_entry,
     read_ranged,
 )
+from gitc_agent.config import ADSettings
 
 KIND = "ad.accounts"
 ACCOUNT_FILTER = "(|(sAMAccountType=805306368)(sAMAccountType=805306369))"  # users, computers
@@ -129,10 +138,31 @@ def _domain_sid(conn: Connection, base_dn: str) -> str:
     return sid_to_str(values[0])
 
 
-def read_accounts(conn: Connection, base_dn: str, page_size: int,
-                  unreadable: dict[str, int]) -> list[list[Any]]:
-    return [account_row(dn, raw, unreadable)
-            for dn, raw in paged_search(conn, base_dn, ACCOUNT_FILTER, ACCOUNT_ATTRS, page_size)]
+#: Columns whose values often repeat (bulk-created accounts, common names, descriptions): one
+#: string object per distinct value keeps 50,000 rows compact.
+_SHARED = tuple(ACCOUNT_COLUMNS.index(c) for c in (
+    "created", "pwd_last_set", "last_logon", "expires", "given_name", "sn", "description"))
+
+
+def read_accounts(conn: Connection, base_dn: str, page_size: int, unreadable: dict[str, int],
+                  ldap_filter: str = ACCOUNT_FILTER) -> list[list[Any]]:
+    seen: dict[str, str] = {}
+    rows = []
+    for dn, raw in paged_search(conn, base_dn, ldap_filter, ACCOUNT_ATTRS, page_size):
+        row = account_row(dn, raw, unreadable)
+        for i in _SHARED:
+            if row[i] is not None:
+                row[i] = seen.setdefault(row[i], row[i])
+        rows.append(row)
+    return rows
+
+
+def share_member_strings(data: dict[str, Any]) -> None:
+    """Let `member` values point at the account's or group's own DN string (one object each)."""
+    canon = {row[0]: row[0] for row in data.get("accounts", [])}
+    canon.update((g["dn"], g["dn"]) for g in data.get("groups", []))
+    for group in data.get("groups", []):
+        group["members"] = [canon.get(m, m) for m in group["members"]]
 
 
 def read_groups(conn: Connection, base_dn: str, page_size: int,
@@ -167,26 +197,31 @@ def read_groups(conn: Connection, base_dn: str, page_size: int,
     return groups
 
 
-def collect(conn: Connection, base_dn: str, page_size: int) -> tuple[dict[str, Any], list[dict]]:
-    """Return (data, errors) for the evidence document."""
+def collect(conn: Connection, base_dn: str, page_size: int, settings: ADSettings | None = None,
+            url: str | None = None) -> tuple[dict[str, Any], list[dict]]:
+    """Return (data, errors) for the evidence document.
+
+    With `settings.parallel_reads` > 1 (and the `url` `conn` is bound to), users, computers and
+    groups are read by worker processes over their own connections (see ad_parallel).
+    """
     data: dict[str, Any] = {"base_dn": base_dn, "account_columns": list(ACCOUNT_COLUMNS)}
     errors: list[dict[str, str]] = []
+    parallel = settings is not None and url is not None and settings.parallel_reads > 1
+    reader = ParallelReader(settings, url) if parallel else None  # workers start while we read
     try:
-        data["domain_sid"] = _domain_sid(conn, base_dn)
-    except LdapReadError as exc:
-        errors.append({"part": "domain", "message": f"the domain SID could not be read, so "
-                                                    f"domain groups cannot be identified: {exc}"})
-    unreadable: dict[str, int] = {}
-    try:
-        data["accounts"] = read_accounts(conn, base_dn, page_size, unreadable)
-        data["unreadable"] = unreadable
-    except LdapReadError as exc:
-        errors.append({"part": "accounts", "message": f"users and computers could not be read: "
-                                                      f"{exc}"})
-    try:
-        data["groups"] = read_groups(conn, base_dn, page_size, errors)
-    except LdapReadError as exc:
-        errors.append({"part": "groups", "message": f"groups could not be read: {exc}"})
+        try:
+            data["domain_sid"] = _domain_sid(conn, base_dn)
+        except LdapReadError as exc:
+            errors.append({"part": "domain", "message": f"the domain SID could not be read, so "
+                                                        f"domain groups cannot be identified: {exc}"})
+        if reader is not None:
+            _read_parallel(reader, conn, base_dn, page_size, data, errors)
+        else:
+            _read_serial(conn, base_dn, page_size, data, errors)
+    finally:
+        if reader is not None:
+            reader.close()
+    share_member_strings(data)
     if "accounts" in data and "groups" in data:
         data["privileged"] = privileged_summary(Directory.from_data(data))
     data["counts"] = {
@@ -195,3 +230,52 @@ def collect(conn: Connection, base_dn: str, page_size: int) -> tuple[dict[str, A
         "groups": len(data.get("groups", [])),
     }
     return data, errors
+
+
+def _accounts_error(exc: Exception) -> dict[str, str]:
+    return {"part": "accounts", "message": f"users and computers could not be read: {exc}"}
+
+
+def _read_serial(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
+                 errors: list[dict[str, str]]) -> None:
+    unreadable: dict[str, int] = {}
+    try:
+        data["accounts"] = read_accounts(conn, base_dn, page_size, unreadable)
+        data["unreadable"] = unreadable
+    except LdapReadError as exc:
+        errors.append(_accounts_error(exc))
+    try:
+        data["groups"] = read_groups(conn, base_dn, page_size, errors)
+    except LdapReadError as exc:
+        errors.append({"part": "groups", "message": f"groups could not be read: {exc}"})
+
+
+def _read_parallel(reader: ParallelReader, conn: Connection, base_dn: str, page_size: int,
+                   data: dict[str, Any], errors: list[dict[str, str]]) -> None:
+    """Groups in one worker, users and computers in uSNCreated partitions across all workers."""
+    groups = reader.submit_groups(base_dn, page_size)
+    try:
+        highest = highest_usn(conn)
+    except LdapReadError:  # not an AD-like directory: read on this connection
+        highest = None
+    if highest is None:
+        unreadable: dict[str, int] = {}
+        try:
+            data["accounts"] = read_accounts(conn, base_dn, page_size, unreadable)
+            data["unreadable"] = unreadable
+        except LdapReadError as exc:
+            errors.append(_accounts_error(exc))
+    else:
+        parts = usn_partitions(ACCOUNT_FILTER, highest, reader.workers * CHUNKS_PER_WORKER)
+        futures = reader.submit_accounts(base_dn, parts, page_size)
+        answers = [result_of(f, "reading users and computers") for f in futures]
+        try:
+            data["accounts"], data["unreadable"] = merge_accounts(parts, answers)
+        except LdapReadError as exc:
+            errors.append(_accounts_error(exc))
+    answer = result_of(groups, "reading groups")
+    if "error" in answer:
+        errors.append({"part": "groups", "message": f"groups could not be read: {answer['error']}"})
+    else:
+        data["groups"] = answer["groups"]
+        errors.extend(answer["errors"])

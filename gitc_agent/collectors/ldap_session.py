@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from ldap3 import BASE, SASL, SIMPLE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 
+from gitc_agent.collectors.ldap_lean import make_lean
 from gitc_agent.collectors.ldap_ntlm import NtlmBindError, ntlm_bind
 from gitc_agent.config import ADSettings
 from gitc_agent.redact import redact
@@ -55,7 +56,7 @@ def _open(url: str, settings: ADSettings) -> Connection:
     elif settings.method == "simple":
         kwargs.update(authentication=SIMPLE, user=settings.user,
                       password=settings.password.reveal())
-    conn = Connection(server, **kwargs)
+    conn = make_lean(Connection(server, **kwargs))
     try:
         conn.open()
         if settings.starttls and not use_ssl and not conn.start_tls():

@@ -59,7 +59,7 @@ def _collect_accounts(conn, url: str, base_dn: str, settings: ADSettings,
     """Users, computers and groups (issue 7), on the connection the password policy used."""
     progress(f"reading users, computers and groups of {base_dn} from {url}")
     try:
-        data, errors = ad_accounts.collect(conn, base_dn, settings.page_size)
+        data, errors = ad_accounts.collect(conn, base_dn, settings.page_size, settings, url)
     except LdapReadError as exc:  # e.g. the connection dropped between reads
         data, errors = {}, [{"part": "connection", "message": str(exc)}]
     if data:
