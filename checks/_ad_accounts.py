@@ -24,7 +24,6 @@ from gitc_agent.collectors.ad_membership import (
     parse_time,
     privileged_groups,
 )
-from gitc_agent.evidence import EvidenceDoc
 
 KIND = "ad.accounts"
 ARROW = " → "
@@ -116,22 +115,10 @@ def domains(evidence: EvidenceSet) -> Iterator[Domain | Outcome]:
                           "users and groups could not be read, so this was not assessed: "
                           + "; ".join(problems), source)
             continue
-        yield Domain(_directory(doc), base, source, parse_time(doc.collected_at))
-
-
-_CACHE: dict[int, tuple[EvidenceDoc, Directory]] = {}
-
-
-def _directory(doc: EvidenceDoc) -> Directory:
-    """One Directory per evidence document for all eight checks (building it dominates)."""
-    cached = _CACHE.get(id(doc))
-    if cached is not None and cached[0] is doc:
-        return cached[1]
-    if len(_CACHE) >= 4:
-        _CACHE.clear()
-    directory = Directory.from_data(doc.data)
-    _CACHE[id(doc)] = (doc, directory)
-    return directory
+        # built once per evaluation for all eight checks (building it dominates their cost)
+        directory = evidence.derived(f"ad.directory:{doc.target}:{doc.collected_at}",
+                                     lambda doc=doc: Directory.from_data(doc.data))
+        yield Domain(directory, base, source, parse_time(doc.collected_at))
 
 
 def with_source(domain: Domain, **evidence: object) -> dict[str, object]:

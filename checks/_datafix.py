@@ -214,7 +214,12 @@ class Datafix:
 
 
 def load(evidence: EvidenceSet) -> Datafix | Outcome:
-    """Read the datafix evidence; an Outcome (not_applicable) when none was configured at all."""
+    """Read the datafix evidence once per evaluation for all seven checks; an Outcome
+    (not_applicable) when none was configured at all."""
+    return evidence.derived("datafix", lambda: _load(evidence))
+
+
+def _load(evidence: EvidenceSet) -> Datafix | Outcome:
     docs = [d for kind in KINDS for d in evidence.of_kind(kind)]
     if not docs:
         return Outcome("datafix:exports", Status.NOT_APPLICABLE,

@@ -9,17 +9,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gitc_agent import __version__
 from gitc_agent.atomic import write_bytes_atomic
 from gitc_agent.errors import InputError
 
 SCHEMA = "gitc-agent/evidence/v1"
+T = TypeVar("T")
 MAX_EVIDENCE_BYTES = 512 * 1024 * 1024
 _KIND = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
@@ -73,9 +74,18 @@ class EvidenceSet:
 
     def __init__(self, docs: Iterable[EvidenceDoc] = ()):
         self._docs: list[EvidenceDoc] = list(docs)
+        self._derived: dict[str, Any] = {}
 
     def add(self, doc: EvidenceDoc) -> None:
         self._docs.append(doc)
+        self._derived.clear()
+
+    def derived(self, key: str, build: Callable[[], T]) -> T:
+        """What several checks derive from the same evidence (a parsed directory, the datafix
+        tickets), built once per evaluation instead of once per check. Treat it as read-only."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     def of_kind(self, kind: str) -> list[EvidenceDoc]:
         return [d for d in self._docs if d.kind == kind]
