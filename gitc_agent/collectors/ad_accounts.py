@@ -236,14 +236,20 @@ def _accounts_error(exc: Exception) -> dict[str, str]:
     return {"part": "accounts", "message": f"users and computers could not be read: {exc}"}
 
 
-def _read_serial(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
-                 errors: list[dict[str, str]]) -> None:
+def _read_accounts_here(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
+                        errors: list[dict[str, str]]) -> None:
+    """Users and computers on this one connection."""
     unreadable: dict[str, int] = {}
     try:
         data["accounts"] = read_accounts(conn, base_dn, page_size, unreadable)
         data["unreadable"] = unreadable
     except LdapReadError as exc:
         errors.append(_accounts_error(exc))
+
+
+def _read_serial(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
+                 errors: list[dict[str, str]]) -> None:
+    _read_accounts_here(conn, base_dn, page_size, data, errors)
     try:
         data["groups"] = read_groups(conn, base_dn, page_size, errors)
     except LdapReadError as exc:
@@ -259,12 +265,7 @@ def _read_parallel(reader: ParallelReader, conn: Connection, base_dn: str, page_
     except LdapReadError:  # not an AD-like directory: read on this connection
         highest = None
     if highest is None:
-        unreadable: dict[str, int] = {}
-        try:
-            data["accounts"] = read_accounts(conn, base_dn, page_size, unreadable)
-            data["unreadable"] = unreadable
-        except LdapReadError as exc:
-            errors.append(_accounts_error(exc))
+        _read_accounts_here(conn, base_dn, page_size, data, errors)
     else:
         parts = usn_partitions(ACCOUNT_FILTER, highest, reader.workers * CHUNKS_PER_WORKER)
         futures = reader.submit_accounts(base_dn, parts, page_size)
