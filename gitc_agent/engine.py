@@ -62,23 +62,20 @@ def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet,
                        "(see the plugin load errors in this report)")]
     kinds = (*spec.evidence, *spec.optional_evidence)
     absent = [kind for kind in kinds if not evidence.of_kind(kind)]
-    if kinds and len(absent) == len(kinds):
-        if len(evidence) and not expected_kinds.intersection(absent):
-            # Nothing this check reads was collected: the area is outside this run's scope (the
-            # config has no section for it). Reported, but neither a pass nor an incomplete run.
-            return [Result(check=spec.id, title=spec.title, subject=f"scope:{spec.id}",
-                           status=Status.NOT_APPLICABLE,
-                           message=(f"not in the scope of this run: no evidence of kind "
-                                    f"{', '.join(absent)} was collected or supplied (configure "
-                                    f"the collector for it, or disable the check in the policy)"),
-                           evidence={"missing_kinds": absent},
-                           references=_references(pcheck, spec), remediation="")]
-        if not spec.evidence:  # only optional kinds, none of which came although expected
-            return [_error(pcheck, spec, f"evidence:{kind}",
-                           f"no evidence of kind {kind!r} was collected, so this check could "
-                           "not look") for kind in absent if kind in expected_kinds or
-                    not expected_kinds]
-    missing = [kind for kind in spec.evidence if not evidence.of_kind(kind)]
+    nothing = bool(kinds) and len(absent) == len(kinds)
+    if nothing and len(evidence) and not expected_kinds.intersection(absent):
+        # Nothing this check reads was collected: the area is outside this run's scope (the
+        # config has no section for it). Reported, but neither a pass nor an incomplete run.
+        return [Result(check=spec.id, title=spec.title, subject=f"scope:{spec.id}",
+                       status=Status.NOT_APPLICABLE,
+                       message=(f"not in the scope of this run: no evidence of kind "
+                                f"{', '.join(absent)} was collected or supplied (configure "
+                                f"the collector for it, or disable the check in the policy)"),
+                       evidence={"missing_kinds": absent},
+                       references=_references(pcheck, spec), remediation="")]
+    missing = [kind for kind in spec.evidence if kind in absent]
+    if nothing and not spec.evidence:  # optional kinds only: name those the run expected
+        missing = [kind for kind in absent if kind in expected_kinds or not expected_kinds]
     if missing:
         return [_error(pcheck, spec, f"evidence:{kind}",
                        f"no evidence of kind {kind!r} was collected or supplied, so this "
