@@ -276,7 +276,7 @@ def _cmd_scan(args, out: Console) -> int:
         try:
             with stop_on_signals(args.deadline), _progress(out) as progress:
                 collect_all(config, progress, services=required_windows_services(
-                    prep.policy.raw), sink=docs)
+                    prep.policy), sink=docs)
         except RunInterrupted as exc:
             interrupted = exc.reason
         return _evaluate_and_write(prep, "scan", started, docs, [], None, args, out,

@@ -12,6 +12,8 @@ from gitc_agent.collectors import feeds
 from gitc_agent.collectors.run import required_windows_services
 from gitc_agent.config import FeedSettings
 from gitc_agent.errors import InputError
+from gitc_agent.policy import load_policy
+from gitc_agent.registry import discover
 from tests.cli_run import gitc
 
 
@@ -53,9 +55,21 @@ def test_a_missing_feed_file_stops_the_scan_with_exit_2(tmp_path: Path) -> None:
     assert not list((tmp_path / "out").glob("2*"))
 
 
-def test_policy_names_the_services_to_query() -> None:
-    raw = {"checks": {"windows.monitoring.agent_running": {
-        "required": [{"role": "EDR", "any_of": ["Sense", "cyserver"]}]}}}
-    assert required_windows_services(raw) == ["Sense", "cyserver"]
-    raw["checks"]["windows.monitoring.agent_running"]["enabled"] = False
-    assert required_windows_services(raw) == []
+def _policy_with_agents(tmp_path: Path, section: str) -> Path:
+    shipped = Path(__file__).parents[1] / "policies" / "adr-gitc.yaml"
+    text = shipped.read_text()
+    start = text.index("  windows.monitoring.agent_running:\n")
+    end = text.index("    references:", start)
+    path = tmp_path / "p.yaml"
+    path.write_text(text[:start] + "  windows.monitoring.agent_running:\n" + section + text[end:])
+    return path
+
+
+def test_policy_names_the_services_to_query(tmp_path: Path) -> None:
+    registry = discover(use_entry_points=False)
+    required = "    required:\n      - {role: EDR, any_of: [Sense, cyserver]}\n"
+    policy = load_policy(str(_policy_with_agents(tmp_path, required)), registry)
+    assert required_windows_services(policy) == ["Sense", "cyserver"]
+    policy = load_policy(str(_policy_with_agents(tmp_path, "    enabled: false\n" + required)),
+                         registry)
+    assert required_windows_services(policy) == []

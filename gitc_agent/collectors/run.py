@@ -14,6 +14,7 @@ from gitc_agent.collectors import ad_accounts, ad_password_policy, datafix_files
 from gitc_agent.collectors.ldap_session import LdapReadError, connect, default_naming_context
 from gitc_agent.config import ADSettings, Config
 from gitc_agent.evidence import EvidenceDoc
+from gitc_agent.policy import Policy
 from gitc_agent.redact import redact
 
 Progress = Callable[[str], None]
@@ -138,13 +139,9 @@ def expected_kinds(config: Config) -> set[str]:
     return kinds
 
 
-def required_windows_services(policy_raw: dict) -> list[str]:
-    """Service names the policy's windows.monitoring.agent_running section requires."""
-    section = (policy_raw.get("checks") or {}).get("windows.monitoring.agent_running") or {}
-    if not isinstance(section, dict) or section.get("enabled") is False:
-        return []
-    names: list[str] = []
-    for req in section.get("required") or []:
-        if isinstance(req, dict):
-            names.extend(str(n) for n in req.get("any_of") or [])
-    return names
+def required_windows_services(policy: Policy) -> list[str]:
+    """Service names the enabled windows.monitoring.agent_running check will look for, from its
+    validated parameters (so its defaults count too)."""
+    return [name for pcheck in policy.checks
+            if pcheck.id == "windows.monitoring.agent_running" and pcheck.params is not None
+            for req in pcheck.params.required for name in req.any_of]
