@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -123,7 +123,6 @@ class Policy:
     matrix: RiskMatrix
     checks: list[PolicyCheck]
     exceptions: list[PolicyException]
-    raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "version": self.version,
@@ -179,7 +178,7 @@ def load_policy(ref: str, registry: Registry) -> Policy:
         exceptions.append(PolicyException(**exc_model.model_dump()))
     return Policy(id=model.policy.id, title=model.policy.title, version=model.policy.version,
                   source=str(path), sha256=hashlib.sha256(doc.text.encode()).hexdigest(),
-                  matrix=matrix, checks=checks, exceptions=exceptions, raw=doc.data)
+                  matrix=matrix, checks=checks, exceptions=exceptions)
 
 
 def _matrix(model: PolicyModel, doc: YamlDocument) -> RiskMatrix:
