@@ -102,8 +102,7 @@ class Domain:
 def domains(evidence: EvidenceSet) -> Iterator[Domain | Outcome]:
     """Each readable domain, or an `error` Outcome saying what could not be read."""
     for doc in evidence.of_kind(KIND):
-        source = {"target": doc.target, "collected_at": doc.collected_at,
-                  "evidence_file": doc.file or ""}
+        source = doc.source
         base = doc.data.get("base_dn") or doc.target
         problems = [doc.error_for(part) for part in ("connection", "domain", "accounts", "groups")]
         problems = [p for p in problems if p]

@@ -26,8 +26,7 @@ class PolicyObject:
 def walk(evidence: EvidenceSet) -> Iterator[PolicyObject | Outcome]:
     """Yield each readable policy object, or an `error` Outcome for what could not be read."""
     for doc in evidence.of_kind(KIND):
-        source = {"target": doc.target, "collected_at": doc.collected_at,
-                  "evidence_file": doc.file or ""}
+        source = doc.source
         base = doc.data.get("base_dn") or doc.target
         conn_error = doc.error_for("connection")
         if conn_error:

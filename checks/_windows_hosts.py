@@ -61,8 +61,7 @@ def kbs_in(text: str) -> set[str]:
 def walk(evidence: EvidenceSet) -> Iterator[Host | Outcome]:
     """Yield a Host per readable document, or an `error` Outcome for a host that was not read."""
     for doc in evidence.of_kind(KIND):
-        source = {"target": doc.target, "collected_at": doc.collected_at,
-                  "evidence_file": doc.file or ""}
+        source = doc.source
         whole = doc.error_for("connection") or doc.error_for("script") or \
             doc.error_for("collector")
         when = parse_time(doc.collected_at)

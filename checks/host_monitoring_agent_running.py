@@ -39,8 +39,7 @@ class Params(CheckParams):
 )
 def agent_running(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
     for doc in evidence.of_kind(KIND):
-        source = {"target": doc.target, "collected_at": doc.collected_at,
-                  "evidence_file": doc.file or ""}
+        source = doc.source
         agents = doc.data.get("agents") or {}
         if doc.error_for("agents") or not isinstance(agents.get("process_names"), list):
             for req in params.required:

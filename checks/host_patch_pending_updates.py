@@ -37,8 +37,7 @@ class Params(CheckParams):
 )
 def pending_updates(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
     for doc in evidence.of_kind(KIND):
-        source = {"target": doc.target, "collected_at": doc.collected_at,
-                  "evidence_file": doc.file or ""}
+        source = doc.source
         subject = f"host:{doc.target}"
         managers = doc.data.get("package_managers") or []
         parts = [doc.data.get(f"updates_{m}") for m in managers]

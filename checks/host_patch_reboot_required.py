@@ -27,8 +27,7 @@ KIND = "host.state"
 )
 def reboot_required(evidence: EvidenceSet, params: CheckParams) -> Iterator[Outcome]:
     for doc in evidence.of_kind(KIND):
-        source = {"target": doc.target, "collected_at": doc.collected_at,
-                  "evidence_file": doc.file or ""}
+        source = doc.source
         subject = f"host:{doc.target}"
         state = doc.data.get("reboot")
         if doc.error_for("reboot") or not isinstance(state, dict):

@@ -43,6 +43,12 @@ class EvidenceDoc:
             return "ok"
         return "error" if not self.data else "partial"
 
+    @property
+    def source(self) -> dict[str, str]:
+        """Where a result's evidence came from: what each check puts beside its own findings."""
+        return {"target": self.target, "collected_at": self.collected_at,
+                "evidence_file": self.file or ""}
+
     def error_for(self, part: str) -> str | None:
         """The recorded error message for a part (e.g. 'connection', 'psos'), if any."""
         for err in self.errors:
