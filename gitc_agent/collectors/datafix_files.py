@@ -170,10 +170,20 @@ def collect_audit_log(settings: DatafixSettings) -> EvidenceDoc:
     return _doc(AUDIT_LOG, settings, build)
 
 
-def collect(settings: DatafixSettings) -> Iterator[EvidenceDoc]:
+def planned_kinds(settings: DatafixSettings) -> list[str]:
+    """The evidence kinds this config produces (each export is optional)."""
+    kinds = []
     if settings.register is not None:
-        yield collect_register(settings)
+        kinds.append(REGISTER)
     if settings.db_roles is not None or settings.logins is not None or settings.login_map:
-        yield collect_db_roles(settings)
+        kinds.append(DB_ROLES)
     if settings.audit_log is not None:
-        yield collect_audit_log(settings)
+        kinds.append(AUDIT_LOG)
+    return kinds
+
+
+def collect(settings: DatafixSettings) -> Iterator[EvidenceDoc]:
+    readers = {REGISTER: collect_register, DB_ROLES: collect_db_roles,
+               AUDIT_LOG: collect_audit_log}
+    for kind in planned_kinds(settings):
+        yield readers[kind](settings)

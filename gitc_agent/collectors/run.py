@@ -124,13 +124,8 @@ def expected_kinds(config: Config) -> set[str]:
         kinds.add(windows_hosts.KIND)
     if config.local_host is not None:
         kinds.add(local_host.KIND)
-    if (dfx := config.datafix) is not None:
-        if dfx.register is not None:
-            kinds.add(datafix_files.REGISTER)
-        if dfx.db_roles is not None or dfx.logins is not None or dfx.login_map:
-            kinds.add(datafix_files.DB_ROLES)
-        if dfx.audit_log is not None:
-            kinds.add(datafix_files.AUDIT_LOG)
+    if config.datafix is not None:
+        kinds.update(datafix_files.planned_kinds(config.datafix))
     if config.feeds is not None:
         if config.feeds.kev_catalog:
             kinds.add(feeds.KEV_KIND)
