@@ -141,12 +141,7 @@ def paged_search(conn: Connection, base: str, ldap_filter: str, attributes: list
 
 def attr(raw: dict[str, list[bytes]], name: str) -> list[str] | None:
     """Values of an attribute (case-insensitive name) as text; None when absent."""
-    lowered = name.lower()
-    for key, values in raw.items():
-        if key.lower() == lowered:
-            return [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-                    for v in values] or None
-    return None
+    return [v.decode("utf-8", "replace") for v in raw_values(raw, name)] or None
 
 
 def default_naming_context(conn: Connection) -> str:
