@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
@@ -135,7 +134,6 @@ def collect_fleet(settings: WinRMSettings, progress: Progress,
     names = list(dict.fromkeys([*settings.services, *services]))
     hosts = settings.hosts
     docs: dict[int, EvidenceDoc] = {}
-    lock = threading.Lock()
     progress(f"WinRM: {len(hosts)} host(s), {min(settings.workers, len(hosts))} worker(s)")
     pool = ThreadPoolExecutor(max_workers=max(1, min(settings.workers, len(hosts))),
                               thread_name_prefix="winrm")
@@ -150,10 +148,8 @@ def collect_fleet(settings: WinRMSettings, progress: Progress,
                 doc = EvidenceDoc(kind=KIND, target=hosts[index].name, collector=COLLECTOR,
                                   data={}, errors=[{"part": "collector", "message":
                                                     redact(f"{type(exc).__name__}: {exc}")}])
-            with lock:
-                docs[index] = doc
-                done = len(docs)
-            progress(f"WinRM: {done}/{len(hosts)} done; {hosts[index].name}: {doc.status}")
+            docs[index] = doc  # only this thread touches docs: results arrive here in turn
+            progress(f"WinRM: {len(docs)}/{len(hosts)} done; {hosts[index].name}: {doc.status}")
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         if sink is not None:
