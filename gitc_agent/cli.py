@@ -11,8 +11,8 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -195,21 +195,26 @@ def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
                     load_private_key(args.sign) if args.sign else None, args.previous)
 
 
-def _progress(out: Console):
+@contextmanager
+def _progress(out: Console) -> Iterator[Callable[[str], None]]:
     """A transient status line while collecting, shown only on a terminal."""
     if not out.is_terminal:
-        return nullcontext(lambda _msg: None)
-    status = out.status("collecting evidence")
+        yield lambda _msg: None
+        return
+    with out.status("collecting evidence") as status:
+        yield lambda msg: status.update(redact(msg))
 
-    class _Ctx:
-        def __enter__(self):
-            status.__enter__()
-            return lambda msg: status.update(redact(msg))
 
-        def __exit__(self, *exc):
-            return status.__exit__(*exc)
-
-    return _Ctx()
+def _collect(config: Config, out: Console, services: Sequence[str] = (),
+             deadline: float | None = None) -> tuple[list[EvidenceDoc], str | None]:
+    """Run the collectors; on SIGTERM/SIGINT or the deadline keep what came, and say why."""
+    docs: list[EvidenceDoc] = []
+    try:
+        with stop_on_signals(deadline), _progress(out) as progress:
+            collect_all(config, progress, services=services, sink=docs)
+    except RunInterrupted as exc:
+        return docs, exc.reason
+    return docs, None
 
 
 def _evaluate_and_write(prep: Prepared, mode: str, started: str, evidence: list[EvidenceDoc],
@@ -267,18 +272,12 @@ def _cmd_scan(args, out: Console) -> int:
     _require_targets(config)
     prep = _prepare(args, config)
     started = _now()
-    docs: list[EvidenceDoc] = []
-    interrupted = None
     with output_lock(prep.out_dir):
         log.info("scan started", extra={"event": "run_started", "config": str(config.source),
                                         "policy": prep.policy.id,
                                         "sections": configured_sections(config)})
-        try:
-            with stop_on_signals(args.deadline), _progress(out) as progress:
-                collect_all(config, progress, services=required_windows_services(
-                    prep.policy), sink=docs)
-        except RunInterrupted as exc:
-            interrupted = exc.reason
+        docs, interrupted = _collect(config, out, required_windows_services(prep.policy),
+                                     args.deadline)
         return _evaluate_and_write(prep, "scan", started, docs, [], None, args, out,
                                    expected=expected_kinds(config), interrupted=interrupted)
 
@@ -286,17 +285,14 @@ def _cmd_scan(args, out: Console) -> int:
 def _cmd_collect(args, out: Console) -> int:
     config = load_config(args.config)
     _require_targets(config)
-    docs: list[EvidenceDoc] = []
     with output_lock(args.out):
-        try:
-            with stop_on_signals(), _progress(out) as progress:
-                collect_all(config, progress, sink=docs)
-        except RunInterrupted as exc:
-            out.print(f"collection {exc.reason}: saving what was collected")
+        docs, interrupted = _collect(config, out)
+        if interrupted:
+            out.print(f"collection {interrupted}: saving what was collected")
             missing = expected_kinds(config) - {d.kind for d in docs}
             docs.extend(EvidenceDoc(kind=kind, target="(not collected)", collector="gitc-agent",
                                     data={}, errors=[{"part": "connection",
-                                                      "message": f"collection {exc.reason}"}])
+                                                      "message": f"collection {interrupted}"}])
                         for kind in sorted(missing))
         written = save_evidence(docs, args.out)
     for doc, info in zip(docs, written, strict=True):
