@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.lab_cache import cache_dir, cache_key, pack, seed_offline, unpack  # noqa: E402
-from gitc_agent.collectors import ad_accounts  # noqa: E402
+from gitc_agent.collectors.ad import accounts as ad_accounts  # noqa: E402
 from tests.lab.samba_lab import SambaLab  # noqa: E402
 
 TARGET_RATIO, TARGET_EVAL_S = 1.3, 1.0
@@ -53,12 +53,12 @@ def child(spec: dict) -> dict:
     from datetime import date
 
     from gitc_agent.collectors.run import collect_ad
-    from gitc_agent.config import ADSettings
-    from gitc_agent.credentials import Secret
-    from gitc_agent.engine import evaluate
-    from gitc_agent.evidence import EvidenceSet
-    from gitc_agent.policy import load_policy
-    from gitc_agent.registry import discover
+    from gitc_agent.core.engine import evaluate
+    from gitc_agent.core.evidence import EvidenceSet
+    from gitc_agent.core.policy import load_policy
+    from gitc_agent.core.registry import discover
+    from gitc_agent.settings.config import ADSettings
+    from gitc_agent.settings.credentials import Secret
 
     settings = ADSettings(servers=(spec["url"],), base_dn=spec["base_dn"], method="simple",
                           user=spec["user"], password=Secret(spec["password"], "bench"),

@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gitc_agent.collectors import datafix_files
-from gitc_agent.config import load_config
-from gitc_agent.engine import evaluate
-from gitc_agent.evidence import EvidenceDoc, EvidenceSet
-from gitc_agent.policy import load_policy
-from gitc_agent.registry import discover
+from gitc_agent.collectors.datafix import files as datafix_files
+from gitc_agent.core.engine import evaluate
+from gitc_agent.core.evidence import EvidenceDoc, EvidenceSet
+from gitc_agent.core.policy import load_policy
+from gitc_agent.core.registry import discover
+from gitc_agent.settings.config import load_config
 from tests.datafix_exports import ad_evidence, config_yaml, generate
 from tests.test_datafix_checks import policy_text
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import psutil
 
-from gitc_agent.collectors.windows_hosts import collect_fleet
-from gitc_agent.config import WinRMHost, WinRMSettings
-from gitc_agent.credentials import Secret
+from gitc_agent.collectors.windows.hosts import collect_fleet
+from gitc_agent.settings.config import WinRMHost, WinRMSettings
+from gitc_agent.settings.credentials import Secret
 
 
 def _serve(count: int, hung: int, latency: float, conn) -> None:

@@ -15,8 +15,8 @@ from datetime import date, datetime
 
 from pydantic import Field, field_validator
 
-from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status
-from gitc_agent.collectors.ad_membership import (
+from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status
+from gitc_agent.model.directory import (
     Account,
     Directory,
     Group,

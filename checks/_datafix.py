@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status
-from gitc_agent.collectors.ad_membership import Account, Directory, parse_time
+from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status
+from gitc_agent.model.directory import Account, Directory, parse_time
 
 REGISTER = "datafix.register"
 DB_ROLES = "datafix.db_roles"

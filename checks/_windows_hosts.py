@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from gitc_agent.check_api import EvidenceSet, Outcome, Status
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status
 
 KIND = "windows.host_state"
 _KB = re.compile(r"\bKB(\d{6,8})\b", re.I)

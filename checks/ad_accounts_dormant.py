@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
-from gitc_agent.collectors.ad_membership import parse_time
+from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.model.directory import parse_time
 
 from ._ad_accounts import KIND, active, domains, with_source
 

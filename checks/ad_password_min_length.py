@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
 
 from ._password_objects import KIND, PolicyObject, unreadable, walk
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
-from gitc_agent.collectors.ad_membership import PROTECTED_ACCOUNT_RIDS, protected_groups
+from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.model.directory import PROTECTED_ACCOUNT_RIDS, protected_groups
 
 from ._ad_accounts import KIND, domains, with_source
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from pydantic import Field, field_validator
 
-from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
 
 from ._ad_accounts import KIND, ExtraGroups, _group_key, domains, privileged, with_source
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from gitc_agent.check_api import EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, check
 
 from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, RoleParams, Statement, Ticket, holders, load
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.check_api import EvidenceSet, Outcome, check
+from gitc_agent.core.check_api import EvidenceSet, Outcome, check
 
 from ._datafix import KINDS, REFERENCES, RoleParams, holders, load, sod
 

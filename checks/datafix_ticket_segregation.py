@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.check_api import EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, check
 
 from ._datafix import KINDS, REFERENCES, REGISTER, load, same
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import Field
 
-from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
 
 from ._windows_hosts import KIND, Host, kbs_in, walk
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
 
 from ._windows_hosts import KIND, Host, parse_time, walk
 

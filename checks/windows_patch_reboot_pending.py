@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
 
 from ._windows_hosts import KIND, Host, walk
 

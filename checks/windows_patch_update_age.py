@@ -12,7 +12,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from gitc_agent.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
 
 from ._windows_hosts import KIND, Host, kbs_in, parse_time, walk
 

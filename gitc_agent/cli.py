@@ -21,8 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.table import Table
 
-from gitc_agent import __version__, console, demo, followup, run_log
-from gitc_agent.atomic import write_bytes_atomic
+from gitc_agent import __version__, demo
 from gitc_agent.collectors.run import (
     SECTIONS,
     collect_all,
@@ -30,23 +29,26 @@ from gitc_agent.collectors.run import (
     expected_kinds,
     required_windows_services,
 )
-from gitc_agent.config import Config, load_config
-from gitc_agent.engine import evaluate
+from gitc_agent.core.engine import evaluate
+from gitc_agent.core.evidence import EvidenceDoc, EvidenceSet, load_evidence, save_evidence
+from gitc_agent.core.policy import Policy, load_policy, shipped_profiles
+from gitc_agent.core.registry import Registry, discover
+from gitc_agent.core.results import Status
 from gitc_agent.errors import InputError, LockedError
-from gitc_agent.evidence import EvidenceDoc, EvidenceSet, load_evidence, save_evidence
-from gitc_agent.followup import load_report
-from gitc_agent.formats import RenderOptions, parse_formats, parse_separator, render_all
-from gitc_agent.interrupt import RunInterrupted, stop_on_signals
-from gitc_agent.locking import output_lock
-from gitc_agent.output import link_path, previous_in, run_stamp, write_run
-from gitc_agent.policy import Policy, load_policy, shipped_profiles
-from gitc_agent.redact import redact
-from gitc_agent.registry import Registry, discover
-from gitc_agent.report import RunInfo, build_report
-from gitc_agent.results import Status
-from gitc_agent.retention import apply_retention
-from gitc_agent.signing import keygen, load_private_key, load_public_key
-from gitc_agent.verify import verify
+from gitc_agent.report import console, followup
+from gitc_agent.report.followup import load_report
+from gitc_agent.report.formats import RenderOptions, parse_formats, parse_separator, render_all
+from gitc_agent.report.report import RunInfo, build_report
+from gitc_agent.run import run_log
+from gitc_agent.run.atomic import write_bytes_atomic
+from gitc_agent.run.interrupt import RunInterrupted, stop_on_signals
+from gitc_agent.run.locking import output_lock
+from gitc_agent.run.output import link_path, previous_in, run_stamp, write_run
+from gitc_agent.run.redact import redact
+from gitc_agent.run.retention import apply_retention
+from gitc_agent.run.signing import keygen, load_private_key, load_public_key
+from gitc_agent.run.verify import verify
+from gitc_agent.settings.config import Config, load_config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
 log = logging.getLogger("gitc_agent.run")

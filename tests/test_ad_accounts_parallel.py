@@ -11,17 +11,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from gitc_agent.collectors import ad_accounts, ad_parallel
-from gitc_agent.collectors.ad_parallel import (
+from gitc_agent.collectors.ad import accounts as ad_accounts
+from gitc_agent.collectors.ad import parallel as ad_parallel
+from gitc_agent.collectors.ad.lean import parse_entry
+from gitc_agent.collectors.ad.parallel import (
     ParallelReader,
     Partition,
     merge_accounts,
     usn_partitions,
 )
-from gitc_agent.collectors.ldap_lean import parse_entry
-from gitc_agent.collectors.ldap_session import LdapReadError, connect
-from gitc_agent.config import ADSettings
-from gitc_agent.credentials import Secret
+from gitc_agent.collectors.ad.session import LdapReadError, connect
+from gitc_agent.settings.config import ADSettings
+from gitc_agent.settings.credentials import Secret
 from tests.lab.samba_lab import SambaLab
 
 _TERM = re.compile(r"\((!?)\(?uSNCreated(<=|>=|=)(\*|\d+)\)?\)")

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from gitc_agent.check_api import Outcome, Status
-from gitc_agent.collectors import ad_accounts
-from gitc_agent.collectors.ad_membership import Directory
-from gitc_agent.collectors.ldap_session import connect, read_entry, read_ranged
+from gitc_agent.collectors.ad import accounts as ad_accounts
+from gitc_agent.collectors.ad.session import connect, read_entry, read_ranged
 from gitc_agent.collectors.run import collect_ad
-from gitc_agent.config import ADSettings
-from gitc_agent.credentials import Secret
-from gitc_agent.evidence import EvidenceDoc, EvidenceSet
-from gitc_agent.registry import discover
+from gitc_agent.core.check_api import Outcome, Status
+from gitc_agent.core.evidence import EvidenceDoc, EvidenceSet
+from gitc_agent.core.registry import discover
+from gitc_agent.model.directory import Directory
+from gitc_agent.settings.config import ADSettings
+from gitc_agent.settings.credentials import Secret
 from tests.lab.samba_lab import SambaLab
 
 pytestmark = pytest.mark.samba

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from gitc_agent.check_api import Outcome, Status
-from gitc_agent.collectors.ad_accounts import account_row, filetime, read_groups, sid_to_str
-from gitc_agent.collectors.ad_membership import ACCOUNT_COLUMNS, Directory
-from gitc_agent.collectors.ldap_session import LdapReadError, read_ranged
-from gitc_agent.evidence import EvidenceDoc, EvidenceSet
-from gitc_agent.registry import discover
+from gitc_agent.collectors.ad.accounts import account_row, filetime, read_groups, sid_to_str
+from gitc_agent.collectors.ad.session import LdapReadError, read_ranged
+from gitc_agent.core.check_api import Outcome, Status
+from gitc_agent.core.evidence import EvidenceDoc, EvidenceSet
+from gitc_agent.core.registry import discover
+from gitc_agent.model.directory import ACCOUNT_COLUMNS, Directory
 
 REGISTRY = discover(use_entry_points=False)
 BASE = "DC=ex,DC=test"

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from gitc_agent.cli import main
-from gitc_agent.collectors import datafix_files
-from gitc_agent.config import load_config
-from gitc_agent.engine import evaluate
+from gitc_agent.collectors.datafix import files as datafix_files
+from gitc_agent.core.engine import evaluate
+from gitc_agent.core.evidence import EvidenceDoc, EvidenceSet, save_evidence
+from gitc_agent.core.policy import load_policy
+from gitc_agent.core.registry import discover
+from gitc_agent.core.results import Status
 from gitc_agent.errors import InputError
-from gitc_agent.evidence import EvidenceDoc, EvidenceSet, save_evidence
-from gitc_agent.policy import load_policy
-from gitc_agent.registry import discover
-from gitc_agent.results import Status
+from gitc_agent.settings.config import load_config
 from tests.datafix_exports import Lab, ad_evidence, config_yaml, generate
 
 REGISTRY = discover(use_entry_points=False)

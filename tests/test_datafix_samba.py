@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from gitc_agent.collectors import ad_accounts, datafix_files
+from gitc_agent.collectors.ad import accounts as ad_accounts
+from gitc_agent.collectors.datafix import files as datafix_files
 from gitc_agent.collectors.run import collect_ad
-from gitc_agent.config import load_config
-from gitc_agent.evidence import EvidenceSet
-from gitc_agent.registry import discover
-from gitc_agent.results import Status
+from gitc_agent.core.evidence import EvidenceSet
+from gitc_agent.core.registry import discover
+from gitc_agent.core.results import Status
+from gitc_agent.settings.config import load_config
 from tests.lab.samba_lab import SambaLab
 from tests.test_ad_accounts_samba import settings
 

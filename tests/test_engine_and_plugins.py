@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from gitc_agent import demo
-from gitc_agent.engine import evaluate
-from gitc_agent.evidence import EvidenceDoc, EvidenceSet
-from gitc_agent.policy import load_policy
-from gitc_agent.registry import discover
-from gitc_agent.results import Status, fingerprint
+from gitc_agent.core.engine import evaluate
+from gitc_agent.core.evidence import EvidenceDoc, EvidenceSet
+from gitc_agent.core.policy import load_policy
+from gitc_agent.core.registry import discover
+from gitc_agent.core.results import Status, fingerprint
 from tests.cli_run import gitc, latest_report
 
 DEMO_DAY = date(2026, 11, 16)
@@ -120,7 +120,7 @@ def test_exception_does_not_touch_passing_results(tmp_path: Path) -> None:
 
 
 PLUGIN_OK = '''
-from gitc_agent.check_api import CheckParams, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Outcome, Status, check
 
 @check(id="acme.demo.always_fails", title="Acme demo", likelihood=5, impact=5,
        evidence=["ad.password_policy"], references=["ACME-1"])
@@ -129,7 +129,7 @@ def always_fails(evidence, params):
         yield Outcome(f"acme:{doc.target}", Status.FAIL, "acme says no")
 '''
 PLUGIN_RAISES = '''
-from gitc_agent.check_api import check
+from gitc_agent.core.check_api import check
 
 @check(id="acme.demo.raises", title="Acme bug", likelihood=5, impact=5,
        evidence=["ad.password_policy"])

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from gitc_agent.check_api import EvidenceSet
 from gitc_agent.collectors import local_host
-from gitc_agent.evidence import EvidenceDoc
-from gitc_agent.registry import discover
+from gitc_agent.core.check_api import EvidenceSet
+from gitc_agent.core.evidence import EvidenceDoc
+from gitc_agent.core.registry import discover
 
 REG = discover(use_entry_points=False)
 

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitc_agent.config import load_config
+from gitc_agent.core.evidence import EvidenceDoc, load_evidence, save_evidence
+from gitc_agent.core.policy import load_policy
+from gitc_agent.core.registry import discover
 from gitc_agent.errors import InputError
-from gitc_agent.evidence import EvidenceDoc, load_evidence, save_evidence
-from gitc_agent.policy import load_policy
-from gitc_agent.registry import discover
-from gitc_agent.yaml_source import MAX_BYTES
+from gitc_agent.settings.config import load_config
+from gitc_agent.settings.yaml_source import MAX_BYTES
 from tests.cli_run import gitc
 
 REGISTRY = discover(use_entry_points=False)
@@ -82,7 +82,7 @@ def test_structured_nonsense_as_evidence(tmp_path_factory, doc) -> None:
 @given(data=st.binary(max_size=300) | yaml_ish.map(lambda d: json.dumps(d).encode()))
 def test_random_feed_files(tmp_path_factory, data: bytes) -> None:
     from gitc_agent.collectors import feeds
-    from gitc_agent.config import FeedSettings
+    from gitc_agent.settings.config import FeedSettings
 
     path = tmp_path_factory.mktemp("feed") / "kev.json"
     path.write_bytes(data)

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from gitc_agent.render_csv import COLUMNS, neutralise, render_csv
-from gitc_agent.render_html import render_html
-from gitc_agent.render_oscal import render_oscal
+from gitc_agent.report.formats.csv import COLUMNS, neutralise, render_csv
+from gitc_agent.report.formats.html import render_html
+from gitc_agent.report.formats.oscal import render_oscal
 from tests.cli_run import gitc
 
 

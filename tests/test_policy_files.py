@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from gitc_agent.core.policy import load_policy, shipped_profiles
+from gitc_agent.core.registry import discover
 from gitc_agent.errors import InputError
-from gitc_agent.policy import load_policy, shipped_profiles
-from gitc_agent.registry import discover
 from tests.cli_run import gitc
 
 SHIPPED = Path(__file__).parents[1] / "policies" / "adr-gitc.yaml"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitc_agent.retention import apply_retention
+from gitc_agent.run.retention import apply_retention
 from tests.cli_run import every_file_text, gitc, latest_report
 from tests.lab.samba_lab import SambaLab
 from tests.lab_config import password_file, write_config
@@ -209,7 +209,7 @@ def test_keyring_password_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     import keyring
     from keyrings.alt.file import PlaintextKeyring
 
-    from gitc_agent.config import load_config
+    from gitc_agent.settings.config import load_config
 
     store = PlaintextKeyring()
     store.file_path = str(tmp_path / "keyring.cfg")

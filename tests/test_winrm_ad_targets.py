@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from gitc_agent.check_api import EvidenceSet
-from gitc_agent.collectors import windows_targets
-from gitc_agent.collectors.windows_targets import Computer, ldap_filter, merge
-from gitc_agent.config import (
+from gitc_agent.collectors.windows import targets as windows_targets
+from gitc_agent.collectors.windows.targets import Computer, ldap_filter, merge
+from gitc_agent.core.check_api import EvidenceSet
+from gitc_agent.core.registry import discover
+from gitc_agent.errors import InputError
+from gitc_agent.settings.config import (
     ADSettings,
     WinRMDefaults,
     WinRMFromAD,
     load_config,
 )
-from gitc_agent.credentials import Secret
-from gitc_agent.errors import InputError
-from gitc_agent.registry import discover
+from gitc_agent.settings.credentials import Secret
 from tests.winrm_helpers import host_for, settings
 from tests.wsman.server import WSManServer
 from tests.wsman.windows_profiles import PATCHED, profile

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from gitc_agent.collectors.run import collect_all
-from gitc_agent.config import load_config
+from gitc_agent.settings.config import load_config
 from tests.lab.samba_lab import SambaLab
 from tests.lab_config import password_file, write_config
 from tests.wsman.server import WSManServer

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from gitc_agent.check_api import EvidenceSet
-from gitc_agent.collectors.windows_hosts import normalise
-from gitc_agent.evidence import EvidenceDoc
-from gitc_agent.registry import discover
+from gitc_agent.collectors.windows.hosts import normalise
+from gitc_agent.core.check_api import EvidenceSet
+from gitc_agent.core.evidence import EvidenceDoc
+from gitc_agent.core.registry import discover
 from tests.wsman.windows_profiles import PATCHED, behind
 
 AT = "2026-11-16T08:00:00+00:00"

@@ -6,8 +6,8 @@ import json
 import time
 from pathlib import Path
 
-from gitc_agent.collectors.windows_hosts import collect_fleet, collect_host
-from gitc_agent.redact import MASK
+from gitc_agent.collectors.windows.hosts import collect_fleet, collect_host
+from gitc_agent.run.redact import MASK
 from tests.winrm_helpers import host_for, settings
 from tests.wsman.server import LoopbackPKI, Reply, StaticBehaviour, WSManServer, clixml_stderr
 from tests.wsman.windows_profiles import PATCHED, profile

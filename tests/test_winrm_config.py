@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gitc_agent.config import load_config
 from gitc_agent.errors import InputError
+from gitc_agent.settings.config import load_config
 
 
 def write(tmp_path: Path, body: str) -> Path:

@@ -10,10 +10,10 @@ import pytest
 
 from gitc_agent.collectors import feeds
 from gitc_agent.collectors.run import required_windows_services
-from gitc_agent.config import FeedSettings
+from gitc_agent.core.policy import load_policy
+from gitc_agent.core.registry import discover
 from gitc_agent.errors import InputError
-from gitc_agent.policy import load_policy
-from gitc_agent.registry import discover
+from gitc_agent.settings.config import FeedSettings
 from tests.cli_run import gitc
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from gitc_agent.check_api import EvidenceSet, Status
-from gitc_agent.collectors.windows_hosts import collect_fleet
-from gitc_agent.evidence import EvidenceDoc
-from gitc_agent.registry import discover
+from gitc_agent.collectors.windows.hosts import collect_fleet
+from gitc_agent.core.check_api import EvidenceSet, Status
+from gitc_agent.core.evidence import EvidenceDoc
+from gitc_agent.core.registry import discover
 from tests.winrm_helpers import host_for, settings
 from tests.wsman.server import Reply, StaticBehaviour, WSManServer
 from tests.wsman.windows_profiles import PATCHED, behind, denied, edr_stopped, profile, reboot_pending

@@ -7,8 +7,8 @@ import requests.utils
 from winrm.exceptions import WinRMError
 from winrm.protocol import Protocol
 
-from gitc_agent.collectors.windows_hosts import collect_fleet
-from gitc_agent.collectors.winrm_session import attach_session
+from gitc_agent.collectors.windows.hosts import collect_fleet
+from gitc_agent.collectors.windows.winrm_session import attach_session
 from tests.winrm_helpers import host_for, settings
 from tests.wsman.server import WSManServer
 from tests.wsman.windows_profiles import PATCHED, profile

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitc_agent.config import WinRMHost, WinRMSettings
-from gitc_agent.credentials import Secret
+from gitc_agent.settings.config import WinRMHost, WinRMSettings
+from gitc_agent.settings.credentials import Secret
 from tests.wsman.server import WSManServer
 
 

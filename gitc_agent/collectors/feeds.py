@@ -18,9 +18,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gitc_agent.config import FeedSettings
+from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.errors import InputError
-from gitc_agent.evidence import EvidenceDoc
+from gitc_agent.settings.config import FeedSettings
 
 KEV_KIND = "feed.cisa_kev"
 FIX_MAP_KIND = "feed.cve_fix_map"

@@ -19,7 +19,7 @@ from typing import Any
 
 import psutil
 
-from gitc_agent.evidence import EvidenceDoc
+from gitc_agent.core.evidence import EvidenceDoc
 
 KIND = "host.state"
 COLLECTOR = "host.local"

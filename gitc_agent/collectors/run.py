@@ -10,12 +10,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from gitc_agent.collectors import ad_accounts, ad_password_policy, datafix_files
-from gitc_agent.collectors.ldap_session import LdapReadError, connect, default_naming_context
-from gitc_agent.config import ADSettings, Config
-from gitc_agent.evidence import EvidenceDoc
-from gitc_agent.policy import Policy
-from gitc_agent.redact import redact
+from gitc_agent.collectors.ad import accounts as ad_accounts
+from gitc_agent.collectors.ad import password_policy as ad_password_policy
+from gitc_agent.collectors.ad.session import LdapReadError, connect, default_naming_context
+from gitc_agent.collectors.datafix import files as datafix_files
+from gitc_agent.core.evidence import EvidenceDoc
+from gitc_agent.core.policy import Policy
+from gitc_agent.run.redact import redact
+from gitc_agent.settings.config import ADSettings, Config
 
 Progress = Callable[[str], None]
 log = logging.getLogger(__name__)
@@ -74,7 +76,8 @@ def collect_all(config: Config, progress: Progress, services: Sequence[str] = ()
     """Run every configured collector; documents are appended to `sink` as each finishes, so an
     interrupted run keeps what it already collected. `services`: extra Windows service names
     to query (those the policy requires)."""
-    from gitc_agent.collectors import feeds, local_host, windows_targets
+    from gitc_agent.collectors import feeds, local_host
+    from gitc_agent.collectors.windows import targets as windows_targets
 
     docs = sink if sink is not None else []
     if config.feeds is not None:  # local files first: a broken one stops the run (exit 2)
@@ -115,7 +118,8 @@ def expected_kinds(config: Config) -> set[str]:
     A check reading one of these is in the run's scope: if its evidence is missing (say, the run
     was interrupted first) it is an error, never "not applicable".
     """
-    from gitc_agent.collectors import feeds, local_host, windows_hosts
+    from gitc_agent.collectors import feeds, local_host
+    from gitc_agent.collectors.windows import hosts as windows_hosts
 
     kinds: set[str] = set()
     if config.ad is not None:

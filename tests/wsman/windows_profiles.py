@@ -12,7 +12,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from gitc_agent.collectors import windows_script
+from gitc_agent.collectors.windows import script as windows_script
 from tests.wsman.server import Reply, current_shell
 
 COLLECTED = "2026-11-16"

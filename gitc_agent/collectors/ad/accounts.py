@@ -1,0 +1,282 @@
+"""Collect users, computers and groups for the user-management checks (evidence `ad.accounts`).
+
+Why this shape: the checks resolve nested membership client-side, so the evidence holds every
+group's direct `member` list (read completely with range retrieval) next to compact account rows
+(a column list plus one list per account, not one dictionary each), which keeps memory and file
+size bounded on directories of 50,000 accounts. Pages are streamed; only needed attributes are
+requested. What cannot be read goes into `errors` (whole parts) or `unreadable` (how many
+accounts lacked an attribute every account has), never an empty list that looks like "none".
+"""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ldap3 import Connection
+
+from gitc_agent.collectors.ad.parallel import (
+    CHUNKS_PER_WORKER,
+    ParallelReader,
+    highest_usn,
+    merge_accounts,
+    result_of,
+    usn_partitions,
+)
+from gitc_agent.collectors.ad.session import (
+    LdapReadError,
+    paged_search,
+    ranged_key,
+    read_entry,
+    read_ranged,
+)
+from gitc_agent.model.directory import ACCOUNT_COLUMNS, Directory, privileged_summary
+from gitc_agent.settings.config import ADSettings
+
+KIND = "ad.accounts"
+ACCOUNT_FILTER = "(|(sAMAccountType=805306368)(sAMAccountType=805306369))"  # users, computers
+GROUP_FILTER = "(objectClass=group)"
+ACCOUNT_ATTRS = [
+    "sAMAccountName", "userPrincipalName", "objectSid", "userAccountControl", "pwdLastSet",
+    "lastLogonTimestamp", "accountExpires", "whenCreated", "employeeID", "givenName", "sn",
+    "mail", "servicePrincipalName", "adminCount", "primaryGroupID", "description",
+]
+GROUP_ATTRS = ["objectSid", "sAMAccountName", "name", "member"]
+#: Every user and computer has these; when one is missing the bound account could not read it.
+ALWAYS_PRESENT = ("sAMAccountName", "objectSid", "userAccountControl", "whenCreated",
+                  "primaryGroupID")
+_FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+_NEVER = (0, 0x7FFFFFFFFFFFFFFF)
+_MAX_DESCRIPTION = 200
+
+
+def sid_to_str(value: bytes) -> str:
+    """Binary objectSid to the S-1-... form."""
+    revision, count = value[0], value[1]
+    authority = int.from_bytes(value[2:8], "big")
+    subs = struct.unpack(f"<{count}I", value[8:8 + 4 * count])
+    return "S-" + "-".join(str(x) for x in (revision, authority, *subs))
+
+
+def filetime(value: bytes | str | None) -> str | None:
+    """AD 100-ns FILETIME to ISO time; 0 and the maximum mean 'never' (None)."""
+    if value is None:
+        return None
+    ticks = int(value)
+    if ticks in _NEVER or ticks < 0:
+        return None
+    try:
+        when = _FILETIME_EPOCH + timedelta(microseconds=ticks // 10)
+    except OverflowError:
+        return None
+    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def generalized_time(value: bytes | str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.decode() if isinstance(value, bytes) else value
+    when = datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _first(raw: dict[str, list[bytes]], lowered: dict[str, str], name: str) -> bytes | None:
+    key = lowered.get(name.lower())
+    values = raw.get(key) if key else None
+    return values[0] if values else None
+
+
+def _text(value: bytes | None) -> str | None:
+    return value.decode("utf-8", "replace") if value is not None else None
+
+
+def account_row(dn: str, raw: dict[str, list[bytes]], unreadable: dict[str, int]) -> list[Any]:
+    """One compact row in ACCOUNT_COLUMNS order; counts attributes that should be there but are not."""
+    lowered = {k.lower(): k for k in raw}
+    for name in ALWAYS_PRESENT:
+        if name.lower() not in lowered:
+            unreadable[name] = unreadable.get(name, 0) + 1
+
+    def first(name: str) -> bytes | None:
+        return _first(raw, lowered, name)
+
+    sid = first("objectSid")
+    uac = first("userAccountControl")
+    admin_count = first("adminCount")
+    primary = first("primaryGroupID")
+    spn_key = lowered.get("serviceprincipalname")
+    description = _text(first("description"))
+    row = {
+        "dn": dn,
+        "sam": _text(first("sAMAccountName")),
+        "upn": _text(first("userPrincipalName")),
+        "sid": sid_to_str(sid) if sid else None,
+        "type": "computer" if uac and int(uac) & 0x3000 else "user",
+        "uac": int(uac) if uac else None,
+        "pwd_last_set": filetime(first("pwdLastSet")),
+        "last_logon": filetime(first("lastLogonTimestamp")),
+        "expires": filetime(first("accountExpires")),
+        "created": generalized_time(first("whenCreated")),
+        "employee_id": _text(first("employeeID")),
+        "given_name": _text(first("givenName")),
+        "sn": _text(first("sn")),
+        "mail": _text(first("mail")),
+        "spn": len(raw[spn_key]) if spn_key else 0,
+        "admin_count": int(admin_count) if admin_count else None,
+        "primary_group_id": int(primary) if primary else None,
+        "description": description[:_MAX_DESCRIPTION] if description else None,
+    }
+    return [row[c] for c in ACCOUNT_COLUMNS]
+
+
+def _domain_sid(conn: Connection, base_dn: str) -> str:
+    _, raw = read_entry(conn, base_dn, ["objectSid"])
+    values = raw.get("objectSid") or next((v for k, v in raw.items() if k.lower() == "objectsid"), [])
+    if not values:
+        raise LdapReadError(f"the objectSid of {base_dn} is not readable")
+    return sid_to_str(values[0])
+
+
+#: Columns whose values often repeat (bulk-created accounts, common names, descriptions): one
+#: string object per distinct value keeps 50,000 rows compact.
+_SHARED = tuple(ACCOUNT_COLUMNS.index(c) for c in (
+    "created", "pwd_last_set", "last_logon", "expires", "given_name", "sn", "description"))
+
+
+def read_accounts(conn: Connection, base_dn: str, page_size: int, unreadable: dict[str, int],
+                  ldap_filter: str = ACCOUNT_FILTER) -> list[list[Any]]:
+    seen: dict[str, str] = {}
+    rows = []
+    for dn, raw in paged_search(conn, base_dn, ldap_filter, ACCOUNT_ATTRS, page_size):
+        row = account_row(dn, raw, unreadable)
+        for i in _SHARED:
+            if row[i] is not None:
+                row[i] = seen.setdefault(row[i], row[i])
+        rows.append(row)
+    return rows
+
+
+def share_member_strings(data: dict[str, Any]) -> None:
+    """Let `member` values point at the account's or group's own DN string (one object each)."""
+    canon = {row[0]: row[0] for row in data.get("accounts", [])}
+    canon.update((g["dn"], g["dn"]) for g in data.get("groups", []))
+    for group in data.get("groups", []):
+        group["members"] = [canon.get(m, m) for m in group["members"]]
+
+
+def read_groups(conn: Connection, base_dn: str, page_size: int,
+                errors: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Every group with its complete direct `member` list (range retrieval after the paged read)."""
+    groups: list[dict[str, Any]] = []
+    partial: list[tuple[int, str, dict[str, list[bytes]]]] = []
+    for dn, raw in paged_search(conn, base_dn, GROUP_FILTER, GROUP_ATTRS, page_size):
+        lowered = {k.lower(): k for k in raw}
+        sid = _first(raw, lowered, "objectSid")
+        group: dict[str, Any] = {
+            "dn": dn,
+            "name": _text(_first(raw, lowered, "sAMAccountName") or _first(raw, lowered, "name"))
+            or dn,
+            "sid": sid_to_str(sid) if sid else None,
+        }
+        if ranged_key(raw, "member") is not None:
+            partial.append((len(groups), dn, {k: v for k, v in raw.items()
+                                              if k.lower().startswith("member")}))
+            group["members"] = []
+        else:
+            group["members"] = [_text(v) for v in raw.get(lowered.get("member", ""), [])]
+        groups.append(group)
+    for index, dn, raw in partial:  # the paged search is finished: the connection is free
+        try:
+            groups[index]["members"] = read_ranged(conn, dn, "member", raw)
+            groups[index]["range_retrieval"] = True
+        except LdapReadError as exc:
+            groups[index]["members_incomplete"] = True
+            errors.append({"part": f"group:{dn}", "message": f"members could not be read "
+                                                             f"completely: {exc}"})
+    return groups
+
+
+def collect(conn: Connection, base_dn: str, page_size: int, settings: ADSettings | None = None,
+            url: str | None = None) -> tuple[dict[str, Any], list[dict]]:
+    """Return (data, errors) for the evidence document.
+
+    With `settings.parallel_reads` > 1 (and the `url` `conn` is bound to), users, computers and
+    groups are read by worker processes over their own connections (see ad_parallel).
+    """
+    data: dict[str, Any] = {"base_dn": base_dn, "account_columns": list(ACCOUNT_COLUMNS)}
+    errors: list[dict[str, str]] = []
+    parallel = settings is not None and url is not None and settings.parallel_reads > 1
+    reader = ParallelReader(settings, url) if parallel else None  # workers start while we read
+    try:
+        try:
+            data["domain_sid"] = _domain_sid(conn, base_dn)
+        except LdapReadError as exc:
+            errors.append({"part": "domain", "message": f"the domain SID could not be read, so "
+                                                        f"domain groups cannot be identified: {exc}"})
+        if reader is not None:
+            _read_parallel(reader, conn, base_dn, page_size, data, errors)
+        else:
+            _read_serial(conn, base_dn, page_size, data, errors)
+    finally:
+        if reader is not None:
+            reader.close()
+    share_member_strings(data)
+    if "accounts" in data and "groups" in data:
+        data["privileged"] = privileged_summary(Directory.from_data(data))
+    data["counts"] = {
+        "users": sum(1 for r in data.get("accounts", []) if r[4] == "user"),
+        "computers": sum(1 for r in data.get("accounts", []) if r[4] == "computer"),
+        "groups": len(data.get("groups", [])),
+    }
+    return data, errors
+
+
+def _accounts_error(exc: Exception) -> dict[str, str]:
+    return {"part": "accounts", "message": f"users and computers could not be read: {exc}"}
+
+
+def _read_accounts_here(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
+                        errors: list[dict[str, str]]) -> None:
+    """Users and computers on this one connection."""
+    unreadable: dict[str, int] = {}
+    try:
+        data["accounts"] = read_accounts(conn, base_dn, page_size, unreadable)
+        data["unreadable"] = unreadable
+    except LdapReadError as exc:
+        errors.append(_accounts_error(exc))
+
+
+def _read_serial(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
+                 errors: list[dict[str, str]]) -> None:
+    _read_accounts_here(conn, base_dn, page_size, data, errors)
+    try:
+        data["groups"] = read_groups(conn, base_dn, page_size, errors)
+    except LdapReadError as exc:
+        errors.append({"part": "groups", "message": f"groups could not be read: {exc}"})
+
+
+def _read_parallel(reader: ParallelReader, conn: Connection, base_dn: str, page_size: int,
+                   data: dict[str, Any], errors: list[dict[str, str]]) -> None:
+    """Groups in one worker, users and computers in uSNCreated partitions across all workers."""
+    groups = reader.submit_groups(base_dn, page_size)
+    try:
+        highest = highest_usn(conn)
+    except LdapReadError:  # not an AD-like directory: read on this connection
+        highest = None
+    if highest is None:
+        _read_accounts_here(conn, base_dn, page_size, data, errors)
+    else:
+        parts = usn_partitions(ACCOUNT_FILTER, highest, reader.workers * CHUNKS_PER_WORKER)
+        futures = reader.submit_accounts(base_dn, parts, page_size)
+        answers = [result_of(f, "reading users and computers") for f in futures]
+        try:
+            data["accounts"], data["unreadable"] = merge_accounts(parts, answers)
+        except LdapReadError as exc:
+            errors.append(_accounts_error(exc))
+    answer = result_of(groups, "reading groups")
+    if "error" in answer:
+        errors.append({"part": "groups", "message": f"groups could not be read: {answer['error']}"})
+    else:
+        data["groups"] = answer["groups"]
+        errors.extend(answer["errors"])

@@ -1,0 +1,176 @@
+"""Evaluate evidence against a policy: checks -> results -> exceptions -> scores.
+
+Pure: no I/O. A check that is missing, broken or lacks evidence gives an `error` result (the run
+is then incomplete), never a silent pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+
+from gitc_agent.core.check_api import CheckSpec
+from gitc_agent.core.evidence import EvidenceSet
+from gitc_agent.core.policy import Policy, PolicyCheck
+from gitc_agent.core.registry import Registry
+from gitc_agent.core.results import Outcome, Result, Status
+from gitc_agent.run.redact import redact
+
+MAX_MESSAGE = 2000
+log = logging.getLogger(__name__)
+
+
+def evaluate(policy: Policy, registry: Registry, evidence: EvidenceSet, today: date,
+             expected_kinds: set[str] | frozenset[str] = frozenset()) -> list[Result]:
+    """`expected_kinds`: evidence the run set out to collect; missing, it is an error even for
+    a check that has none of its evidence (an interrupted or broken collection)."""
+    results: list[Result] = []
+    for problem in registry.problems:
+        results.append(Result(
+            check="gitc_agent.plugin", title="Check plugin could be loaded",
+            subject=f"plugin:{problem.source}", status=Status.ERROR,
+            message=redact(problem.message), evidence={}, references=[],
+            remediation="Fix or remove the plugin; its checks were not run."))
+    for pcheck in policy.checks:
+        began = time.monotonic()
+        produced = _run_check(pcheck, evidence, expected_kinds)
+        results.extend(produced)
+        counts = Counter(r.status.value for r in produced)
+        log.info("check %s: %s", pcheck.id, dict(counts),
+                 extra={"event": "check", "check": pcheck.id, "results": dict(counts),
+                        "duration_s": round(time.monotonic() - began, 4),
+                        "errors": [r.message for r in produced if r.status is Status.ERROR][:20]})
+    for result in results:
+        _apply_exception(result, policy, today)
+        _score(result, policy)
+    rank = policy.matrix.rank
+    order = {Status.FAIL: 0, Status.ACCEPTED: 1, Status.ERROR: 2, Status.PASS: 3,
+             Status.NOT_APPLICABLE: 4}
+    results.sort(key=lambda r: (-rank(r.priority), order[r.status], r.check, r.subject))
+    return results
+
+
+def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet,
+               expected_kinds: set[str] | frozenset[str]) -> list[Result]:
+    spec = pcheck.spec
+    if spec is None:
+        return [_error(pcheck, None, f"check:{pcheck.id}",
+                       "the policy enables this check, but no loaded plugin defines it "
+                       "(see the plugin load errors in this report)")]
+    kinds = (*spec.evidence, *spec.optional_evidence)
+    absent = [kind for kind in kinds if not evidence.of_kind(kind)]
+    nothing = bool(kinds) and len(absent) == len(kinds)
+    if nothing and len(evidence) and not expected_kinds.intersection(absent):
+        # Nothing this check reads was collected: the area is outside this run's scope (the
+        # config has no section for it). Reported, but neither a pass nor an incomplete run.
+        return [Result(check=spec.id, title=spec.title, subject=f"scope:{spec.id}",
+                       status=Status.NOT_APPLICABLE,
+                       message=(f"not in the scope of this run: no evidence of kind "
+                                f"{', '.join(absent)} was collected or supplied (configure "
+                                f"the collector for it, or disable the check in the policy)"),
+                       evidence={"missing_kinds": absent},
+                       references=_references(pcheck, spec), remediation="")]
+    missing = [kind for kind in spec.evidence if kind in absent]
+    if nothing and not spec.evidence:  # optional kinds only: name those the run expected
+        missing = [kind for kind in absent if kind in expected_kinds or not expected_kinds]
+    if missing:
+        return [_error(pcheck, spec, f"evidence:{kind}",
+                       f"no evidence of kind {kind!r} was collected or supplied, so this "
+                       f"check could not look") for kind in missing]
+    try:
+        outcomes = list(spec.func(evidence, pcheck.params))
+    except Exception as exc:  # a broken (third-party) check must not stop the run
+        return [_error(pcheck, spec, f"check:{spec.id}",
+                       f"the check failed: {type(exc).__name__}: {exc}")]
+    results: list[Result] = []
+    seen: set[str] = set()
+    for outcome in outcomes:
+        if not isinstance(outcome, Outcome) or not isinstance(outcome.status, Status):
+            results.append(_error(pcheck, spec, f"check:{spec.id}",
+                                  f"the check yielded {type(outcome).__name__}, not an Outcome"))
+            continue
+        if outcome.subject in seen:
+            results.append(_error(pcheck, spec, f"check:{spec.id}",
+                                  f"the check yielded subject {outcome.subject!r} twice"))
+            continue
+        seen.add(outcome.subject)
+        results.append(_result(pcheck, spec, outcome))
+    if not results:
+        results.append(_error(pcheck, spec, f"check:{spec.id}",
+                              "the check yielded no result, so nothing was assessed"))
+    return results
+
+
+def _references(pcheck: PolicyCheck, spec: CheckSpec | None) -> list[str]:
+    refs = list(pcheck.references) + list(spec.references if spec else ())
+    return list(dict.fromkeys(refs))
+
+
+def _result(pcheck: PolicyCheck, spec: CheckSpec, outcome: Outcome) -> Result:
+    result = Result(
+        check=spec.id, title=spec.title, subject=outcome.subject, status=outcome.status,
+        message=redact(outcome.message)[:MAX_MESSAGE], evidence=outcome.evidence,
+        remediation=pcheck.remediation or spec.remediation,
+        references=_references(pcheck, spec))
+    result.likelihood = outcome.likelihood or pcheck.likelihood or spec.likelihood
+    result.impact = outcome.impact or pcheck.impact or spec.impact
+    return result
+
+
+def _error(pcheck: PolicyCheck, spec: CheckSpec | None, subject: str, message: str) -> Result:
+    return Result(check=pcheck.id, title=spec.title if spec else pcheck.id, subject=subject,
+                  status=Status.ERROR, message=redact(message)[:MAX_MESSAGE], evidence={},
+                  remediation="Make the evidence readable (connectivity, rights) and run again.",
+                  references=_references(pcheck, spec))
+
+
+def _apply_exception(result: Result, policy: Policy, today: date) -> None:
+    """A valid exception turns a fail into accepted; an expired one is shown but covers nothing."""
+    if result.status is not Status.FAIL:
+        return
+    matching = [e for e in policy.exceptions if e.matches(result.check, result.subject)]
+    if not matching:
+        return
+    valid = [e for e in matching if e.expires >= today]
+    if valid:
+        chosen = max(valid, key=lambda e: e.expires)
+        result.status = Status.ACCEPTED
+        result.exception = {**chosen.to_dict(), "state": "valid"}
+        result.message += (f" Risk accepted by {chosen.owner} until "
+                           f"{chosen.expires.isoformat()}: {chosen.reason}")
+    else:
+        chosen = max(matching, key=lambda e: e.expires)
+        result.exception = {**chosen.to_dict(), "state": "expired"}
+        result.message += (f" The exception by {chosen.owner} expired on "
+                           f"{chosen.expires.isoformat()} and no longer covers this finding.")
+
+
+def _score(result: Result, policy: Policy) -> None:
+    """Only findings (fail, accepted) are placed on the matrix; the rest carry no priority."""
+    if result.status in (Status.FAIL, Status.ACCEPTED) and result.likelihood and result.impact:
+        matrix = policy.matrix
+        result.likelihood = matrix.clamp(result.likelihood, "likelihood")
+        result.impact = matrix.clamp(result.impact, "impact")
+        result.priority = matrix.priority(result.likelihood, result.impact)
+    else:
+        result.likelihood = result.impact = result.priority = None
+
+
+def summarize(results: Iterable[Result], policy: Policy) -> dict:
+    results = list(results)
+    by_status = {s.value: 0 for s in Status}
+    by_priority = {band.id: 0 for band in policy.matrix.bands}
+    for result in results:
+        by_status[result.status.value] += 1
+        if result.status is Status.FAIL and result.priority:
+            by_priority[result.priority] += 1
+    return {
+        "total": len(results),
+        "status": by_status,
+        "priority": by_priority,
+        "heatmap": policy.matrix.heatmap(results),
+        "complete": by_status[Status.ERROR.value] == 0,
+    }

@@ -1,0 +1,244 @@
+"""Policy files: the norms (which checks, thresholds, scoring, exceptions).
+
+Owned by the security officer and reused across environments. Everything is validated before a
+run starts, against the registered checks' own parameter models, and every problem is reported
+with file and line (exit code 2, nothing written).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gitc_agent.core.check_api import CheckParams, CheckSpec
+from gitc_agent.core.registry import Registry
+from gitc_agent.core.scoring import Band, RiskMatrix
+from gitc_agent.errors import InputError
+from gitc_agent.settings.yaml_source import YamlDocument, load_yaml
+
+_META_KEYS = {"enabled", "likelihood", "impact", "references", "remediation"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PolicyMeta(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    title: str
+    version: str
+    description: str = ""
+    owner: str = ""
+
+
+class ScaleModel(_Strict):
+    likelihood: dict[int, str] = Field(min_length=2)
+    impact: dict[int, str] = Field(min_length=2)
+
+
+class PriorityModel(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    label: str
+    color: str = Field(default="#888888", pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class CheckSectionModel(BaseModel):
+    """Meta keys of a check section; all other keys are the check's own parameters."""
+
+    model_config = ConfigDict(extra="allow")
+    enabled: bool = True
+    likelihood: int | None = None
+    impact: int | None = None
+    references: list[str] = Field(default_factory=list)
+    remediation: str | None = None
+
+
+class ExceptionModel(_Strict):
+    check: str
+    subject: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    expires: date
+    reference: str = ""
+
+
+class PolicyModel(_Strict):
+    policy: PolicyMeta
+    scale: ScaleModel
+    priorities: list[PriorityModel] = Field(min_length=2)
+    matrix: dict[int, list[str]]
+    checks: dict[str, CheckSectionModel] = Field(min_length=1)
+    # Parameters that several checks read (approved memberships, the impersonal-account
+    # register, ...): written once here, given to every check that has a parameter of that name
+    # and does not set it itself.
+    shared: dict[str, Any] = Field(default_factory=dict)
+    exceptions: list[ExceptionModel] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PolicyCheck:
+    """One enabled check as the policy configures it; `spec` is None if its plugin failed."""
+
+    id: str
+    spec: CheckSpec | None
+    params: CheckParams | None
+    likelihood: int | None
+    impact: int | None
+    references: tuple[str, ...]
+    remediation: str | None
+
+
+@dataclass(frozen=True)
+class PolicyException:
+    check: str
+    subject: str
+    owner: str
+    reason: str
+    expires: date
+    reference: str
+
+    def matches(self, check_id: str, subject: str) -> bool:
+        return self.check == check_id and _glob(self.subject).fullmatch(subject) is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "subject": self.subject, "owner": self.owner,
+                "reason": self.reason, "expires": self.expires.isoformat(),
+                "reference": self.reference}
+
+
+@dataclass
+class Policy:
+    id: str
+    title: str
+    version: str
+    source: str
+    sha256: str
+    matrix: RiskMatrix
+    checks: list[PolicyCheck]
+    exceptions: list[PolicyException]
+
+    def describe(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "version": self.version,
+                "sha256": self.sha256, "source": self.source}
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """Exception subject patterns: `*` matches anything, everything else is literal."""
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
+
+
+def shipped_profiles() -> list[str]:
+    folder = resources.files("gitc_agent.policies")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def resolve_policy_path(ref: str) -> Path:
+    """A path to a policy file, or the name of a shipped profile (e.g. `adr-gitc`)."""
+    candidate = Path(ref)
+    if candidate.exists():
+        return candidate
+    shipped = resources.files("gitc_agent.policies") / f"{ref}.yaml"
+    if shipped.is_file():
+        return Path(str(shipped))
+    raise InputError(f"no policy file or shipped profile named {ref!r} "
+                     f"(shipped: {', '.join(shipped_profiles())})")
+
+
+def load_policy(ref: str, registry: Registry) -> Policy:
+    path = resolve_policy_path(ref)
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError("a policy must be a mapping with policy, scale, priorities, matrix "
+                         "and checks", path, 1)
+    try:
+        model = PolicyModel.model_validate(doc.data)
+    except ValidationError as exc:
+        raise doc.validation_error(exc) from None
+    matrix = _matrix(model, doc)
+    checks = [_policy_check(cid, section, registry, matrix, doc, model.shared)
+              for cid, section in model.checks.items() if section.enabled]
+    used = {name for c in checks if c.spec for name in _param_names(c.spec.params)}
+    for name in model.shared:
+        if name not in used:
+            raise doc.error(("shared", name), f"shared parameter {name!r} is read by no enabled "
+                                              "check of this policy (check the spelling)")
+    known = set(model.checks)
+    exceptions = []
+    for index, exc_model in enumerate(model.exceptions):
+        if exc_model.check not in known:
+            raise doc.error(("exceptions", index, "check"),
+                            f"exception for {exc_model.check!r}, which this policy does not list")
+        exceptions.append(PolicyException(**exc_model.model_dump()))
+    return Policy(id=model.policy.id, title=model.policy.title, version=model.policy.version,
+                  source=str(path), sha256=hashlib.sha256(doc.text.encode()).hexdigest(),
+                  matrix=matrix, checks=checks, exceptions=exceptions)
+
+
+def _matrix(model: PolicyModel, doc: YamlDocument) -> RiskMatrix:
+    bands = tuple(Band(p.id, p.label, p.color) for p in model.priorities)
+    band_ids = [b.id for b in bands]
+    if len(set(band_ids)) != len(band_ids):
+        raise doc.error(("priorities",), "priority ids must be unique")
+    impacts = sorted(model.scale.impact)
+    cells: dict[tuple[int, int], str] = {}
+    for lik in model.matrix:
+        if lik not in model.scale.likelihood:
+            raise doc.error(("matrix", lik), f"likelihood {lik} is not on the likelihood scale")
+    for lik in sorted(model.scale.likelihood):
+        row = model.matrix.get(lik)
+        if row is None:
+            raise doc.error(("matrix",), f"missing row for likelihood {lik}")
+        if len(row) < len(impacts):
+            missing = ", ".join(map(str, impacts[len(row):]))
+            raise doc.error(("matrix", lik),
+                            f"row for likelihood {lik} has {len(row)} cells for {len(impacts)} "
+                            f"impact levels: the cell for impact {missing} is missing")
+        if len(row) > len(impacts):
+            raise doc.error(("matrix", lik),
+                            f"row for likelihood {lik} has {len(row)} cells but the impact scale "
+                            f"has only {len(impacts)} levels")
+        for index, (imp, band) in enumerate(zip(impacts, row, strict=True)):
+            if band not in band_ids:
+                raise doc.error(("matrix", lik, index),
+                                f"{band!r} is not a priority id ({', '.join(band_ids)})")
+            cells[(lik, imp)] = band
+    return RiskMatrix(likelihood=dict(model.scale.likelihood), impact=dict(model.scale.impact),
+                      bands=bands, cells=cells)
+
+
+def _param_names(params: type[CheckParams]) -> set[str]:
+    """The keys a check's policy section may set (aliases where they are used)."""
+    return {f.alias or name for name, f in params.model_fields.items()}
+
+
+def _policy_check(check_id: str, section: CheckSectionModel, registry: Registry,
+                  matrix: RiskMatrix, doc: YamlDocument, shared: dict[str, Any]) -> PolicyCheck:
+    at = ("checks", check_id)
+    for axis, scale in (("likelihood", matrix.likelihood), ("impact", matrix.impact)):
+        value = getattr(section, axis)
+        if value is not None and value not in scale:
+            raise doc.error((*at, axis), f"{value} is not on the {axis} scale ({sorted(scale)})")
+    spec = registry.get(check_id)
+    params_raw = {k: v for k, v in (section.model_extra or {}).items() if k not in _META_KEYS}
+    if spec is None:
+        if registry.problems:  # perhaps defined by a plugin that failed to load: report, not abort
+            return PolicyCheck(check_id, None, None, section.likelihood, section.impact,
+                               tuple(section.references), section.remediation)
+        raise doc.error(at, f"unknown check id {check_id!r} (see `gitc-agent checks list`)")
+    inherited = {k: v for k, v in shared.items()
+                 if k in _param_names(spec.params) and k not in params_raw}
+    try:
+        params = spec.params.model_validate({**inherited, **params_raw})
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]["loc"]
+        prefix = ("shared",) if first and first[0] in inherited else at
+        raise doc.validation_error(exc, prefix=prefix) from None
+    return PolicyCheck(check_id, spec, params, section.likelihood, section.impact,
+                       tuple(section.references), section.remediation)

@@ -1,0 +1,129 @@
+"""Integrity of a run folder: a manifest of SHA-256 hashes, signed with Ed25519.
+
+Design: `manifest.json` lists the SHA-256 of every file in the run folder (report, every rendered
+format, every evidence file) and the previous report's hash; `manifest.json.sig` is a detached
+Ed25519 signature over the exact bytes of the manifest. Signing the manifest (not each file)
+covers the report and everything else with one signature, and verify can name the exact file
+that changed. The report itself records the previous report's SHA-256, so the chain of runs is
+tamper-evident even without signatures.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from gitc_agent.errors import InputError
+from gitc_agent.run.atomic import write_bytes_atomic
+
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.json.sig"
+MANIFEST_SCHEMA = "gitc-agent/manifest/v1"
+PRIVATE_NAME, PUBLIC_NAME = "gitc-agent-signing.key", "gitc-agent-signing.pub"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def key_id(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def keygen(out_dir: Path) -> tuple[Path, Path]:
+    """Write a new key pair; the private key is created 0600 and never overwrites a file."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    private_path, public_path = out_dir / PRIVATE_NAME, out_dir / PUBLIC_NAME
+    for path in (private_path, public_path):
+        if path.exists() or path.is_symlink():
+            raise InputError("refusing to overwrite an existing key file", path)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    fd = os.open(public_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(public_pem)
+    return private_path, public_path
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    """Like the bind password file: refuse a key that others can read."""
+    try:
+        info = path.stat()
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read signing key: {exc.strerror}", path) from None
+    if info.st_mode & 0o077:
+        raise InputError(f"signing key has mode {stat.S_IMODE(info.st_mode):04o}; others must "
+                         f"not be able to read it (chmod 600 {path})", path)
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError):
+        raise InputError("not an unencrypted PEM private key", path) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InputError("the signing key is not an Ed25519 key", path)
+    return key
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except OSError as exc:
+        raise InputError(f"cannot read public key: {exc.strerror}", path) from None
+    except ValueError:
+        raise InputError("not a PEM public key", path) from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise InputError("the public key is not an Ed25519 key", path)
+    return key
+
+
+def hash_folder(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every regular file except the manifest and its signature."""
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and not path.is_symlink() and rel not in (MANIFEST, SIGNATURE):
+            files[rel] = sha256_file(path)
+    return files
+
+
+def write_manifest(folder: Path, report: dict[str, Any], key: Ed25519PrivateKey | None) -> None:
+    """Hash everything already in the (staged) run folder, then sign the manifest if asked."""
+    manifest: dict[str, Any] = {
+        "schema": MANIFEST_SCHEMA, "run_id": report["run"]["id"], "algorithm": "sha256",
+        "files": hash_folder(folder),
+        "previous_report": report["run"].get("previous_report"),
+        "signature": ({"algorithm": "ed25519", "file": SIGNATURE,
+                       "public_key_sha256": key_id(key.public_key())} if key else None),
+    }
+    data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+    write_bytes_atomic(folder / MANIFEST, data)
+    if key is not None:
+        write_bytes_atomic(folder / SIGNATURE, base64.b64encode(key.sign(data)) + b"\n")
+
+
+def check_signature(manifest_bytes: bytes, signature_text: bytes, public: Ed25519PublicKey) -> bool:
+    try:
+        public.verify(base64.b64decode(signature_text.strip(), validate=True), manifest_bytes)
+    except (InvalidSignature, ValueError):
+        return False
+    return True

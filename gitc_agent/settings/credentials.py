@@ -1,0 +1,89 @@
+"""Where secrets come from: an environment variable, a file only the owner can read, or the OS
+keyring. (Kerberos needs no secret here: the ticket cache in KRB5CCNAME is used.)
+
+The config names the source, never the secret. A loaded secret is registered for redaction
+and wrapped so that printing it (repr, str, f-string, logging) shows a mask.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from gitc_agent.errors import InputError
+from gitc_agent.run.redact import MASK, register_secret
+
+
+class Secret:
+    """A secret value that never shows itself by accident."""
+
+    __slots__ = ("_value", "source")
+
+    def __init__(self, value: str, source: str):
+        self._value = value
+        self.source = source
+        register_secret(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({self.source}, {MASK})"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+
+def secret_from_env(name: str, where: Path, line: int | None) -> Secret:
+    value = os.environ.get(name)
+    if not value:
+        raise InputError(f"environment variable {name} (the bind password) is not set or empty",
+                         where, line)
+    return Secret(value, f"env:{name}")
+
+
+def secret_from_file(path: Path, where: Path, line: int | None) -> Secret:
+    """Refuse a secret file that others can read or that another user owns."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise InputError(f"cannot read password file {path}: {exc.strerror}", where, line) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"password file {path} is not a regular file", where, line)
+    if info.st_uid != os.geteuid():
+        raise InputError(f"password file {path} is owned by uid {info.st_uid}, not by the user "
+                         f"running gitc-agent (uid {os.geteuid()})", where, line)
+    if info.st_mode & 0o077:
+        raise InputError(f"password file {path} has mode {stat.S_IMODE(info.st_mode):04o}; "
+                         f"others must not be able to read it (chmod 600 {path})", where, line)
+    try:
+        value = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read password file {path}: {exc}", where, line) from None
+    if not value:
+        raise InputError(f"password file {path} is empty", where, line)
+    return Secret(value, f"file:{path}")
+
+
+def secret_from_keyring(service: str, username: str, where: Path, line: int | None) -> Secret:
+    """A password stored with `keyring set SERVICE USERNAME` (the optional 'keyring' package)."""
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:
+        raise InputError("the config takes the password from the OS keyring, but the 'keyring' "
+                         "package is not installed (pip install 'gitc-agent[keyring]')",
+                         where, line) from None
+    try:
+        value = keyring.get_password(service, username)
+    except (KeyringError, RuntimeError) as exc:
+        raise InputError(f"the OS keyring could not be read: {type(exc).__name__}", where,
+                         line) from None
+    if not value:
+        raise InputError(f"no password in the OS keyring for service {service!r}, user "
+                         f"{username!r} (store it with: keyring set {service} {username})",
+                         where, line)
+    return Secret(value, f"keyring:{service}/{username}")
