@@ -17,6 +17,16 @@ class Status(StrEnum):
     ACCEPTED = "accepted"
     NOT_APPLICABLE = "not_applicable"
 
+    @property
+    def is_finding(self) -> bool:
+        """A finding is what the auditor reports: open (fail) or covered by an exception."""
+        return self in FINDING_STATUSES
+
+
+# The one place that says which statuses are findings: scored on the matrix, counted in the
+# heatmap, shown as findings and followed up. A StrEnum, so a report's plain strings match too.
+FINDING_STATUSES: frozenset[Status] = frozenset({Status.FAIL, Status.ACCEPTED})
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -52,7 +52,7 @@ class RiskMatrix:
         """Every cell of the matrix with the number of open findings and accepted risks in it."""
         counts: dict[tuple[int, int], list[int]] = {cell: [0, 0] for cell in self.cells}
         for result in results:
-            if result.status in (Status.FAIL, Status.ACCEPTED) and result.likelihood and result.impact:
+            if result.status.is_finding and result.likelihood and result.impact:
                 slot = 0 if result.status is Status.FAIL else 1
                 counts[(result.likelihood, result.impact)][slot] += 1
         return [

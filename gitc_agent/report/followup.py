@@ -13,11 +13,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gitc_agent.core.results import FINDING_STATUSES, Status
 from gitc_agent.errors import InputError
 from gitc_agent.report.report import SCHEMA
+from gitc_agent.report.view import GONE, FollowUp, ReportView
 
-LABELS = ("new", "open", "resolved", "accepted")
-_FINDING = ("fail", "accepted")
+LABELS = tuple(label.value for label in FollowUp)
 
 
 def load_report(path: Path) -> tuple[dict[str, Any], str]:
@@ -37,6 +38,10 @@ def load_report(path: Path) -> tuple[dict[str, Any], str]:
         if not isinstance(r, dict) or not all(isinstance(r.get(k), str)
                                               for k in ("id", "check", "subject", "status")):
             raise InputError("report result without id, check, subject and status", path)
+    try:
+        ReportView.of(report)  # everything a rendering reads is there and of the right type
+    except InputError as exc:
+        raise InputError(exc.message, path) from None
     return report, hashlib.sha256(raw).hexdigest()
 
 
@@ -50,17 +55,18 @@ def compare(previous: list[dict[str, Any]], current: list[dict[str, Any]]
     for r in current:
         now_ids.add(r["id"])
         old = before.get(r["id"])
-        was_finding = old is not None and old["status"] in _FINDING
-        if r["status"] == "accepted":
-            labels[r["id"]] = "accepted"
-        elif r["status"] == "fail":
-            labels[r["id"]] = "open" if was_finding else "new"
-        elif r["status"] in ("pass", "not_applicable") and was_finding:
-            labels[r["id"]] = "resolved"
-            resolved.append(_resolved(old, r["status"]))
+        was_finding = old is not None and old["status"] in FINDING_STATUSES
+        status = Status(r["status"])
+        if status is Status.ACCEPTED:
+            labels[r["id"]] = FollowUp.ACCEPTED.value
+        elif status is Status.FAIL:
+            labels[r["id"]] = (FollowUp.OPEN if was_finding else FollowUp.NEW).value
+        elif status in (Status.PASS, Status.NOT_APPLICABLE) and was_finding:
+            labels[r["id"]] = FollowUp.RESOLVED.value
+            resolved.append(_resolved(old, status.value))
     for old in previous:
-        if old["id"] not in now_ids and old["status"] in _FINDING:
-            resolved.append(_resolved(old, "gone"))
+        if old["id"] not in now_ids and old["status"] in FINDING_STATUSES:
+            resolved.append(_resolved(old, GONE))
     return labels, resolved
 
 
@@ -71,11 +77,11 @@ def _resolved(old: dict[str, Any], now: str) -> dict[str, Any]:
 
 
 def counts(labels: dict[str, str], resolved: list[dict[str, Any]]) -> dict[str, int]:
-    result = {label: 0 for label in LABELS}
+    result = dict.fromkeys(LABELS, 0)
     for label in labels.values():
-        if label != "resolved":
+        if label != FollowUp.RESOLVED:
             result[label] += 1
-    result["resolved"] = len(resolved)
+    result[FollowUp.RESOLVED.value] = len(resolved)
     return result
 
 

@@ -1,37 +1,45 @@
-"""The output formats: each a rendering of the one JSON report into one file of the run folder."""
+"""The output formats: each a rendering of the one JSON report into one file of the run folder.
+
+Formats are plugins (see plugin.py for the API and registry.py for how they are found); this
+module is what the command line uses: parse `--format`, render the asked-for files.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gitc_agent.errors import InputError
-from gitc_agent.run.output import report_bytes
+from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions
+from gitc_agent.report.formats.registry import FormatRegistry, default_registry
+from gitc_agent.report.view import ReportView
 
-FILES = {"json": "report.json", "html": "report.html", "csv": "report.csv",
-         "oscal": "oscal-assessment-results.json", "junit": "junit.xml"}
+__all__ = ["OutputFormat", "RenderOptions", "files", "parse_formats", "parse_separator", "render",
+           "render_all"]
+
 SEPARATORS = {",": ",", ";": ";", "tab": "\t", "\\t": "\t", "|": "|"}
 
 
-@dataclass(frozen=True)
-class RenderOptions:
-    csv_separator: str = ","
+def parse_formats(values: Iterable[str] | None,
+                  registry: FormatRegistry | None = None) -> list[str]:
+    """`--format html --format csv,junit` -> ['json', 'html', 'csv', 'junit']; json always.
 
-
-def parse_formats(values: Iterable[str] | None) -> list[str]:
-    """`--format html --format csv,junit` -> ['json', 'html', 'csv', 'junit']; json always."""
+    The formats are loaded here, before anything is collected: one that cannot be loaded is
+    reported now and left out, the others are still written.
+    """
+    registry = registry or default_registry()
+    known = registry.names()
     wanted = ["json"]
     for value in values or ():
         for name in value.split(","):
             name = name.strip().lower()
             if name == "all":
-                wanted.extend(FILES)
-            elif name not in FILES:
-                raise InputError(f"unknown --format {name!r} (choose from {', '.join(FILES)}, all)")
+                wanted.extend(known)
+            elif name not in known:
+                raise InputError(f"unknown --format {name!r} (choose from {', '.join(known)}, all)")
             else:
                 wanted.append(name)
-    return list(dict.fromkeys(wanted))
+    return [name for name in dict.fromkeys(wanted) if registry.get(name) is not None]
 
 
 def parse_separator(value: str) -> str:
@@ -40,26 +48,57 @@ def parse_separator(value: str) -> str:
     return SEPARATORS[value]
 
 
-def render(report: dict[str, Any], fmt: str, options: RenderOptions) -> bytes:
-    # imported here so that a run that only writes JSON never loads Jinja2
-    if fmt == "json":
-        return report_bytes(report)
-    if fmt == "html":
-        from gitc_agent.report.formats.html import render_html
-        return render_html(report)
-    if fmt == "csv":
-        from gitc_agent.report.formats.csv import render_csv
-        return render_csv(report, options.csv_separator)
-    if fmt == "oscal":
-        from gitc_agent.report.formats.oscal import render_oscal
-        return render_oscal(report)
-    if fmt == "junit":
-        from gitc_agent.report.formats.junit import render_junit
-        return render_junit(report)
-    raise InputError(f"unknown format {fmt!r}")
+def files(registry: FormatRegistry | None = None) -> dict[str, str]:
+    """Format name -> file name, for every format that loads."""
+    registry = registry or default_registry()
+    return {name: fmt.file_name for name in registry.names() if (fmt := registry.get(name))}
 
 
-def render_all(report: dict[str, Any], formats: Iterable[str],
-               options: RenderOptions) -> dict[str, bytes]:
-    """File name -> content for every requested format."""
-    return {FILES[fmt]: render(report, fmt, options) for fmt in formats}
+def __getattr__(name: str) -> Any:
+    if name == "FILES":  # the former constant; now it depends on the installed plugins
+        return files()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def render(report: ReportView | Mapping[str, Any], fmt: str, options: RenderOptions,
+           registry: FormatRegistry | None = None) -> bytes:
+    registry = registry or default_registry()
+    loaded = registry.get(fmt) if fmt in registry.entries else None
+    if loaded is None:
+        raise InputError(f"unknown or unloadable format {fmt!r}")
+    return loaded.render(ReportView.of(report), options)
+
+
+def render_all(report: ReportView | Mapping[str, Any], formats: Iterable[str],
+               options: RenderOptions, registry: FormatRegistry | None = None) -> dict[str, bytes]:
+    """File name -> content for every requested format that loads and renders.
+
+    A plugin that raises or returns something other than bytes is reported and skipped; a
+    built-in format that fails is a bug and raises.
+    """
+    registry = registry or default_registry()
+    view = ReportView.of(report)
+    outputs: dict[str, bytes] = {}
+    for name in formats:
+        fmt = registry.get(name) if name in registry.entries else None
+        if fmt is None:
+            if name not in registry.entries:
+                raise InputError(f"unknown format {name!r}")
+            continue  # reported when it failed to load
+        if fmt.file_name in outputs:
+            registry.problem(fmt.source, f"file name {fmt.file_name!r} is already written by "
+                                         f"another format")
+            continue
+        if fmt.source == "built-in":
+            outputs[fmt.file_name] = fmt.render(view, options)
+            continue
+        try:
+            data = fmt.render(view, options)
+        except Exception as exc:  # a broken plugin must not cost the run its other files
+            registry.problem(fmt.source, f"render failed: {type(exc).__name__}: {exc}")
+            continue
+        if not isinstance(data, bytes):
+            registry.problem(fmt.source, f"render returned {type(data).__name__}, not bytes")
+            continue
+        outputs[fmt.file_name] = data
+    return outputs

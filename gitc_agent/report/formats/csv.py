@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from typing import Any
+
+from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions
+from gitc_agent.report.view import ReportView, ResultView
 
 COLUMNS = ("id", "check", "title", "subject", "status", "priority", "likelihood", "impact",
            "follow_up", "message", "remediation", "references", "exception_owner",
@@ -24,20 +28,31 @@ def neutralise(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _row(result: dict[str, Any]) -> list[str]:
-    exc = result.get("exception") or {}
-    evidence = result.get("evidence") or {}
-    values = {**result, "references": " | ".join(result.get("references") or []),
-              "exception_owner": exc.get("owner"), "exception_expires": exc.get("expires"),
-              "exception_state": exc.get("state"),
+def _row(r: ResultView) -> list[str]:
+    exc = r.exception
+    evidence = r.evidence or {}
+    values = {"id": r.id, "check": r.check, "title": r.title, "subject": r.subject,
+              "status": r.status, "priority": r.priority, "likelihood": r.likelihood,
+              "impact": r.impact, "follow_up": r.follow_up, "message": r.message,
+              "remediation": r.remediation, "references": " | ".join(r.references),
+              "exception_owner": exc and exc.owner, "exception_expires": exc and exc.expires,
+              "exception_state": exc and exc.state,
               "evidence_file": evidence.get("evidence_file") if isinstance(evidence, dict) else None}
-    return [neutralise(values.get(col)) for col in COLUMNS]
+    return [neutralise(values[col]) for col in COLUMNS]
 
 
-def render_csv(report: dict[str, Any], separator: str = ",") -> bytes:
+def render_csv(report: ReportView | Mapping[str, Any], separator: str = ",") -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=separator, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for result in report["results"]:
+    for result in ReportView.of(report).results:
         writer.writerow(_row(result))
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _render(report: ReportView, options: RenderOptions) -> bytes:
+    return render_csv(report, options.csv_separator)
+
+
+FORMAT = OutputFormat(name="csv", file_name="report.csv", render=_render,
+                      description="one row per result, for spreadsheets (UTF-8 with BOM)")

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import asdict, replace
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+
+from gitc_agent.core.results import Status
+from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions
+from gitc_agent.report.view import FollowUp, ReportView, ResultView
 
 _COLOR = re.compile(r"^(#[0-9A-Fa-f]{3,8}|[a-zA-Z]{3,20})$")
 _FALLBACK = "#757575"
@@ -31,41 +37,42 @@ def cell_anchor(likelihood: int, impact: int) -> str:
     return f"cell-{likelihood}-{impact}"
 
 
-def _view(report: dict[str, Any]) -> dict[str, Any]:
+def _view(report: ReportView) -> dict[str, Any]:
     """What the template shows, derived from the report only (data flows one way)."""
-    scoring, results = report["scoring"], report["results"]
-    bands = [{**b, "color": _color(b.get("color"))} for b in scoring["priorities"]]
-    by_id = {b["id"]: b for b in bands}
-    findings = [r for r in results if r["status"] in ("fail", "accepted")]
-    in_cell: dict[str, list[dict[str, Any]]] = {}
+    scoring, results = report.scoring, report.results
+    bands = [replace(b, color=_color(b.color)) for b in scoring.bands]
+    by_id = {b.id: b for b in bands}
+    findings = report.findings
+    in_cell: dict[str, list[ResultView]] = {}
     for r in findings:
-        if r.get("likelihood") and r.get("impact"):
-            in_cell.setdefault(cell_anchor(r["likelihood"], r["impact"]), []).append(r)
-    cells = {(c["likelihood"], c["impact"]): c for c in report["summary"]["heatmap"]}
-    impacts = sorted(scoring["impact"], key=int)
+        if r.likelihood and r.impact:
+            in_cell.setdefault(cell_anchor(r.likelihood, r.impact), []).append(r)
+    cells = {(c.likelihood, c.impact): c for c in report.summary.heatmap}
+    impacts = sorted(scoring.impact)
     rows = []
-    for lik in sorted(scoring["likelihood"], key=int, reverse=True):
+    for lik in sorted(scoring.likelihood, reverse=True):
         row = []
         for imp in impacts:
-            cell = cells[(int(lik), int(imp))]
-            row.append({**cell, "anchor": cell_anchor(int(lik), int(imp)),
-                        "color": by_id.get(cell["priority"], {}).get("color", _FALLBACK),
-                        "label": by_id.get(cell["priority"], {}).get("label", cell["priority"])})
-        rows.append({"likelihood": lik, "label": scoring["likelihood"][lik], "cells": row})
-    groups = [{"band": b, "results": [r for r in findings if r["priority"] == b["id"]]}
+            cell = cells[(lik, imp)]
+            band = by_id.get(cell.priority)
+            row.append({**asdict(cell), "anchor": cell_anchor(lik, imp),
+                        "color": band.color if band else _FALLBACK,
+                        "label": band.label if band else cell.priority})
+        rows.append({"likelihood": lik, "label": scoring.likelihood[lik], "cells": row})
+    groups = [{"band": b, "results": [r for r in findings if r.priority == b.id]}
               for b in reversed(bands)]
-    follow = report.get("follow_up") or {}
+    follow = report.follow_up
     return {
-        "report": report, "run": report["run"], "summary": report["summary"], "bands": by_id,
-        "band_list": bands, "impacts": [(i, scoring["impact"][i]) for i in impacts],
+        "report": report, "run": report.run, "summary": report.summary, "bands": by_id,
+        "band_list": bands, "impacts": [(i, scoring.impact[i]) for i in impacts],
         "heatmap_rows": rows, "cell_findings": in_cell,
         "groups": [g for g in groups if g["results"]],
-        "followed": [r for r in results if r.get("follow_up")],
-        "resolved_gone": [r for r in follow.get("resolved", []) if r.get("now") == "gone"],
+        "followed": [r for r in results if r.follow_up],
+        "resolved_gone": [r for r in follow.resolved if r.now is None] if follow else [],
         "follow_up": follow,
-        "accepted": [r for r in results if r["status"] == "accepted"],
-        "errors": [r for r in results if r["status"] == "error"],
-        "passed": [r for r in results if r["status"] in ("pass", "not_applicable")],
+        "accepted_risks": report.with_status(Status.ACCEPTED),
+        "errors": report.with_status(Status.ERROR),
+        "passed": report.with_status(Status.PASS, Status.NOT_APPLICABLE),
     }
 
 
@@ -73,8 +80,16 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
 
 
-def render_html(report: dict[str, Any]) -> bytes:
+def render_html(report: ReportView | Mapping[str, Any]) -> bytes:
     env = _env()
     env.filters["pretty"] = _pretty
-    env.globals["cell_anchor"] = cell_anchor
-    return env.get_template("report.html.j2").render(**_view(report)).encode("utf-8")
+    env.globals.update(cell_anchor=cell_anchor, Status=Status, FollowUp=FollowUp)
+    return env.get_template("report.html.j2").render(**_view(ReportView.of(report))).encode("utf-8")
+
+
+def _render(report: ReportView, options: RenderOptions) -> bytes:
+    return render_html(report)
+
+
+FORMAT = OutputFormat(name="html", file_name="report.html", render=_render,
+                      description="one self-contained page: heatmap, findings, follow-up")

@@ -1,0 +1,42 @@
+"""The plugin API for output formats: one module declares a name, a file name and a renderer::
+
+    from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions
+    from gitc_agent.report.view import ReportView
+
+    def render(report: ReportView, options: RenderOptions) -> bytes:
+        return "".join(f"{r.status}\\t{r.subject}\\n" for r in report.findings).encode()
+
+    FORMAT = OutputFormat(name="tsv", file_name="findings.tsv", render=render)
+
+and registers it under the entry-point group `gitc_agent.formats` (`tsv = my_pkg.tsv:FORMAT`).
+A renderer sees the typed report only, so it cannot change the record (report.json) it renders.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from gitc_agent.report.view import ReportView
+
+__all__ = ["OutputFormat", "RenderOptions", "ReportView"]
+
+NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    csv_separator: str = ","
+
+
+Renderer = Callable[[ReportView, RenderOptions], bytes]
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    name: str  # what --format takes
+    file_name: str  # written into the run folder
+    render: Renderer
+    description: str = ""
+    source: str = field(default="built-in", compare=False)

@@ -1,0 +1,272 @@
+"""A typed, read-only view of a report dict, parsed once, for everything that renders it.
+
+The JSON report is the record and `report` and `diff` read saved ones, so the view is always built
+from the dict. Renderers then branch on `Status` and `FollowUp` members instead of spelling the
+strings of the contract, and a malformed report is an InputError that says what is wrong instead
+of a KeyError deep inside a renderer. Values are kept as they are in the report (no re-formatting),
+so a rendering from the view is the same as one from the dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from gitc_agent.core.results import Status
+from gitc_agent.errors import InputError
+from gitc_agent.report.report import SCHEMA
+from gitc_agent.report.view_parse import Obj
+
+GONE = "gone"  # what a resolved finding is `now` when the current run does not report it
+
+
+class FollowUp(StrEnum):
+    """A result's label against the previous report (see followup.py); order is the contract's."""
+
+    NEW = "new"
+    OPEN = "open"
+    RESOLVED = "resolved"
+    ACCEPTED = "accepted"
+
+
+@dataclass(frozen=True)
+class Band:
+    id: str
+    label: str
+    color: str | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    likelihood: int
+    impact: int
+    priority: str
+    findings: int
+    accepted: int
+
+
+@dataclass(frozen=True)
+class Scoring:
+    likelihood: dict[int, str]
+    impact: dict[int, str]
+    bands: tuple[Band, ...]
+
+    def band(self, band_id: str | None) -> Band | None:
+        return next((b for b in self.bands if b.id == band_id), None)
+
+
+@dataclass(frozen=True)
+class ExceptionView:
+    owner: str | None
+    reason: str | None
+    expires: str | None
+    state: str | None
+
+
+@dataclass(frozen=True)
+class ResultView:
+    id: str
+    check: str
+    title: str
+    subject: str
+    status: Status
+    likelihood: int | None
+    impact: int | None
+    priority: str | None
+    message: str
+    remediation: str
+    references: tuple[str, ...]
+    exception: ExceptionView | None
+    follow_up: FollowUp | None
+    evidence: Any = field(compare=False)
+
+
+@dataclass(frozen=True)
+class ResolvedView:
+    """A finding of the previous report that is no longer one; `now` is None when it is gone."""
+
+    id: str
+    check: str
+    title: str | None
+    subject: str
+    priority: str | None
+    status_before: Status
+    now: Status | None
+
+
+@dataclass(frozen=True)
+class ReportLink:
+    run_id: str | None
+    started_at: str | None
+    sha256: str | None
+    path: str | None
+
+
+@dataclass(frozen=True)
+class FollowUpView:
+    previous: ReportLink | None
+    counts: dict[FollowUp, int] | None
+    resolved: tuple[ResolvedView, ...]
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    target: str
+    collector: str | None
+    collected_at: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    id: str
+    title: str
+    version: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RunView:
+    id: str
+    mode: str
+    started_at: str
+    finished_at: str
+    host: str
+    as_of: str
+    policy: PolicyInfo
+    targets: tuple[Target, ...]
+    previous_report: ReportLink | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    status: dict[Status, int]
+    priority: dict[str, int]
+    heatmap: tuple[Cell, ...]
+    complete: bool
+    follow_up: dict[FollowUp, int] | None
+
+
+@dataclass(frozen=True)
+class ReportView:
+    schema: str
+    tool_version: str
+    run: RunView
+    scoring: Scoring
+    results: tuple[ResultView, ...]
+    summary: Summary
+    follow_up: FollowUpView | None
+    document: Mapping[str, Any] = field(compare=False, repr=False)  # the record, as written
+
+    @property
+    def findings(self) -> list[ResultView]:
+        return [r for r in self.results if r.status.is_finding]
+
+    def with_status(self, *statuses: Status) -> list[ResultView]:
+        return [r for r in self.results if r.status in statuses]
+
+    @classmethod
+    def of(cls, report: ReportView | Mapping[str, Any]) -> ReportView:
+        """The view of a report dict (InputError if it is not a v1 report); a view as it is."""
+        return report if isinstance(report, ReportView) else parse_report(report)
+
+
+def parse_report(report: Mapping[str, Any]) -> ReportView:
+    doc = Obj(report, "report")
+    if doc.raw("schema") != SCHEMA:
+        raise InputError(f"not a gitc-agent report (schema {SCHEMA!r})")
+    run = doc.obj("run")
+    return ReportView(
+        schema=SCHEMA, tool_version=doc.obj("tool").string("version"), run=_run(run),
+        scoring=_scoring(doc.obj("scoring")),
+        results=tuple(_result(r) for r in doc.objs("results")),
+        summary=_summary(doc.obj("summary")),
+        follow_up=_follow_up(doc.opt_obj("follow_up")), document=report)
+
+
+def parse_resolved(items: list[Any], where: str = "resolved findings") -> tuple[ResolvedView, ...]:
+    return tuple(_resolved(Obj(item, f"{where}[{i}]")) for i, item in enumerate(items))
+
+
+def _run(run: Obj) -> RunView:
+    policy = run.obj("policy")
+    return RunView(
+        id=run.string("id"), mode=run.string("mode"), started_at=run.string("started_at"),
+        finished_at=run.opt_string("finished_at") or "", host=run.string("host"),
+        as_of=run.string("as_of"),
+        policy=PolicyInfo(id=policy.string("id"), title=policy.opt_string("title") or "",
+                          version=policy.string("version"), sha256=policy.string("sha256")),
+        targets=tuple(Target(kind=t.string("kind"), target=t.string("target"),
+                             collector=t.opt_string("collector"),
+                             collected_at=t.opt_string("collected_at"), status=t.string("status"))
+                      for t in run.objs("targets", optional=True)),
+        previous_report=_link(run.opt_obj("previous_report")))
+
+
+def _link(link: Obj | None) -> ReportLink | None:
+    if link is None:
+        return None
+    return ReportLink(run_id=link.opt_string("run_id"), started_at=link.opt_string("started_at"),
+                      sha256=link.opt_string("sha256"), path=link.opt_string("path"))
+
+
+def _scoring(scoring: Obj) -> Scoring:
+    return Scoring(
+        likelihood=scoring.levels("likelihood"), impact=scoring.levels("impact"),
+        bands=tuple(Band(id=b.string("id"), label=b.string("label"), color=b.opt_string("color"))
+                    for b in scoring.objs("priorities")))
+
+
+def _result(r: Obj) -> ResultView:
+    exc = r.opt_obj("exception")
+    if exc is not None and not exc.value:  # an empty exception is none
+        exc = None
+    return ResultView(
+        id=r.string("id"), check=r.string("check"), title=r.opt_string("title") or "",
+        subject=r.string("subject"), status=r.enum("status", Status),
+        likelihood=r.opt_integer("likelihood"), impact=r.opt_integer("impact"),
+        priority=r.opt_string("priority"), message=r.opt_string("message") or "",
+        remediation=r.opt_string("remediation") or "", references=r.strings("references"),
+        exception=None if exc is None else ExceptionView(
+            owner=exc.opt_string("owner"), reason=exc.opt_string("reason"),
+            expires=exc.opt_string("expires"), state=exc.opt_string("state")),
+        follow_up=r.opt_enum("follow_up", FollowUp), evidence=r.raw("evidence", {}))
+
+
+def _resolved(old: Obj) -> ResolvedView:
+    now = old.string("now")
+    return ResolvedView(id=old.string("id"), check=old.string("check"), title=old.opt_string("title"),
+                        subject=old.string("subject"), priority=old.opt_string("priority"),
+                        status_before=old.enum("status_before", Status),
+                        now=None if now == GONE else old.enum("now", Status))
+
+
+def _counts(counts: Obj, enum: type[StrEnum]) -> dict[Any, int]:
+    """Counts per member; a member the report predates counts 0."""
+    return {member: counts.opt_integer(member.value) or 0 for member in enum}
+
+
+def _opt_counts(counts: Obj | None) -> dict[FollowUp, int] | None:
+    return None if counts is None else _counts(counts, FollowUp)
+
+
+def _summary(summary: Obj) -> Summary:
+    return Summary(
+        status=_counts(summary.obj("status"), Status), priority=summary.obj("priority").int_values(),
+        heatmap=tuple(Cell(likelihood=c.integer("likelihood"), impact=c.integer("impact"),
+                           priority=c.string("priority"), findings=c.integer("findings"),
+                           accepted=c.integer("accepted")) for c in summary.objs("heatmap")),
+        complete=summary.boolean("complete"),
+        follow_up=_opt_counts(summary.opt_obj("follow_up")))
+
+
+def _follow_up(follow: Obj | None) -> FollowUpView | None:
+    if follow is None:
+        return None
+    return FollowUpView(previous=_link(follow.opt_obj("previous")),
+                        counts=_opt_counts(follow.opt_obj("counts")),
+                        resolved=tuple(_resolved(o)
+                                       for o in follow.objs("resolved", optional=True)))
