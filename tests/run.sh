@@ -53,5 +53,8 @@ echo "== installing gitc-agent with its test dependencies"
 echo "== ruff"
 "$PY" -m ruff check .
 
+echo "== import contracts (the layers in docs/architecture.md)"
+lint-imports
+
 echo "== pytest"
 "$PY" -m pytest "$@"

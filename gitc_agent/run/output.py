@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gitc_agent.core.evidence import EvidenceDoc, save_evidence
 from gitc_agent.run.atomic import write_bytes_atomic
 from gitc_agent.run.signing import write_manifest
 
@@ -43,10 +43,14 @@ def link_path(out_dir: Path, report_path: Path) -> str:
 
 
 def write_run(out_dir: Path, stamp: str, run_id: str, report: dict[str, Any],
-              evidence: list[EvidenceDoc], evidence_source: Path | None,
+              write_evidence: Callable[[Path], object],
               outputs: dict[str, bytes] | None = None,
               sign_key: Ed25519PrivateKey | None = None) -> Path:
-    """Stage evidence, every output, the manifest and signature; rename the folder into place."""
+    """Stage evidence, every output, the manifest and signature; rename the folder into place.
+
+    `write_evidence` fills the staged evidence folder: this layer writes files and knows nothing
+    of what evidence is, so the caller says how (save the documents, or copy the auditor's files
+    byte for byte)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     name = f"{stamp}-{run_id[:8]}"
     staging = out_dir / f".{name}.partial"
@@ -54,13 +58,7 @@ def write_run(out_dir: Path, stamp: str, run_id: str, report: dict[str, Any],
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        if evidence_source is not None:  # keep the auditor's evidence byte for byte
-            (staging / "evidence").mkdir()
-            for doc in evidence:
-                if doc.file:
-                    shutil.copy2(evidence_source / doc.file, staging / "evidence" / doc.file)
-        else:
-            save_evidence(evidence, staging / "evidence")
+        write_evidence(staging / "evidence")
         for file_name, data in (outputs or {"report.json": report_bytes(report)}).items():
             write_bytes_atomic(staging / file_name, data)
         write_manifest(staging, report, sign_key)
