@@ -15,27 +15,22 @@ from datetime import date, datetime
 
 from pydantic import Field, field_validator
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status
-from gitc_agent.model.directory import (
-    Account,
-    Directory,
-    Group,
-    Membership,
-    parse_time,
-    privileged_groups,
+from gitc_agent.core.check_api import (
+    CheckParams,
+    EvidenceSet,
+    Outcome,
+    Status,
+    Verdict,
+    not_applicable,
+    unknown,
 )
+from gitc_agent.model import subjects
+from gitc_agent.model.directory import Account, Directory, Group, Membership, privileged_groups
+from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.sid import group_key
+from gitc_agent.model.timeutil import parse_time
 
-KIND = "ad.accounts"
 ARROW = " → "
-
-
-def _group_key(value: str) -> str:
-    text = value.strip()
-    upper = text.upper()
-    if upper.startswith("S-1-") or upper.startswith("RID:") or "=" in text:
-        return text
-    raise ValueError(f"{value!r}: name a group by SID (S-1-5-32-544), domain RID (RID:512) or "
-                     f"DN, not by name (names are localised and can be renamed)")
 
 
 class ExtraGroups(CheckParams):
@@ -46,7 +41,7 @@ class ExtraGroups(CheckParams):
     @field_validator("extra_groups")
     @classmethod
     def _keys(cls, values: list[str]) -> list[str]:
-        return [_group_key(v) for v in values]
+        return [group_key(v) for v in values]
 
 
 class Approval(CheckParams):
@@ -58,7 +53,7 @@ class Approval(CheckParams):
     approved_by: str = Field(min_length=1)
     reference: str = ""
 
-    _g = field_validator("group")(classmethod(lambda cls, v: _group_key(v)))
+    _g = field_validator("group")(classmethod(lambda cls, v: group_key(v)))
 
 
 class RegisteredAccount(CheckParams):
@@ -74,7 +69,7 @@ class RegisteredAccount(CheckParams):
     @field_validator("privileged_groups")
     @classmethod
     def _keys(cls, values: list[str]) -> list[str]:
-        return [_group_key(v) for v in values]
+        return [group_key(v) for v in values]
 
 
 class ImpersonalRules(CheckParams):
@@ -95,13 +90,17 @@ class Domain:
     as_of: datetime
 
     @property
+    def subject(self) -> str:
+        return subjects.domain(self.base)
+
+    @property
     def today(self) -> date:
         return self.as_of.date()
 
 
 def domains(evidence: EvidenceSet) -> Iterator[Domain | Outcome]:
     """Each readable domain, or an `error` Outcome saying what could not be read."""
-    for doc in evidence.of_kind(KIND):
+    for doc in evidence.of_kind(AD_ACCOUNTS):
         source = doc.source
         base = doc.data.get("base_dn") or doc.target
         problems = [doc.error_for(part) for part in ("connection", "domain", "accounts", "groups")]
@@ -109,19 +108,18 @@ def domains(evidence: EvidenceSet) -> Iterator[Domain | Outcome]:
         for part in ("accounts", "groups"):
             if part not in doc.data and not problems:
                 problems.append(f"{part} missing from the evidence")
-        if problems:
-            yield Outcome(f"domain:{base}", Status.ERROR,
+        as_of = parse_time(doc.collected_at)
+        if as_of is None and not problems:  # every age is measured to it
+            problems.append(f"unreadable collection time {doc.collected_at!r}")
+        if problems or as_of is None:
+            yield Outcome(subjects.domain(base), Status.ERROR,
                           "users and groups could not be read, so this was not assessed: "
                           + "; ".join(problems), source)
             continue
         # built once per evaluation for all eight checks (building it dominates their cost)
         directory = evidence.derived(f"ad.directory:{doc.target}:{doc.collected_at}",
                                      lambda doc=doc: Directory.from_data(doc.data))
-        yield Domain(directory, base, source, parse_time(doc.collected_at))
-
-
-def with_source(domain: Domain, **evidence: object) -> dict[str, object]:
-    return {**domain.source, **evidence}
+        yield Domain(directory, base, source, as_of)
 
 
 def path_text(membership: Membership) -> str:
@@ -142,38 +140,53 @@ class Privileged:
         return self.group.sid or self.group.dn
 
 
-def privileged(domain: Domain, extra: Iterable[str]) -> Iterator[Privileged | Outcome]:
-    """Each privileged group, or an Outcome when it is absent or its members are incomplete."""
+@dataclass
+class PrivilegedGroups:
+    """The privileged groups of a domain: those whose members can be judged, and why the others
+    cannot (absent where that is normal: not_applicable; unreadable: error)."""
+
+    found: list[Privileged]
+    absent: list[Verdict]
+    unreadable: list[Verdict]
+
+    @property
+    def problems(self) -> list[Verdict]:
+        return [*self.absent, *self.unreadable]
+
+
+def privileged(domain: Domain, extra: Iterable[str]) -> PrivilegedGroups:
+    """Each privileged group, sorted by whether its complete membership is readable."""
     directory = domain.directory
+    out = PrivilegedGroups([], [], [])
     for entry in privileged_groups(directory, extra):
-        subject = f"group:{entry.key}"
+        subject = subjects.group(entry.key)
         if entry.group is None:
             if entry.optional_reason:
-                yield Outcome(subject, Status.NOT_APPLICABLE,
-                              f"{entry.label} ({entry.key}) is not in this domain; it "
-                              f"{entry.optional_reason}.", with_source(domain))
+                out.absent.append(not_applicable(
+                    f"{entry.label} ({entry.key}) is not in this domain; it "
+                    f"{entry.optional_reason}.", subject=subject))
             else:
-                yield Outcome(subject, Status.ERROR,
-                              f"{entry.label} ({entry.key}) is not in the evidence: every domain "
-                              f"has it (or the policy names it), so the bound account could not "
-                              f"see it and its members were not assessed.", with_source(domain))
+                out.unreadable.append(unknown(
+                    f"{entry.label} ({entry.key}) is not in the evidence: every domain has it (or "
+                    f"the policy names it), so the bound account could not see it and its members "
+                    f"were not assessed.", subject=subject))
             continue
         group = entry.group
         closure = directory.members(group)
         broken = [g.name for g in (group, *(directory.groups[k] for k in closure
                                              if k in directory.groups)) if g.incomplete]
         if broken:
-            yield Outcome(subject, Status.ERROR,
-                          f"{group.name}: the members of {', '.join(broken)} could not be read "
-                          f"completely, so its membership was not assessed.", with_source(domain))
-            continue
-        if group.sid == "S-1-5-32-544" and not closure:
-            yield Outcome(subject, Status.ERROR,
-                          f"{group.name} ({group.sid}) shows no members. It always contains at "
-                          f"least the built-in Administrator, so its member attribute was not "
-                          f"readable for the bound account.", with_source(domain))
-            continue
-        yield Privileged(entry.key, group.name, group)
+            out.unreadable.append(unknown(
+                f"{group.name}: the members of {', '.join(broken)} could not be read completely, "
+                f"so its membership was not assessed.", subject=subject))
+        elif group.sid == "S-1-5-32-544" and not closure:
+            out.unreadable.append(unknown(
+                f"{group.name} ({group.sid}) shows no members. It always contains at least the "
+                f"built-in Administrator, so its member attribute was not readable for the bound "
+                f"account.", subject=subject))
+        else:
+            out.found.append(Privileged(entry.key, group.name, group))
+    return out
 
 
 def is_impersonal(account: Account, rules: ImpersonalRules) -> list[str]:
@@ -201,10 +214,24 @@ def find_registered(directory: Directory, register: Iterable[RegisteredAccount],
 
 
 def active(account: Account, domain: Domain) -> bool | None:
-    """Enabled and not expired; None when userAccountControl could not be read."""
+    """Enabled and not expired; None when userAccountControl or accountExpires is unreadable."""
     if account.enabled is None:
         return None
-    return account.enabled and not account.expired_at(domain.as_of)
+    if not account.enabled:
+        return False
+    expired = account.expired_at(domain.as_of)
+    return None if expired is None else not expired
+
+
+def unknown_state(account: Account) -> Verdict:
+    """Why `active` could not tell: the account is then not assessed, never skipped."""
+    if account.enabled is None:
+        message = (f"{account.name}: userAccountControl could not be read, so whether it is "
+                   f"enabled is unknown.")
+    else:
+        message = (f"{account.name}: accountExpires ({account.expires!r}) could not be read, so "
+                   f"whether it is active is unknown.")
+    return unknown(message, subject=subjects.account(account.name), account=account.dn)
 
 
 def state_note(account: Account | None, domain: Domain) -> tuple[str, int | None]:
@@ -214,7 +241,7 @@ def state_note(account: Account | None, domain: Domain) -> tuple[str, int | None
     if not account.enabled:
         return (" The account is disabled, so the likelihood is lowered; it can be re-enabled "
                 "with its rights intact.", 2)
-    if account.expired_at(domain.as_of):
+    if account.expired_at(domain.as_of):  # unreadable (None): the likelihood is not lowered
         return (" The account has expired, so the likelihood is lowered; extending it restores "
                 "its rights.", 2)
     return "", None

@@ -1,4 +1,4 @@
-"""Shared reading of datafix evidence for the datafix checks: people, roles, tickets, audit log.
+"""Shared reading of datafix evidence for the datafix checks: people, tickets, audit log.
 
 Why shared: every datafix check must say the same thing about missing or unreadable evidence and
 rejected rows (an `error` naming file and row, never a skip), report the same row counts, and
@@ -9,66 +9,29 @@ office account count as one person; names that match no account stay names.
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any
 
-from pydantic import Field, field_validator
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status
+from gitc_agent.core.evidence import EvidenceDoc
+from gitc_agent.model import subjects
+from gitc_agent.model.directory import Account, Directory
+from gitc_agent.model.kinds import (
+    AD_ACCOUNTS,
+    DATAFIX,
+    DATAFIX_AUDIT_LOG,
+    DATAFIX_DB_ROLES,
+    DATAFIX_REGISTER,
+)
+from gitc_agent.model.timeutil import parse_time
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status
-from gitc_agent.model.directory import Account, Directory, parse_time
-
-REGISTER = "datafix.register"
-DB_ROLES = "datafix.db_roles"
-AUDIT_LOG = "datafix.audit_log"
-AD = "ad.accounts"
-KINDS = (REGISTER, DB_ROLES, AUDIT_LOG)
-ROLE_NAMES = ("executor", "approver", "reviewer", "audit_admin")
+REGISTER, DB_ROLES, AUDIT_LOG, KINDS = DATAFIX_REGISTER, DATAFIX_DB_ROLES, DATAFIX_AUDIT_LOG, DATAFIX
 ARROW = " → "
 REFERENCES = ["ISO 27002:2022 5.3", "ISO 27002:2022 8.31", "ISO 27002:2022 8.32", "BIO2 5.03",
               "NIS2 art. 21(2)(e)"]
-
-
-# --- policy parameters ---------------------------------------------------------------------
-
-
-class DbRoleRef(CheckParams):
-    role: str = Field(min_length=1)  # e.g. db_owner, db_datawriter, sysadmin
-    database: str = "*"  # glob; server roles have no database
-
-
-class RoleDef(CheckParams):
-    """What makes someone hold a datafix role: AD groups (transitive), DB roles, named accounts."""
-
-    ad_groups: list[str] = Field(default_factory=list)  # SID, RID:nnn or DN, never a name
-    db_roles: list[DbRoleRef] = Field(default_factory=list)
-    accounts: list[str] = Field(default_factory=list)  # sAMAccountName, UPN or DB login
-
-    @field_validator("ad_groups")
-    @classmethod
-    def _keys(cls, values: list[str]) -> list[str]:
-        for v in values:
-            text = v.strip().upper()
-            if not (text.startswith("S-1-") or text.startswith("RID:") or "=" in text):
-                raise ValueError(f"{v!r}: name a group by SID, RID:nnn or DN, not by name")
-        return values
-
-    @property
-    def defined(self) -> bool:
-        return bool(self.ad_groups or self.db_roles or self.accounts)
-
-
-class Roles(CheckParams):
-    executor: RoleDef = Field(default_factory=RoleDef)
-    approver: RoleDef = Field(default_factory=RoleDef)
-    reviewer: RoleDef = Field(default_factory=RoleDef)
-    audit_admin: RoleDef = Field(default_factory=RoleDef)
-
-
-class RoleParams(CheckParams):
-    roles: Roles = Field(default_factory=Roles)
 
 
 # --- people --------------------------------------------------------------------------------
@@ -82,7 +45,7 @@ class Person:
 
     @property
     def subject(self) -> str:
-        return f"person:{self.key}"
+        return subjects.person(self.key)
 
 
 class People:
@@ -143,7 +106,21 @@ class People:
         return person
 
 
+def same(people: People, x: str, y: str) -> bool:
+    """Whether two names from the exports are one person."""
+    px, py = people.get(x), people.get(y)
+    return px is not None and py is not None and px.key == py.key
+
+
 # --- evidence ------------------------------------------------------------------------------
+
+
+def _time(value: Any) -> datetime:
+    """A time the collector wrote; one that cannot be read rejects its row (never a guess)."""
+    parsed = parse_time(value)
+    if parsed is None:
+        raise ValueError(f"unreadable time {value!r}")
+    return parsed
 
 
 @dataclass
@@ -163,15 +140,16 @@ class Ticket:
 
     @property
     def subject(self) -> str:
-        return f"ticket:{self.id}"
+        return subjects.ticket(self.id)
 
     @classmethod
     def from_data(cls, t: dict[str, Any]) -> Ticket:
+        """Raises ValueError for a time that cannot be read."""
         def when(key: str) -> datetime | None:
-            return parse_time(t[key]) if t.get(key) else None
+            return _time(t[key]) if t.get(key) else None
 
         return cls(t["ticket"], t["row"], t["requester"],
-                   [(a["name"], parse_time(a["at"])) for a in t["approvers"]], t["executor"],
+                   [(a["name"], _time(a["at"])) for a in t["approvers"]], t["executor"],
                    when("execution_start"), when("execution_end"), t["reviewer"],
                    when("reviewed_at"), when("window_start"), when("window_end"),
                    t.get("database", ""))
@@ -190,7 +168,8 @@ class Statement:
 
 @dataclass
 class Datafix:
-    """Everything a datafix check reads, plus the outcomes for what could not be read."""
+    """Everything a datafix check reads, plus the outcomes for what could not be read. Judged as
+    one population: segregation of duties is a question about all tickets and roles at once."""
 
     people: People
     tickets: list[Ticket]
@@ -203,7 +182,16 @@ class Datafix:
     present: set[str]  # kinds with a readable document
     rejected_tickets: set[str] = field(default_factory=set)  # ids on rejected register rows
 
-    def source(self, *kinds: str, **extra: object) -> dict[str, object]:
+    @property
+    def subject(self) -> str:
+        return subjects.DATAFIX_EXPORTS
+
+    @property
+    def source(self) -> dict[str, Any]:
+        """Empty: a result rests on several exports and names them itself (`evidence`)."""
+        return {}
+
+    def evidence(self, *kinds: str, **extra: object) -> dict[str, object]:
         """Result evidence: the row counts of the exports this result rests on."""
         return {"rows": {k: self.rows[k] for k in kinds if k in self.rows},
                 "as_of": self.as_of.isoformat(timespec="seconds"), **extra}
@@ -213,187 +201,114 @@ class Datafix:
             yield from self.problems.get(kind, [])
 
 
+def datafix_exports(*kinds: str) -> Callable[[EvidenceSet], Iterator[Datafix | Outcome]]:
+    """A walker: the datafix exports as one population, after an `error` for each unreadable
+    export of `kinds` and each of its rejected rows (not_applicable when none was configured)."""
+    def walk(evidence: EvidenceSet) -> Iterator[Datafix | Outcome]:
+        dfx = load(evidence)
+        if isinstance(dfx, Outcome):
+            yield dfx
+            return
+        yield from dfx.errors(*kinds)
+        yield dfx
+
+    return walk
+
+
 def load(evidence: EvidenceSet) -> Datafix | Outcome:
     """Read the datafix evidence once per evaluation for all seven checks; an Outcome
     (not_applicable) when none was configured at all."""
     return evidence.derived("datafix", lambda: _load(evidence))
 
 
-def _load(evidence: EvidenceSet) -> Datafix | Outcome:
-    docs = [d for kind in KINDS for d in evidence.of_kind(kind)]
-    if not docs:
-        return Outcome("datafix:exports", Status.NOT_APPLICABLE,
-                       "No datafix exports were collected or supplied (the config has no "
-                       "'datafix:' section), so datafix segregation was not assessed here. If this "
-                       "environment has datafixes, configure the register, DB roles and audit log.")
-    problems: dict[str, list[Outcome]] = {}
-    rows: dict[str, dict[str, int]] = {}
-    present: set[str] = set()
-    tickets: list[Ticket] = []
-    statements: list[Statement] = []
-    memberships: list[dict[str, Any]] = []
-    logins: dict[str, str] = {}
-    stamps = []
-    rejected_ids: set[str] = set()
-    for doc in docs:
+class _Reader:
+    """Collects what each export holds, and an `error` for every part that cannot be used."""
+
+    def __init__(self) -> None:
+        self.problems: dict[str, list[Outcome]] = {}
+        self.rows: dict[str, dict[str, int]] = {}
+        self.present: set[str] = set()
+        self.tickets: list[Ticket] = []
+        self.statements: list[Statement] = []
+        self.memberships: list[dict[str, Any]] = []
+        self.logins: dict[str, str] = {}
+        self.stamps: list[datetime] = []
+        self.rejected_ids: set[str] = set()
+
+    def read(self, doc: EvidenceDoc) -> None:
         src = {"evidence_file": doc.file or "", "collected_at": doc.collected_at}
-        stamps.append(parse_time(doc.collected_at))
-        if doc.errors or not doc.data:
-            message = "; ".join(e.get("message", "?") for e in doc.errors) or "no data"
-            problems.setdefault(doc.kind, []).append(Outcome(
-                f"export:{doc.kind}", Status.ERROR,
+        stamp = parse_time(doc.collected_at)
+        if stamp is not None:  # an unreadable export was still collected at this time
+            self.stamps.append(stamp)
+        if doc.errors or not doc.data or stamp is None:
+            message = "; ".join(e.get("message", "?") for e in doc.errors) or (
+                "no data" if not doc.data else f"unreadable collection time {doc.collected_at!r}")
+            self.problems.setdefault(doc.kind, []).append(Outcome(
+                subjects.export(doc.kind), Status.ERROR,
                 f"The {doc.kind} export could not be read, so it was not assessed: {message}", src))
-            continue
-        present.add(doc.kind)
-        rows[doc.kind] = dict(doc.data.get("counts", {}))
+            return
+        self.present.add(doc.kind)
+        self.rows[doc.kind] = dict(doc.data.get("counts", {}))
         for bad in doc.data.get("rejected", []):
-            problems.setdefault(doc.kind, []).append(Outcome(
-                f"row:{bad['file']}:{bad['row']}", Status.ERROR,
-                f"{bad['file']} row {bad['row']} (line {bad.get('line', '?')}) was rejected and "
-                f"not assessed: {bad['reason']}", {**src, **bad}))
+            self.reject(doc.kind, src, bad)
         if doc.kind == REGISTER:
-            tickets.extend(Ticket.from_data(t) for t in doc.data.get("tickets", []))
-            rejected_ids.update(b["ticket"].strip().upper() for b in doc.data.get("rejected", [])
-                                if b.get("ticket"))
+            self.rejected_ids.update(b["ticket"].strip().upper()
+                                     for b in doc.data.get("rejected", []) if b.get("ticket"))
+            for t in doc.data.get("tickets", []):
+                try:
+                    self.tickets.append(Ticket.from_data(t))
+                except ValueError as exc:
+                    self.reject(doc.kind, src, self._bad(doc, t, str(exc)))
+                    self.rejected_ids.add(t["ticket"].strip().upper())
         elif doc.kind == DB_ROLES:
-            memberships.extend(doc.data.get("memberships", []))
-            logins.update(doc.data.get("logins", {}))
+            self.memberships.extend(doc.data.get("memberships", []))
+            self.logins.update(doc.data.get("logins", {}))
         else:
             cols = {c: i for i, c in enumerate(doc.data["entry_columns"])}
             for e in doc.data.get("entries", []):
-                statements.append(Statement(e[cols["row"]], parse_time(e[cols["timestamp"]]),
-                                            e[cols["principal"]], e[cols["statement"]],
-                                            e[cols["object"]], e[cols["ticket"]],
-                                            e[cols["database"]]))
+                at = parse_time(e[cols["timestamp"]])
+                if at is None:
+                    self.reject(doc.kind, src, self._bad(
+                        doc, {"row": e[cols["row"]]}, f"unreadable time {e[cols['timestamp']]!r}"))
+                    continue
+                self.statements.append(Statement(e[cols["row"]], at, e[cols["principal"]],
+                                                 e[cols["statement"]], e[cols["object"]],
+                                                 e[cols["ticket"]], e[cols["database"]]))
+
+    def reject(self, kind: str, src: dict[str, str], bad: dict[str, Any]) -> None:
+        self.problems.setdefault(kind, []).append(Outcome(
+            subjects.row(bad["file"], bad["row"]), Status.ERROR,
+            f"{bad['file']} row {bad['row']} (line {bad.get('line', '?')}) was rejected and "
+            f"not assessed: {bad['reason']}", {**src, **bad}))
+
+    @staticmethod
+    def _bad(doc: EvidenceDoc, row: dict[str, Any], reason: str) -> dict[str, Any]:
+        """A row the collector accepted but this reading cannot use, as the collector would
+        have rejected it."""
+        file = PurePath(str((doc.data.get("source") or {}).get("file") or doc.kind)).name
+        return {"file": file, "row": row.get("row"), "line": row.get("line", "?"),
+                "ticket": row.get("ticket", ""), "reason": reason}
+
+
+def _load(evidence: EvidenceSet) -> Datafix | Outcome:
+    docs = [d for kind in KINDS for d in evidence.of_kind(kind)]
+    if not docs:
+        return Outcome(subjects.DATAFIX_EXPORTS, Status.NOT_APPLICABLE,
+                       "No datafix exports were collected or supplied (the config has no "
+                       "'datafix:' section), so datafix segregation was not assessed here. If this "
+                       "environment has datafixes, configure the register, DB roles and audit log.")
+    reader = _Reader()
+    for doc in docs:
+        reader.read(doc)
+    if not reader.stamps:
+        return Outcome(subjects.DATAFIX_EXPORTS, Status.ERROR,
+                       "No datafix export has a readable collection time, so datafixes were not "
+                       "assessed (every time is judged against it).")
     directory = None
-    for doc in evidence.of_kind(AD):
+    for doc in evidence.of_kind(AD_ACCOUNTS):
         if not doc.errors and doc.data.get("accounts") is not None:
             directory = Directory.from_data(doc.data)
             break
-    return Datafix(People(directory, logins), tickets, statements, memberships, directory,
-                   max(stamps), rows, problems, present, rejected_ids)
-
-
-# --- roles ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Holders:
-    """Who holds one role, and how (paths, DB roles, tickets)."""
-
-    role: str
-    defined: bool
-    how: dict[str, list[str]] = field(default_factory=dict)  # person key -> reasons
-    problems: list[str] = field(default_factory=list)
-
-    def add(self, person: Person | None, reason: str) -> None:
-        if person is not None:
-            reasons = self.how.setdefault(person.key, [])
-            if reason not in reasons and len(reasons) < 20:
-                reasons.append(reason)
-
-
-def holders(dfx: Datafix, role: str, definition: RoleDef, de_facto: bool = True) -> Holders:
-    """Holders of a role by the policy's definition, plus (de facto) who acted in that role."""
-    out = Holders(role, definition.defined)
-    people, directory = dfx.people, dfx.directory
-    if definition.ad_groups and directory is None:
-        out.problems.append(f"the {role} role names AD groups, but no readable ad.accounts "
-                            f"evidence was collected, so their members are unknown")
-    for key in definition.ad_groups if directory is not None else ():
-        group = directory.group(key)
-        if group is None:
-            out.problems.append(f"AD group {key} of the {role} role is not in the ad.accounts "
-                                f"evidence")
-            continue
-        for membership, account in directory.account_members(group):
-            if account is not None:
-                path = ARROW.join(membership.path)
-                out.add(people.of_account(account), f"AD group: {path}")
-    for ref in definition.db_roles:
-        if DB_ROLES not in dfx.present:
-            out.problems.append(f"the {role} role names database roles, but no readable "
-                                f"{DB_ROLES} export was collected")
-            break
-        for m in dfx.memberships:
-            if m["role"].lower() == ref.role.lower() and fnmatch.fnmatchcase(
-                    (m.get("database") or "").lower(), ref.database.lower()):
-                where = f" in {m['database']}" if m.get("database") else ""
-                reason = f"DB role {m['role']}{where} (login {m['principal']})"
-                for person, via in _principal_people(dfx, m["principal"]):
-                    out.add(person, reason + via)
-    for name in definition.accounts:
-        out.add(people.get(name), f"named in the policy as {role}")
-    if de_facto:
-        for t in dfx.tickets:
-            for name in _acted(t, role):
-                out.add(people.get(name), f"acted as {role} on ticket {t.id}")
-    return out
-
-
-def _principal_people(dfx: Datafix, principal: str) -> Iterable[tuple[Person, str]]:
-    """A DB principal may be a Windows group login: expand it to its (transitive) members."""
-    directory = dfx.directory
-    mapped = dfx.people.logins.get(principal.strip().lower(), principal).strip()
-    group = None
-    if directory is not None:
-        name = mapped.rsplit("\\", 1)[-1].lower()
-        group = directory.group(mapped) if ("=" in mapped or mapped.upper().startswith("S-1-")) \
-            else next((g for g in directory.groups.values() if g.name.lower() == name), None)
-    if group is None:
-        person = dfx.people.get(principal)
-        return [(person, "")] if person else []
-    return [(dfx.people.of_account(a), f" via {ARROW.join(m.path)}")
-            for m, a in directory.account_members(group) if a is not None]
-
-
-def _acted(ticket: Ticket, role: str) -> list[str]:
-    if role == "executor":
-        return [ticket.executor] if ticket.execution_start and ticket.executor else []
-    if role == "approver":
-        return [name for name, _ in ticket.approvers]
-    if role == "reviewer":
-        return [ticket.reviewer] if ticket.reviewer else []
-    return []
-
-
-def role_errors(dfx: Datafix, *roles: Holders) -> Iterator[Outcome]:
-    """`error` when the policy does not define a role or its definition could not be resolved."""
-    for h in roles:
-        if not h.defined:
-            yield Outcome(f"roles:{h.role}", Status.ERROR,
-                          f"The policy defines no {h.role} role (AD groups, DB roles or "
-                          f"accounts), so who holds it could not be assessed; only people who "
-                          f"acted as {h.role} in the register were considered.",
-                          dfx.source(*KINDS))
-        elif h.problems:
-            yield Outcome(f"roles:{h.role}", Status.ERROR,
-                          "; ".join(dict.fromkeys(h.problems)), dfx.source(*KINDS))
-
-
-def sod(dfx: Datafix, a: Holders, b: Holders, what: str) -> Iterator[Outcome]:
-    """One result per holder of role `a`: fail when the same person also holds role `b`."""
-    yield from role_errors(dfx, a, b)
-    yield from dfx.errors(REGISTER, DB_ROLES)
-    people = dfx.people.persons
-    for key in sorted(a.how):
-        person = people[key]
-        evidence = dfx.source(REGISTER, DB_ROLES, person=person.label,
-                              names=sorted(person.names), **{a.role: a.how[key]})
-        if key in b.how:
-            evidence[b.role] = b.how[key]
-            yield Outcome(person.subject, Status.FAIL,
-                          f"{person.label} can {what}: {a.role} through "
-                          f"{a.how[key][0]}; {b.role} through {b.how[key][0]}.", evidence)
-        else:
-            yield Outcome(person.subject, Status.PASS,
-                          f"{person.label} is {a.role} and not {b.role}.", evidence)
-    if not a.how and a.defined and not a.problems:
-        yield Outcome(f"roles:{a.role}", Status.PASS,
-                      f"Nobody holds the {a.role} role, so nobody holds it together with "
-                      f"{b.role}.", dfx.source(REGISTER, DB_ROLES))
-
-
-def same(people: People, x: str, y: str) -> bool:
-    px, py = people.get(x), people.get(y)
-    return px is not None and py is not None and px.key == py.key
+    return Datafix(People(directory, reader.logins), reader.tickets, reader.statements,
+                   reader.memberships, directory, max(reader.stamps), reader.rows,
+                   reader.problems, reader.present, reader.rejected_ids)

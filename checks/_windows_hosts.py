@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, Verdict, unknown
+from gitc_agent.model import subjects
+from gitc_agent.model.kinds import WINDOWS_HOST_STATE
+from gitc_agent.model.timeutil import parse_time
 
-KIND = "windows.host_state"
 _KB = re.compile(r"\bKB(\d{6,8})\b", re.I)
 
 
@@ -29,7 +31,7 @@ class Host:
 
     @property
     def subject(self) -> str:
-        return f"host:{self.name}"
+        return subjects.host(self.name)
 
     def part(self, part: str, key: str) -> Any | None:
         """The data for `key`, or None when its part failed or is missing."""
@@ -37,30 +39,19 @@ class Host:
             return None
         return self.data.get(key)
 
-    def unreadable(self, part: str, what: str, subject: str | None = None) -> Outcome:
+    def unreadable(self, part: str, what: str, subject: str | None = None) -> Verdict:
         reason = self.errors.get(part) or "missing from the evidence"
-        return Outcome(subject or self.subject, Status.ERROR,
-                       f"{self.name}: {what} could not be read ({reason}), so this was not "
-                       "assessed.", self.source)
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return unknown(f"{self.name}: {what} could not be read ({reason}), so this was not "
+                       "assessed.", subject=subject)
 
 
 def kbs_in(text: str) -> set[str]:
     return {f"KB{m}" for m in _KB.findall(text or "")}
 
 
-def walk(evidence: EvidenceSet) -> Iterator[Host | Outcome]:
+def windows_hosts(evidence: EvidenceSet) -> Iterator[Host | Outcome]:
     """Yield a Host per readable document, or an `error` Outcome for a host that was not read."""
-    for doc in evidence.of_kind(KIND):
+    for doc in evidence.of_kind(WINDOWS_HOST_STATE):
         source = doc.source
         whole = doc.error_for("connection") or doc.error_for("script") or \
             doc.error_for("collector")
@@ -68,7 +59,7 @@ def walk(evidence: EvidenceSet) -> Iterator[Host | Outcome]:
         if whole or not doc.data or when is None:
             reason = whole or ("no data in the evidence" if not doc.data
                                else f"unreadable collection time {doc.collected_at!r}")
-            yield Outcome(f"host:{doc.target}", Status.ERROR,
+            yield Outcome(subjects.host(doc.target), Status.ERROR,
                           f"{doc.target}: the host could not be read: {reason}", source)
             continue
         errors = {e["part"]: e.get("message", "unknown error") for e in doc.errors}

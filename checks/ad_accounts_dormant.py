@@ -13,10 +13,13 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
-from gitc_agent.model.directory import parse_time
+from gitc_agent.core.check_api import CheckParams, Status, Verdict, check, fail, ok, unknown
+from gitc_agent.model import subjects
+from gitc_agent.model.directory import Account
+from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.timeutil import parse_time
 
-from ._ad_accounts import KIND, active, domains, with_source
+from ._ad_accounts import Domain, active, domains, unknown_state
 
 
 class Params(CheckParams):
@@ -30,7 +33,8 @@ class Params(CheckParams):
     title="Enabled accounts are in use (no dormant accounts)",
     likelihood=3,
     impact=3,
-    evidence=[KIND],
+    evidence=[AD_ACCOUNTS],
+    each=domains,
     params=Params,
     references=["ISO 27002:2022 5.18", "CIS Controls v8 5.3"],
     remediation=(
@@ -39,52 +43,52 @@ class Params(CheckParams):
         "process."
     ),
 )
-def dormant(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    for domain in domains(evidence):
-        if isinstance(domain, Outcome):
-            yield domain
+def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
+    checked = in_use = dormant = 0
+    for account in domain.directory.accounts.values():
+        if account.type != "user" and not params.include_computers:
             continue
-        checked = failed = 0
-        for account in domain.directory.accounts.values():
-            if account.type != "user" and not params.include_computers:
-                continue
-            subject = f"account:{account.name}"
-            state = active(account, domain)
-            if state is None:
-                yield Outcome(subject, Status.ERROR,
-                              f"{account.name}: userAccountControl could not be read, so "
-                              f"whether it is enabled is unknown.",
-                              with_source(domain, account=account.dn))
-                continue
-            if not state:
-                continue
-            checked += 1
-            evidence = with_source(domain, account=account.dn, last_logon=account.last_logon,
-                                   created=account.created, max_days=params.max_days,
-                                   lag_days=params.lag_days)
-            if account.last_logon:
-                idle = (domain.as_of - parse_time(account.last_logon)).days
-                if idle > params.max_days + params.lag_days:
-                    failed += 1
-                    yield Outcome(subject, Status.FAIL,
-                                  f"{account.name} last logged on around "
-                                  f"{account.last_logon[:10]} ({idle} days before collection; "
-                                  f"allowing {params.lag_days} days of replication lag, more "
-                                  f"than {params.max_days} days idle).", evidence)
-                continue
-            if not account.created:
-                yield Outcome(subject, Status.ERROR,
-                              f"{account.name} has no recorded logon and its creation time "
-                              f"could not be read, so its dormancy is unknown.", evidence)
-                continue
-            age = (domain.as_of - parse_time(account.created)).days
-            if age > params.max_days:
-                failed += 1
-                yield Outcome(subject, Status.FAIL,
-                              f"{account.name} has never logged on and was created "
-                              f"{account.created[:10]} ({age} days before collection).",
-                              evidence)
-        yield Outcome(f"domain:{domain.base}", Status.PASS,
-                      f"{checked - failed} of {checked} enabled account(s) logged on within "
-                      f"{params.max_days} days (dormant ones are reported one by one).",
-                      with_source(domain, checked=checked, dormant=failed))
+        state = active(account, domain)
+        if state is None:
+            yield unknown_state(account)
+            continue
+        if not state:
+            continue
+        checked += 1
+        verdict = _dormancy(account, domain, params)
+        if verdict is None:
+            in_use += 1
+        else:
+            dormant += 1 if verdict.status is Status.FAIL else 0
+            yield verdict
+    yield ok(f"{in_use} of {checked} enabled account(s) logged on within "
+             f"{params.max_days} days (dormant ones are reported one by one).",
+             checked=checked, dormant=dormant)
+
+
+def _dormancy(account: Account, domain: Domain, params: Params) -> Verdict | None:
+    """A fail for a dormant account, an error when its times are unreadable, None when in use."""
+    subject = subjects.account(account.name)
+    evidence = {"account": account.dn, "last_logon": account.last_logon,
+                "created": account.created, "max_days": params.max_days,
+                "lag_days": params.lag_days}
+    if account.last_logon:
+        last_logon = parse_time(account.last_logon)
+        if last_logon is None:
+            return unknown(f"{account.name}: its last logon time {account.last_logon!r} could not "
+                           f"be read, so its dormancy is unknown.", subject=subject, **evidence)
+        idle = (domain.as_of - last_logon).days
+        if idle <= params.max_days + params.lag_days:
+            return None
+        return fail(f"{account.name} last logged on around {account.last_logon[:10]} ({idle} days "
+                    f"before collection; allowing {params.lag_days} days of replication lag, more "
+                    f"than {params.max_days} days idle).", subject=subject, **evidence)
+    created = parse_time(account.created)
+    if created is None:
+        return unknown(f"{account.name} has no recorded logon and its creation time could not be "
+                       f"read, so its dormancy is unknown.", subject=subject, **evidence)
+    age = (domain.as_of - created).days
+    if age <= params.max_days:
+        return None
+    return fail(f"{account.name} has never logged on and was created {account.created[:10]} "
+                f"({age} days before collection).", subject=subject, **evidence)

@@ -11,12 +11,16 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import Verdict, check, fail, ok
+from gitc_agent.model import subjects
+from gitc_agent.model.directory import Account, Membership
+from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_accounts import (
-    KIND,
+    Domain,
     ExtraGroups,
     ImpersonalRules,
+    Privileged,
     RegisteredAccount,
     domains,
     find_registered,
@@ -24,7 +28,6 @@ from ._ad_accounts import (
     path_text,
     privileged,
     state_note,
-    with_source,
 )
 
 
@@ -39,7 +42,8 @@ class Params(ExtraGroups):
     title="Impersonal accounts are not in privileged groups without justification",
     likelihood=4,
     impact=5,
-    evidence=[KIND],
+    evidence=[AD_ACCOUNTS],
+    each=domains,
     params=Params,
     references=["ISO 27002:2022 5.16", "ISO 27002:2022 8.2", "CIS Controls v8 5.5"],
     remediation=(
@@ -48,48 +52,38 @@ class Params(ExtraGroups):
         "CISO's agreement."
     ),
 )
-def impersonal_privileged(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    for domain in domains(evidence):
-        if isinstance(domain, Outcome):
-            yield domain
-            continue
-        directory = domain.directory
-        found = checked = 0
-        for group in privileged(domain, params.extra_groups):
-            if isinstance(group, Outcome):
-                if group.status is Status.ERROR:
-                    yield group
+def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
+    groups = privileged(domain, params.extra_groups)
+    yield from groups.unreadable  # an absent optional group holds no impersonal account
+    found = 0
+    for group in groups.found:
+        for membership, account in domain.directory.account_members(group.group):
+            if account is None or account.type != "user":
                 continue
-            checked += 1
-            for membership, account in directory.account_members(group.group):
-                if account is None or account.type != "user":
-                    continue
-                reasons = is_impersonal(account, params.rules)
-                if not reasons:
-                    continue
+            reasons = is_impersonal(account, params.rules)
+            if reasons:
                 found += 1
-                subject = f"group:{group.subject_key}/account:{account.name}"
-                evidence = with_source(domain, account=account.dn, group=group.group.dn,
-                                       group_sid=group.group.sid, path=path_text(membership),
-                                       reasons=reasons)
-                entry = find_registered(directory, params.register_, account)
-                allowed = entry is not None and any(
-                    (g := directory.group(key)) is not None
-                    and g.dn.lower() == group.group.dn.lower() for key in entry.privileged_groups)
-                if allowed and entry is not None:
-                    evidence.update(owner=entry.owner, justification=entry.justification)
-                    yield Outcome(subject, Status.PASS,
-                                  f"{account.name} is impersonal and in {group.label}; the "
-                                  f"register justifies this (owner {entry.owner}).", evidence)
-                    continue
-                note, likelihood = state_note(account, domain)
-                why = ("is not in the register" if entry is None
-                       else "is registered, but not for this privileged group")
-                yield Outcome(subject, Status.FAIL,
-                              f"{account.name} is an impersonal account ({'; '.join(reasons)}) in "
-                              f"{group.label} ({path_text(membership)}) and {why}." + note,
-                              evidence, likelihood=likelihood)
-        if found == 0 and checked:
-            yield Outcome(f"domain:{domain.base}", Status.PASS,
-                          f"No impersonal account is in any of the {checked} privileged groups.",
-                          with_source(domain))
+                yield _member(domain, group, membership, account, reasons, params)
+    if found == 0 and groups.found:
+        yield ok(f"No impersonal account is in any of the {len(groups.found)} privileged groups.")
+
+
+def _member(domain: Domain, group: Privileged, membership: Membership, account: Account,
+            reasons: list[str], params: Params) -> Verdict:
+    directory = domain.directory
+    subject = subjects.membership(group.subject_key, account.name)
+    evidence = {"account": account.dn, "group": group.group.dn, "group_sid": group.group.sid,
+                "path": path_text(membership), "reasons": reasons}
+    entry = find_registered(directory, params.register_, account)
+    if entry is not None and any((g := directory.group(key)) is not None
+                                 and g.dn.lower() == group.group.dn.lower()
+                                 for key in entry.privileged_groups):
+        return ok(f"{account.name} is impersonal and in {group.label}; the register justifies "
+                  f"this (owner {entry.owner}).", subject=subject, **evidence, owner=entry.owner,
+                  justification=entry.justification)
+    note, likelihood = state_note(account, domain)
+    why = ("is not in the register" if entry is None
+           else "is registered, but not for this privileged group")
+    return fail(f"{account.name} is an impersonal account ({'; '.join(reasons)}) in "
+                f"{group.label} ({path_text(membership)}) and {why}." + note,
+                subject=subject, likelihood=likelihood, **evidence)

@@ -13,17 +13,19 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.model import subjects
+from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_accounts import (
-    KIND,
+    Domain,
     ImpersonalRules,
     RegisteredAccount,
     active,
     domains,
     find_registered,
     is_impersonal,
-    with_source,
+    unknown_state,
 )
 
 
@@ -38,7 +40,8 @@ class Params(CheckParams):
     title="Impersonal accounts have an owner, a justification and monitoring",
     likelihood=3,
     impact=3,
-    evidence=[KIND],
+    evidence=[AD_ACCOUNTS],
+    each=domains,
     params=Params,
     references=["ISO 27002:2022 5.16", "CIS Controls v8 5.5"],
     remediation=(
@@ -46,42 +49,30 @@ class Params(CheckParams):
         "CISO's agreement, or disable and remove it; replace shared accounts by personal ones."
     ),
 )
-def impersonal_unregistered(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    for domain in domains(evidence):
-        if isinstance(domain, Outcome):
-            yield domain
+def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
+    directory = domain.directory
+    found = 0
+    for account in directory.accounts.values():
+        if account.type != "user":
             continue
-        directory = domain.directory
-        found = 0
-        for account in directory.accounts.values():
-            if account.type != "user":
-                continue
-            state = active(account, domain)
-            subject = f"account:{account.name}"
-            if state is None:
-                yield Outcome(subject, Status.ERROR,
-                              f"{account.name}: userAccountControl could not be read, so "
-                              f"whether it is enabled is unknown.", with_source(domain,
-                                                                               account=account.dn))
-                continue
-            reasons = is_impersonal(account, params.rules) if state else []
-            if not reasons:
-                continue
-            found += 1
-            evidence = with_source(domain, account=account.dn, reasons=reasons,
-                                   description=account.description)
-            entry = find_registered(directory, params.register_, account)
-            if entry is None:
-                yield Outcome(subject, Status.FAIL,
-                              f"{account.name} is an enabled impersonal account "
-                              f"({'; '.join(reasons)}) that is not in the register.", evidence)
-            else:
-                evidence.update(owner=entry.owner, justification=entry.justification,
-                                monitoring=entry.monitoring, reference=entry.reference)
-                yield Outcome(subject, Status.PASS,
-                              f"{account.name} is registered: owner {entry.owner}, monitored "
-                              f"by {entry.monitoring}.", evidence)
-        if found == 0:
-            yield Outcome(f"domain:{domain.base}", Status.PASS,
-                          f"No enabled impersonal user accounts among "
-                          f"{len(directory.accounts)} accounts.", with_source(domain))
+        state = active(account, domain)
+        if state is None:
+            yield unknown_state(account)
+            continue
+        reasons = is_impersonal(account, params.rules) if state else []
+        if not reasons:
+            continue
+        found += 1
+        subject = subjects.account(account.name)
+        evidence = {"account": account.dn, "reasons": reasons, "description": account.description}
+        entry = find_registered(directory, params.register_, account)
+        if entry is None:
+            yield fail(f"{account.name} is an enabled impersonal account ({'; '.join(reasons)}) "
+                       f"that is not in the register.", subject=subject, **evidence)
+        else:
+            yield ok(f"{account.name} is registered: owner {entry.owner}, monitored by "
+                     f"{entry.monitoring}.", subject=subject, **evidence, owner=entry.owner,
+                     justification=entry.justification, monitoring=entry.monitoring,
+                     reference=entry.reference)
+    if found == 0:
+        yield ok(f"No enabled impersonal user accounts among {len(directory.accounts)} accounts.")

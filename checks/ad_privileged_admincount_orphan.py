@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.model import subjects
 from gitc_agent.model.directory import PROTECTED_ACCOUNT_RIDS, protected_groups
+from gitc_agent.model.kinds import AD_ACCOUNTS
 
-from ._ad_accounts import KIND, domains, with_source
+from ._ad_accounts import Domain, domains
 
 
 @check(
@@ -21,7 +23,8 @@ from ._ad_accounts import KIND, domains, with_source
     title="adminCount is set only on members of protected groups",
     likelihood=2,
     impact=3,
-    evidence=[KIND],
+    evidence=[AD_ACCOUNTS],
+    each=domains,
     params=CheckParams,
     references=["ISO 27002:2022 8.2", "ISO 27002:2022 5.18"],
     remediation=(
@@ -29,34 +32,27 @@ from ._ad_accounts import KIND, domains, with_source
         "inheritance on the account (dsacls /resetDefaultDACL or the Security tab)."
     ),
 )
-def admincount_orphan(evidence: EvidenceSet, params: CheckParams) -> Iterator[Outcome]:
-    for domain in domains(evidence):
-        if isinstance(domain, Outcome):
-            yield domain
+def judge(domain: Domain, params: CheckParams) -> Iterator[Verdict]:
+    directory = domain.directory
+    groups = protected_groups(directory)
+    missing = [k for k in ("S-1-5-32-544", "RID:512") if directory.group(k) is None]
+    if missing:
+        yield unknown(f"protected group(s) {', '.join(missing)} are not in the evidence, so "
+                      f"protected membership cannot be established.")
+        return
+    protected: set[str] = set()
+    for group in groups:
+        protected.update(directory.members(group))
+    orphans = 0
+    for key, account in directory.accounts.items():
+        if account.admin_count != 1 or key in protected:
             continue
-        directory = domain.directory
-        groups = protected_groups(directory)
-        missing = [k for k in ("S-1-5-32-544", "RID:512") if directory.group(k) is None]
-        if missing:
-            yield Outcome(f"domain:{domain.base}", Status.ERROR,
-                          f"protected group(s) {', '.join(missing)} are not in the evidence, so "
-                          f"protected membership cannot be established.", with_source(domain))
+        if directory.domain_sid and account.rid in PROTECTED_ACCOUNT_RIDS:
             continue
-        protected: set[str] = set()
-        for group in groups:
-            protected.update(directory.members(group))
-        orphans = 0
-        for key, account in directory.accounts.items():
-            if account.admin_count != 1 or key in protected:
-                continue
-            if directory.domain_sid and account.rid in PROTECTED_ACCOUNT_RIDS:
-                continue
-            orphans += 1
-            yield Outcome(f"account:{account.name}", Status.FAIL,
-                          f"{account.name} has adminCount=1 but is in none of the "
-                          f"{len(groups)} protected groups.",
-                          with_source(domain, account=account.dn, enabled=account.enabled))
-        yield Outcome(f"domain:{domain.base}", Status.PASS,
-                      f"{sum(1 for a in directory.accounts.values() if a.admin_count == 1)} "
-                      f"account(s) carry adminCount=1; {orphans} of them are orphans (reported "
-                      f"one by one).", with_source(domain, orphans=orphans))
+        orphans += 1
+        yield fail(f"{account.name} has adminCount=1 but is in none of the {len(groups)} "
+                   f"protected groups.", subject=subjects.account(account.name),
+                   account=account.dn, enabled=account.enabled)
+    yield ok(f"{sum(1 for a in directory.accounts.values() if a.admin_count == 1)} account(s) "
+             f"carry adminCount=1; {orphans} of them are orphans (reported one by one).",
+             orphans=orphans)

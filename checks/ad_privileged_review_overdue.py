@@ -11,9 +11,12 @@ from datetime import date
 
 from pydantic import Field, field_validator
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.model import subjects
+from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.sid import group_key
 
-from ._ad_accounts import KIND, ExtraGroups, _group_key, domains, privileged, with_source
+from ._ad_accounts import Domain, ExtraGroups, Privileged, domains, privileged
 
 
 class Review(CheckParams):
@@ -22,7 +25,7 @@ class Review(CheckParams):
     reviewer: str = Field(min_length=1)
     reference: str = ""
 
-    _g = field_validator("group")(classmethod(lambda cls, v: _group_key(v)))
+    _g = field_validator("group")(classmethod(lambda cls, v: group_key(v)))
 
 
 class Params(ExtraGroups):
@@ -35,7 +38,8 @@ class Params(ExtraGroups):
     title="Privileged group membership is reviewed within the period",
     likelihood=3,
     impact=4,
-    evidence=[KIND],
+    evidence=[AD_ACCOUNTS],
+    each=domains,
     params=Params,
     references=["ISO 27002:2022 5.18", "CIS Controls v8 5.1"],
     remediation=(
@@ -43,44 +47,35 @@ class Params(ExtraGroups):
         "record the review (group, date, reviewer) in the policy."
     ),
 )
-def review_overdue(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    for domain in domains(evidence):
-        if isinstance(domain, Outcome):
-            yield domain
-            continue
-        directory = domain.directory
-        for group in privileged(domain, params.extra_groups):
-            if isinstance(group, Outcome):
-                yield group
-                continue
-            subject = f"group:{group.subject_key}"
-            reviews = [r for r in params.reviews
-                       if (g := directory.group(r.group)) is not None
-                       and g.dn.lower() == group.group.dn.lower()]
-            members = sum(1 for _ in directory.account_members(group.group))
-            evidence = with_source(domain, group=group.group.dn, group_sid=group.group.sid,
-                                   members=members, max_age_days=params.max_age_days)
-            if not reviews:
-                if members == 0:
-                    yield Outcome(subject, Status.PASS,
-                                  f"{group.label} has no members, so there was nothing to "
-                                  f"review.", evidence)
-                    continue
-                yield Outcome(subject, Status.FAIL,
-                              f"No review of {group.label} ({members} member(s)) is recorded in "
-                              f"the policy.", evidence)
-                continue
-            last = max(reviews, key=lambda r: r.date)
-            age = (domain.today - last.date).days
-            evidence.update(last_review=last.date.isoformat(), reviewer=last.reviewer,
-                            reference=last.reference, age_days=age)
-            if age > params.max_age_days:
-                yield Outcome(subject, Status.FAIL,
-                              f"{group.label} was last reviewed on {last.date.isoformat()} by "
-                              f"{last.reviewer}, {age} days before the evidence was collected; "
-                              f"the period is {params.max_age_days} days.", evidence)
-            else:
-                yield Outcome(subject, Status.PASS,
-                              f"{group.label} was reviewed on {last.date.isoformat()} by "
-                              f"{last.reviewer} ({age} days old, within {params.max_age_days}).",
-                              evidence)
+def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
+    groups = privileged(domain, params.extra_groups)
+    yield from groups.problems
+    for group in groups.found:
+        yield _review(domain, group, params)
+
+
+def _review(domain: Domain, group: Privileged, params: Params) -> Verdict:
+    directory = domain.directory
+    subject = subjects.group(group.subject_key)
+    reviews = [r for r in params.reviews
+               if (g := directory.group(r.group)) is not None
+               and g.dn.lower() == group.group.dn.lower()]
+    members = sum(1 for _ in directory.account_members(group.group))
+    evidence = {"group": group.group.dn, "group_sid": group.group.sid, "members": members,
+                "max_age_days": params.max_age_days}
+    if not reviews:
+        if members == 0:
+            return ok(f"{group.label} has no members, so there was nothing to review.",
+                      subject=subject, **evidence)
+        return fail(f"No review of {group.label} ({members} member(s)) is recorded in the policy.",
+                    subject=subject, **evidence)
+    last = max(reviews, key=lambda r: r.date)
+    age = (domain.today - last.date).days
+    evidence.update(last_review=last.date.isoformat(), reviewer=last.reviewer,
+                    reference=last.reference, age_days=age)
+    if age > params.max_age_days:
+        return fail(f"{group.label} was last reviewed on {last.date.isoformat()} by "
+                    f"{last.reviewer}, {age} days before the evidence was collected; the period "
+                    f"is {params.max_age_days} days.", subject=subject, **evidence)
+    return ok(f"{group.label} was reviewed on {last.date.isoformat()} by {last.reviewer} ({age} "
+              f"days old, within {params.max_age_days}).", subject=subject, **evidence)

@@ -12,10 +12,11 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import Verdict, check, fail, ok
+from gitc_agent.model import subjects
+from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_accounts import (
-    KIND,
     Approval,
     Domain,
     ExtraGroups,
@@ -25,7 +26,6 @@ from ._ad_accounts import (
     path_text,
     privileged,
     state_note,
-    with_source,
 )
 
 
@@ -38,7 +38,8 @@ class Params(ExtraGroups):
     title="Members of privileged groups are approved",
     likelihood=4,
     impact=5,
-    evidence=[KIND],
+    evidence=[AD_ACCOUNTS],
+    each=domains,
     params=Params,
     references=["ISO 27002:2022 8.2", "CIS Controls v8 5.4", "NIS2 art. 21(2)(i)"],
     remediation=(
@@ -47,16 +48,11 @@ class Params(ExtraGroups):
         "approved_by)."
     ),
 )
-def unapproved_member(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    for domain in domains(evidence):
-        if isinstance(domain, Outcome):
-            yield domain
-            continue
-        for group in privileged(domain, params.extra_groups):
-            if isinstance(group, Outcome):
-                yield group
-                continue
-            yield from _judge_group(domain, group, params.approved)
+def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
+    groups = privileged(domain, params.extra_groups)
+    yield from groups.problems
+    for group in groups.found:
+        yield from _members(domain, group, params.approved)
 
 
 def covering(domain: Domain, group: Privileged, member: str,
@@ -80,35 +76,32 @@ def covering(domain: Domain, group: Privileged, member: str,
     return found
 
 
-def _judge_group(domain: Domain, group: Privileged, approvals: list[Approval]) -> Iterator[Outcome]:
+def _members(domain: Domain, group: Privileged, approvals: list[Approval]) -> Iterator[Verdict]:
     directory = domain.directory
     count = 0
     for membership, account in directory.account_members(group.group):
         count += 1
         name = account_label(account, membership, directory)
-        subject = f"group:{group.subject_key}/account:{name}"
+        subject = subjects.membership(group.subject_key, name)
         path = path_text(membership)
-        evidence = with_source(domain, group=group.group.dn, group_sid=group.group.sid,
-                               account=account.dn if account else membership.member, path=path,
-                               enabled=account.enabled if account else None)
+        evidence = {"group": group.group.dn, "group_sid": group.group.sid,
+                    "account": account.dn if account else membership.member, "path": path,
+                    "enabled": account.enabled if account else None}
         approved = covering(domain, group, membership.member, approvals)
         if approved:
             best = max(approved, key=lambda a: a.until)
             evidence["approval"] = {"group": best.group, "until": best.until.isoformat(),
                                     "approved_by": best.approved_by, "reference": best.reference}
-            yield Outcome(subject, Status.PASS,
-                          f"{name} is in {group.label} ({path}) with an approval by "
-                          f"{best.approved_by} until {best.until.isoformat()} (its expiry is "
-                          f"judged by ad.privileged.approval_expired).", evidence)
+            yield ok(f"{name} is in {group.label} ({path}) with an approval by {best.approved_by} "
+                     f"until {best.until.isoformat()} (its expiry is judged by "
+                     f"ad.privileged.approval_expired).", subject=subject, **evidence)
             continue
         note, likelihood = state_note(account, domain)
         if account is None:
             note = (" The member is not a user or computer in the evidence (for example a "
                     "foreign security principal), so it could not be identified further.")
-        yield Outcome(subject, Status.FAIL,
-                      f"{name} is in {group.label} ({path}) without an approval in the policy."
-                      + note, evidence, likelihood=likelihood)
+        yield fail(f"{name} is in {group.label} ({path}) without an approval in the policy." + note,
+                   subject=subject, likelihood=likelihood, **evidence)
     if count == 0:
-        yield Outcome(f"group:{group.subject_key}", Status.PASS,
-                      f"{group.label} ({group.subject_key}) has no members.",
-                      with_source(domain, group=group.group.dn))
+        yield ok(f"{group.label} ({group.subject_key}) has no members.",
+                 subject=subjects.group(group.subject_key), group=group.group.dn)

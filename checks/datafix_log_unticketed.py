@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import Verdict, check, fail, ok, unknown
+from gitc_agent.model import subjects
 
-from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, RoleParams, Statement, Ticket, holders, load
+from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, Datafix, Statement, Ticket, datafix_exports
+from ._datafix_roles import RoleParams, holders
 
 SHOWN = 20  # unticketed statements listed in one result's evidence
 UNKNOWN = "?"  # names a ticket whose register row was rejected: cannot tell
@@ -38,6 +40,7 @@ class Params(RoleParams):
     impact=4,
     evidence=[],
     optional_evidence=KINDS,
+    each=datafix_exports(AUDIT_LOG),
     params=Params,
     references=[*REFERENCES, "ISO 27002:2022 8.15"],
     remediation=(
@@ -45,63 +48,26 @@ class Params(RoleParams):
         "approval and review, and make privileged sessions carry the ticket reference."
     ),
 )
-def unticketed(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    dfx = load(evidence)
-    if isinstance(dfx, Outcome):
-        yield dfx
-        return
+def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
     if AUDIT_LOG not in dfx.present:
-        yield from dfx.errors(AUDIT_LOG)
-        if AUDIT_LOG not in dfx.problems:
-            yield Outcome("export:datafix.audit_log", Status.ERROR,
-                          "No database audit-log export was collected, so the change population "
-                          "could not be compared with the tickets.", dfx.source(REGISTER))
+        if AUDIT_LOG not in dfx.problems:  # an unreadable log was reported by the walker
+            yield unknown("No database audit-log export was collected, so the change population "
+                          "could not be compared with the tickets.",
+                          subject=subjects.export(AUDIT_LOG), **dfx.evidence(REGISTER))
         return
-    yield from dfx.errors(AUDIT_LOG)
     # who executed datafixes per the register is privileged too, with or without role definitions
     executors = holders(dfx, "executor", params.roles.executor)
     admins = holders(dfx, "audit_admin", params.roles.audit_admin, de_facto=False)
     if not executors.defined or executors.problems:
-        yield Outcome("roles:executor", Status.ERROR,
-                      "; ".join(executors.problems) or
+        yield unknown("; ".join(executors.problems) or
                       "The policy defines no executor role, so only principals who executed "
                       "datafixes in the register were treated as privileged; changes by other "
-                      "privileged principals were not assessed.", dfx.source(AUDIT_LOG))
+                      "privileged principals were not assessed.",
+                      subject=subjects.role("executor"), **dfx.evidence(AUDIT_LOG))
     privileged = set(executors.how) | set(admins.how)
     kinds = {s.upper() for s in params.statements}
-    tol = timedelta(minutes=params.tolerance_minutes)
-    by_id = {t.id.strip().upper(): t for t in dfx.tickets if t.execution_start}
-    open_ended = timedelta(hours=params.open_ended_hours)
-
-    def window(t: Ticket) -> tuple:
-        start = t.execution_start
-        return start - tol, (t.execution_end or start + open_ended) + tol
-
-    # per person: windows sorted by opening time, searched with bisect (100,000s of statements)
-    by_person: dict[str, list[tuple]] = defaultdict(list)
-    for t in by_id.values():
-        person = dfx.people.get(t.executor)
-        if person is not None:
-            lo, hi = window(t)
-            by_person[person.key].append((lo, hi, t.id))
-    longest: dict[str, timedelta] = {}
-    for key, wins in by_person.items():
-        wins.sort()
-        longest[key] = max(hi - lo for lo, hi, _ in wins)
-
-    def covering(key: str, at) -> str | None:
-        wins = by_person.get(key, [])
-        i = bisect_right(wins, (at, at, "\uffff"))
-        while i > 0:
-            i -= 1
-            lo, hi, tid = wins[i]
-            if lo < at - longest[key]:
-                return None
-            if hi >= at:
-                return tid
-        return None
-
-    groups: dict[tuple[str, str, str], list[tuple[Statement, str | None]]] = defaultdict(list)
+    windows = _Windows(dfx, params)
+    sessions: dict[tuple[str, str, str], list[tuple[Statement, str | None]]] = defaultdict(list)
     outside = 0
     for s in dfx.statements:
         if s.statement not in kinds:
@@ -110,46 +76,92 @@ def unticketed(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
         if person is None or person.key not in privileged:
             outside += 1
             continue
-        match = None
+        match = windows.ticket_of(s, person.key)
+        sessions[(s.principal, s.database, s.at.date().isoformat())].append((s, match))
+    for (principal, database, day), items in sorted(sessions.items()):
+        yield _session(dfx, principal, database, day, items, outside)
+    if not sessions:
+        yield ok(f"The audit log holds no data changes by privileged principals ({outside} by "
+                 f"other principals were outside the population).",
+                 subject=subjects.PRIVILEGED_CHANGES, **dfx.evidence(AUDIT_LOG, REGISTER))
+
+
+class _Windows:
+    """When each executed ticket allowed changes, per executing person: a statement is ticketed
+    when it falls in one (its own ticket's when it names one)."""
+
+    def __init__(self, dfx: Datafix, params: Params):
+        self.rejected = dfx.rejected_tickets
+        self.tolerance = timedelta(minutes=params.tolerance_minutes)
+        self.open_ended = timedelta(hours=params.open_ended_hours)
+        self.by_id = {t.id.strip().upper(): t for t in dfx.tickets if t.execution_start}
+        # per person: windows sorted by opening time, searched with bisect (100,000s of statements)
+        self.by_person: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
+        for t in self.by_id.values():
+            person = dfx.people.get(t.executor)
+            if person is not None:
+                lo, hi = self.window(t)
+                self.by_person[person.key].append((lo, hi, t.id))
+        self.longest: dict[str, timedelta] = {}
+        for key, wins in self.by_person.items():
+            wins.sort()
+            self.longest[key] = max(hi - lo for lo, hi, _ in wins)
+
+    def window(self, t: Ticket) -> tuple[datetime, datetime]:
+        start = t.execution_start
+        assert start is not None  # only executed tickets have a window
+        return start - self.tolerance, (t.execution_end or start + self.open_ended) + self.tolerance
+
+    def ticket_of(self, s: Statement, person: str) -> str | None:
+        """The ticket that covers the statement, UNKNOWN when it names a rejected one, or None."""
         ref = s.ticket.strip().upper()
-        if ref and ref in dfx.rejected_tickets and ref not in by_id:
-            match = UNKNOWN
-        elif ref and ref in by_id:
-            lo, hi = window(by_id[ref])
-            match = by_id[ref].id if lo <= s.at <= hi else None
-        elif not ref:
-            match = covering(person.key, s.at)
-        groups[(s.principal, s.database, s.at.date().isoformat())].append((s, match))
-    for (principal, database, day), items in sorted(groups.items()):
-        subject = f"session:{principal}/{database or '-'}/{day}"
-        bad = [s for s, m in items if m is None]
-        unknown = sorted({s.ticket for s, m in items if m == UNKNOWN})
-        tickets = sorted({m for _, m in items if m and m != UNKNOWN})
-        evidence = dfx.source(AUDIT_LOG, REGISTER, principal=principal, database=database,
-                              day=day, statements=len(items), unticketed=len(bad),
-                              tickets=tickets, outside_population=outside)
-        if bad:
-            evidence["unticketed_statements"] = [
-                {"row": s.row, "at": s.at.isoformat(), "statement": s.statement,
-                 "object": s.object, "ticket": s.ticket or None} for s in bad[:SHOWN]]
-            refs = sorted({s.ticket for s in bad if s.ticket})
-            note = (f"; reference(s) {', '.join(refs)} are not registered or do not cover that "
-                    f"time" if refs else "")
-            yield Outcome(subject, Status.FAIL,
-                          f"{principal} made {len(bad)} data change(s) in {database or 'the database'} "
-                          f"on {day} without a matching datafix ticket (first at "
-                          f"{bad[0].at.isoformat()} on {bad[0].object}){note}.", evidence)
-        elif unknown:
-            yield Outcome(subject, Status.ERROR,
-                          f"{principal} changed data on {day} under ticket(s) "
-                          f"{', '.join(unknown)}, whose register row(s) were rejected, so these "
-                          f"changes could not be matched.", evidence)
-        else:
-            yield Outcome(subject, Status.PASS,
-                          f"{principal}: all {len(items)} data change(s) on {day} match "
-                          f"ticket(s) {', '.join(tickets)}.", evidence)
-    if not groups:
-        yield Outcome("log:privileged-changes", Status.PASS,
-                      f"The audit log holds no data changes by privileged principals "
-                      f"({outside} by other principals were outside the population).",
-                      dfx.source(AUDIT_LOG, REGISTER))
+        if ref and ref in self.rejected and ref not in self.by_id:
+            return UNKNOWN
+        if ref and ref in self.by_id:
+            lo, hi = self.window(self.by_id[ref])
+            return self.by_id[ref].id if lo <= s.at <= hi else None
+        if ref:
+            return None
+        return self._covering(person, s.at)
+
+    def _covering(self, key: str, at: datetime) -> str | None:
+        wins = self.by_person.get(key, [])
+        i = bisect_right(wins, (at, at, "\uffff"))
+        while i > 0:
+            i -= 1
+            lo, hi, tid = wins[i]
+            if lo < at - self.longest[key]:
+                return None
+            if hi >= at:
+                return tid
+        return None
+
+
+def _session(dfx: Datafix, principal: str, database: str, day: str,
+             items: Iterable[tuple[Statement, str | None]], outside: int) -> Verdict:
+    """One principal's changes in one database on one day, so 100,000 log lines stay readable."""
+    items = list(items)
+    subject = subjects.session(principal, database, day)
+    bad = [s for s, m in items if m is None]
+    unknown_refs = sorted({s.ticket for s, m in items if m == UNKNOWN})
+    tickets = sorted({m for _, m in items if m and m != UNKNOWN})
+    evidence = dfx.evidence(AUDIT_LOG, REGISTER, principal=principal, database=database,
+                            day=day, statements=len(items), unticketed=len(bad),
+                            tickets=tickets, outside_population=outside)
+    if bad:
+        evidence["unticketed_statements"] = [
+            {"row": s.row, "at": s.at.isoformat(), "statement": s.statement,
+             "object": s.object, "ticket": s.ticket or None} for s in bad[:SHOWN]]
+        refs = sorted({s.ticket for s in bad if s.ticket})
+        note = (f"; reference(s) {', '.join(refs)} are not registered or do not cover that "
+                f"time" if refs else "")
+        return fail(f"{principal} made {len(bad)} data change(s) in {database or 'the database'} "
+                    f"on {day} without a matching datafix ticket (first at "
+                    f"{bad[0].at.isoformat()} on {bad[0].object}){note}.", subject=subject,
+                    **evidence)
+    if unknown_refs:
+        return unknown(f"{principal} changed data on {day} under ticket(s) "
+                       f"{', '.join(unknown_refs)}, whose register row(s) were rejected, so these "
+                       f"changes could not be matched.", subject=subject, **evidence)
+    return ok(f"{principal}: all {len(items)} data change(s) on {day} match ticket(s) "
+              f"{', '.join(tickets)}.", subject=subject, **evidence)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, check
+from gitc_agent.core.check_api import Verdict, check
 
-from ._datafix import KINDS, REFERENCES, RoleParams, holders, load, sod
+from ._datafix import DB_ROLES, KINDS, REFERENCES, REGISTER, Datafix, datafix_exports
+from ._datafix_roles import RoleParams, holders, sod
 
 
 @check(
@@ -20,6 +21,7 @@ from ._datafix import KINDS, REFERENCES, RoleParams, holders, load, sod
     impact=5,
     evidence=[],
     optional_evidence=KINDS,
+    each=datafix_exports(REGISTER, DB_ROLES),
     params=RoleParams,
     references=[*REFERENCES, "ISO 27002:2022 8.15"],
     remediation=(
@@ -27,11 +29,7 @@ from ._datafix import KINDS, REFERENCES, RoleParams, holders, load, sod
         "(e.g. a separate audit administrator, logs shipped to a SIEM the DBA cannot change)."
     ),
 )
-def audit_admin(evidence: EvidenceSet, params: RoleParams) -> Iterator[Outcome]:
-    dfx = load(evidence)
-    if isinstance(dfx, Outcome):
-        yield dfx
-        return
+def judge(dfx: Datafix, params: RoleParams) -> Iterator[Verdict]:
     executors = holders(dfx, "executor", params.roles.executor)
     admins = holders(dfx, "audit_admin", params.roles.audit_admin, de_facto=False)
     yield from sod(dfx, executors, admins, "execute datafixes and control the audit log")

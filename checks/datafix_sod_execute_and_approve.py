@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, check
+from gitc_agent.core.check_api import Verdict, check
 
-from ._datafix import KINDS, REFERENCES, RoleParams, holders, load, sod
+from ._datafix import DB_ROLES, KINDS, REFERENCES, REGISTER, Datafix, datafix_exports
+from ._datafix_roles import RoleParams, holders, sod
 
 
 @check(
@@ -19,15 +20,12 @@ from ._datafix import KINDS, REFERENCES, RoleParams, holders, load, sod
     impact=4,
     evidence=[],
     optional_evidence=KINDS,
+    each=datafix_exports(REGISTER, DB_ROLES),
     params=RoleParams,
     references=REFERENCES,
     remediation="Remove the person from either the executor or the approver role.",
 )
-def execute_and_approve(evidence: EvidenceSet, params: RoleParams) -> Iterator[Outcome]:
-    dfx = load(evidence)
-    if isinstance(dfx, Outcome):
-        yield dfx
-        return
+def judge(dfx: Datafix, params: RoleParams) -> Iterator[Verdict]:
     executors = holders(dfx, "executor", params.roles.executor)
     approvers = holders(dfx, "approver", params.roles.approver)
     yield from sod(dfx, executors, approvers, "both execute and approve datafixes")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, check
+from gitc_agent.core.check_api import Verdict, check
 
-from ._datafix import KINDS, REFERENCES, RoleParams, holders, load, sod
+from ._datafix import DB_ROLES, KINDS, REFERENCES, REGISTER, Datafix, datafix_exports
+from ._datafix_roles import RoleParams, holders, sod
 
 
 @check(
@@ -21,6 +22,7 @@ from ._datafix import KINDS, REFERENCES, RoleParams, holders, load, sod
     impact=4,
     evidence=[],
     optional_evidence=KINDS,
+    each=datafix_exports(REGISTER, DB_ROLES),
     params=RoleParams,
     references=REFERENCES,
     remediation=(
@@ -29,11 +31,7 @@ from ._datafix import KINDS, REFERENCES, RoleParams, holders, load, sod
         "owner, reason and expiry."
     ),
 )
-def execute_and_review(evidence: EvidenceSet, params: RoleParams) -> Iterator[Outcome]:
-    dfx = load(evidence)
-    if isinstance(dfx, Outcome):
-        yield dfx
-        return
+def judge(dfx: Datafix, params: RoleParams) -> Iterator[Verdict]:
     executors = holders(dfx, "executor", params.roles.executor)
     reviewers = holders(dfx, "reviewer", params.roles.reviewer)
     yield from sod(dfx, executors, reviewers, "execute datafixes and review or report on them")

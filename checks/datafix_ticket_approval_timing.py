@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, not_applicable, ok
 
-from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, load
+from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, Datafix, datafix_exports
 
 
 class Params(CheckParams):
@@ -30,16 +30,12 @@ class Params(CheckParams):
     impact=4,
     evidence=[],
     optional_evidence=KINDS,
+    each=datafix_exports(REGISTER),
     params=Params,
     references=[*REFERENCES, "ISO 27002:2022 8.32"],
     remediation="Execute a datafix only after approval and inside its approved window.",
 )
-def approval_timing(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    dfx = load(evidence)
-    if isinstance(dfx, Outcome):
-        yield dfx
-        return
-    yield from dfx.errors(REGISTER)
+def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
     tolerance = timedelta(minutes=params.tolerance_minutes)
     first_log: dict[str, tuple] = {}
     for s in dfx.statements:
@@ -49,9 +45,8 @@ def approval_timing(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
             first_log[key] = (min(lo, s.at), max(hi, s.at))
     for t in dfx.tickets:
         if t.execution_start is None:
-            yield Outcome(t.subject, Status.NOT_APPLICABLE,
-                          f"Datafix {t.id} has no execution start: not executed.",
-                          dfx.source(REGISTER, row=t.row))
+            yield not_applicable(f"Datafix {t.id} has no execution start: not executed.",
+                                 subject=t.subject, **dfx.evidence(REGISTER, row=t.row))
             continue
         first = t.execution_start
         last = t.execution_end or t.execution_start
@@ -59,11 +54,11 @@ def approval_timing(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
             lo, hi = first_log[t.id.upper()]
             first, last = min(first, lo), max(last, hi)
         approved = [at for _, at in t.approvers]
-        evidence = dfx.source(REGISTER, AUDIT_LOG, row=t.row, first_statement=first.isoformat(),
-                              last_statement=last.isoformat(),
-                              approvals=[f"{n} {a.isoformat()}" for n, a in t.approvers],
-                              window=[w.isoformat() if w else None
-                                      for w in (t.window_start, t.window_end)])
+        evidence = dfx.evidence(REGISTER, AUDIT_LOG, row=t.row, first_statement=first.isoformat(),
+                                last_statement=last.isoformat(),
+                                approvals=[f"{n} {a.isoformat()}" for n, a in t.approvers],
+                                window=[w.isoformat() if w else None
+                                        for w in (t.window_start, t.window_end)])
         problems = []
         if len(approved) < params.min_approvers:
             problems.append(f"{len(approved)} approval(s), {params.min_approvers} required")
@@ -79,9 +74,8 @@ def approval_timing(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
         if params.window_required and not (t.window_start and t.window_end):
             problems.append("no approved window recorded")
         if problems:
-            yield Outcome(t.subject, Status.FAIL, f"Datafix {t.id}: " + "; ".join(problems) + ".",
-                          evidence)
+            yield fail(f"Datafix {t.id}: " + "; ".join(problems) + ".", subject=t.subject,
+                       **evidence)
         else:
-            yield Outcome(t.subject, Status.PASS,
-                          f"Datafix {t.id} was approved before its first statement and ran "
-                          f"inside the approved window.", evidence)
+            yield ok(f"Datafix {t.id} was approved before its first statement and ran inside the "
+                     f"approved window.", subject=t.subject, **evidence)

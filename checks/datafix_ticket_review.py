@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, not_applicable, ok
 
-from ._datafix import KINDS, REFERENCES, REGISTER, load, same
+from ._datafix import KINDS, REFERENCES, REGISTER, Datafix, datafix_exports, same
 
 
 class Params(CheckParams):
@@ -28,6 +28,7 @@ class Params(CheckParams):
     impact=4,
     evidence=[],
     optional_evidence=KINDS,
+    each=datafix_exports(REGISTER),
     params=Params,
     references=REFERENCES,
     remediation=(
@@ -35,33 +36,27 @@ class Params(CheckParams):
         "log and record the review (reviewer, date) in the ticket within the period."
     ),
 )
-def ticket_review(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    dfx = load(evidence)
-    if isinstance(dfx, Outcome):
-        yield dfx
-        return
-    yield from dfx.errors(REGISTER)
+def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
     people = dfx.people
     for t in dfx.tickets:
         if t.execution_start is None:
-            yield Outcome(t.subject, Status.NOT_APPLICABLE,
-                          f"Datafix {t.id} has no execution start: not executed, nothing to review.",
-                          dfx.source(REGISTER, row=t.row))
+            yield not_applicable(f"Datafix {t.id} has no execution start: not executed, nothing "
+                                 f"to review.", subject=t.subject,
+                                 **dfx.evidence(REGISTER, row=t.row))
             continue
         done = t.execution_end or t.execution_start
         due = done + timedelta(days=params.max_days)
-        evidence = dfx.source(REGISTER, row=t.row, executed=done.isoformat(), due=due.isoformat(),
-                              reviewer=t.reviewer,
-                              reviewed_at=t.reviewed_at.isoformat() if t.reviewed_at else None)
+        evidence = dfx.evidence(REGISTER, row=t.row, executed=done.isoformat(),
+                                due=due.isoformat(), reviewer=t.reviewer,
+                                reviewed_at=t.reviewed_at.isoformat() if t.reviewed_at else None)
         if not t.reviewer or t.reviewed_at is None:
             if dfx.as_of <= due:
-                yield Outcome(t.subject, Status.NOT_APPLICABLE,
-                              f"Datafix {t.id} is not reviewed yet; the review is due "
-                              f"{due.date().isoformat()}.", evidence)
+                yield not_applicable(f"Datafix {t.id} is not reviewed yet; the review is due "
+                                     f"{due.date().isoformat()}.", subject=t.subject, **evidence)
             else:
-                yield Outcome(t.subject, Status.FAIL,
-                              f"Datafix {t.id} (executed {done.date().isoformat()}) has no "
-                              f"recorded review; it was due {due.date().isoformat()}.", evidence)
+                yield fail(f"Datafix {t.id} (executed {done.date().isoformat()}) has no recorded "
+                           f"review; it was due {due.date().isoformat()}.", subject=t.subject,
+                           **evidence)
             continue
         problems = []
         if same(people, t.reviewer, t.executor):
@@ -75,10 +70,9 @@ def ticket_review(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
             problems.append(f"reviewed {(t.reviewed_at - done).days} days after execution "
                             f"(period {params.max_days} days)")
         if problems:
-            yield Outcome(t.subject, Status.FAIL, f"Datafix {t.id}: " + "; ".join(problems) + ".",
-                          evidence)
+            yield fail(f"Datafix {t.id}: " + "; ".join(problems) + ".", subject=t.subject,
+                       **evidence)
         else:
-            yield Outcome(t.subject, Status.PASS,
-                          f"Datafix {t.id} was reviewed by {t.reviewer} on "
-                          f"{t.reviewed_at.date().isoformat()}, within {params.max_days} days.",
-                          evidence)
+            yield ok(f"Datafix {t.id} was reviewed by {t.reviewer} on "
+                     f"{t.reviewed_at.date().isoformat()}, within {params.max_days} days.",
+                     subject=t.subject, **evidence)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
 
-from ._datafix import KINDS, REFERENCES, REGISTER, load, same
+from ._datafix import KINDS, REFERENCES, REGISTER, Datafix, datafix_exports, same
 
 
 @check(
@@ -20,15 +20,11 @@ from ._datafix import KINDS, REFERENCES, REGISTER, load, same
     impact=4,
     evidence=[],
     optional_evidence=KINDS,
+    each=datafix_exports(REGISTER),
     references=REFERENCES,
     remediation="Have the ticket approved and reviewed by someone other than requester and executor.",
 )
-def ticket_segregation(evidence: EvidenceSet, params: object) -> Iterator[Outcome]:
-    dfx = load(evidence)
-    if isinstance(dfx, Outcome):
-        yield dfx
-        return
-    yield from dfx.errors(REGISTER)
+def judge(dfx: Datafix, params: CheckParams) -> Iterator[Verdict]:
     people = dfx.people
     for t in dfx.tickets:
         clashes = []
@@ -46,12 +42,11 @@ def ticket_segregation(evidence: EvidenceSet, params: object) -> Iterator[Outcom
             for name in approvers:
                 if same(people, t.reviewer, name):
                     clashes.append(f"reviewer {t.reviewer} is also an approver ({name})")
-        evidence = dfx.source(REGISTER, row=t.row, requester=t.requester, approvers=approvers,
-                              executor=t.executor, reviewer=t.reviewer)
+        evidence = dfx.evidence(REGISTER, row=t.row, requester=t.requester, approvers=approvers,
+                                executor=t.executor, reviewer=t.reviewer)
         if clashes:
-            yield Outcome(t.subject, Status.FAIL, f"Datafix {t.id}: " + "; ".join(clashes) + ".",
-                          evidence)
+            yield fail(f"Datafix {t.id}: " + "; ".join(clashes) + ".", subject=t.subject,
+                       **evidence)
         else:
-            yield Outcome(t.subject, Status.PASS,
-                          f"Datafix {t.id}: requester, approver(s), executor and reviewer are "
-                          f"different people.", evidence)
+            yield ok(f"Datafix {t.id}: requester, approver(s), executor and reviewer are "
+                     f"different people.", subject=t.subject, **evidence)

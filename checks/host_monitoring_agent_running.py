@@ -10,11 +10,12 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.model import subjects
+from gitc_agent.model.kinds import HOST_STATE
 
+from ._admin_host import AdminHost, admin_hosts
 from ._agents import AgentRequirement
-
-KIND = "host.state"
 
 
 class Params(CheckParams):
@@ -31,34 +32,32 @@ class Params(CheckParams):
     title="Monitoring agents (EDR, log forwarding) run on the admin host",
     likelihood=3,
     impact=4,
-    evidence=[KIND],
+    evidence=[HOST_STATE],
+    each=admin_hosts,
     params=Params,
     references=["ISO 27002:2022 8.15", "ISO 27002:2022 8.16", "CIS v8 8.2"],
     remediation="Install and enable the EDR agent and the log forwarder on the admin host; it "
                 "holds credentials for the whole estate.",
 )
-def agent_running(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    for doc in evidence.of_kind(KIND):
-        source = doc.source
-        agents = doc.data.get("agents") or {}
-        if doc.error_for("agents") or not isinstance(agents.get("process_names"), list):
-            for req in params.required:
-                yield Outcome(f"host:{doc.target}#{req.role}", Status.ERROR,
-                              f"{doc.target}: running processes could not be read "
-                              f"({doc.error_for('agents') or 'missing'}).", source)
-            continue
-        names = set(agents["process_names"]) | set(agents.get("services") or [])
-        units = {u.removesuffix(".service") for u in agents.get("systemd_units") or []}
-        exes = agents.get("executables") or []
+def judge(host: AdminHost, params: Params) -> Iterator[Verdict]:
+    agents = host.data.get("agents") or {}
+    if host.error_for("agents") or not isinstance(agents.get("process_names"), list):
         for req in params.required:
-            hits = [n for n in req.any_of
-                    if n in names or n in units or any(e == n or e.startswith(n) for e in exes)]
-            subject = f"host:{doc.target}#{req.role}"
-            evidence = {**source, "role": req.role, "any_of": req.any_of, "found": hits}
-            if hits:
-                yield Outcome(subject, Status.PASS, f"{doc.target}: {req.role} agent running "
-                              f"({', '.join(hits)}).", evidence)
-            else:
-                yield Outcome(subject, Status.FAIL,
-                              f"{doc.target}: no {req.role} agent is running (looked for "
-                              f"{', '.join(req.any_of)}).", evidence)
+            yield unknown(f"{host.name}: running processes could not be read "
+                          f"({host.error_for('agents') or 'missing'}).",
+                          subject=subjects.aspect(host.subject, req.role))
+        return
+    names = set(agents["process_names"]) | set(agents.get("services") or [])
+    units = {u.removesuffix(".service") for u in agents.get("systemd_units") or []}
+    exes = agents.get("executables") or []
+    for req in params.required:
+        hits = [n for n in req.any_of
+                if n in names or n in units or any(e == n or e.startswith(n) for e in exes)]
+        subject = subjects.aspect(host.subject, req.role)
+        evidence = {"role": req.role, "any_of": req.any_of, "found": hits}
+        if hits:
+            yield ok(f"{host.name}: {req.role} agent running ({', '.join(hits)}).",
+                     subject=subject, **evidence)
+        else:
+            yield fail(f"{host.name}: no {req.role} agent is running (looked for "
+                       f"{', '.join(req.any_of)}).", subject=subject, **evidence)

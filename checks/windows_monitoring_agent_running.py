@@ -10,10 +10,12 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.model import subjects
+from gitc_agent.model.kinds import WINDOWS_HOST_STATE
 
 from ._agents import AgentRequirement
-from ._windows_hosts import KIND, Host, walk
+from ._windows_hosts import Host, windows_hosts
 
 AUTOMATIC = {"automatic", "automaticdelayedstart", "auto"}
 
@@ -33,49 +35,42 @@ class Params(CheckParams):
     title="Monitoring agents (EDR, log forwarding) run and start automatically",
     likelihood=3,
     impact=4,
-    evidence=[KIND],
+    evidence=[WINDOWS_HOST_STATE],
+    each=windows_hosts,
     params=Params,
     references=["ISO 27002:2022 8.15", "ISO 27002:2022 8.16", "CIS v8 8.2"],
     remediation="Install or repair the agent, set its service to start automatically and find "
                 "out why it stopped (tampering, crash, licence); alert on a stopped agent.",
 )
-def agent_running(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    for host in walk(evidence):
-        if isinstance(host, Outcome):
-            yield host
-            continue
-        for req in params.required:
-            yield _judge(host, req, params.require_automatic_start)
+def judge(host: Host, params: Params) -> Iterator[Verdict]:
+    for req in params.required:
+        yield _role(host, req, params.require_automatic_start)
 
 
-def _judge(host: Host, req: AgentRequirement, automatic: bool) -> Outcome:
-    subject = f"{host.subject}#{req.role}"
+def _role(host: Host, req: AgentRequirement, automatic: bool) -> Verdict:
+    subject = subjects.aspect(host.subject, req.role)
     services = host.part("services", "services")
     if not isinstance(services, dict) or not isinstance(services.get("found"), list):
         return host.unreadable("services", "the service list", subject)
     wanted = {n.lower() for n in req.any_of}
     found = [s for s in services["found"] if str(s.get("name", "")).lower() in wanted]
     queried = {str(n).lower() for n in services.get("queried") or []}
-    evidence = {**host.source, "role": req.role, "any_of": req.any_of, "found": found}
+    evidence = {"role": req.role, "any_of": req.any_of, "found": found}
     if not found:
         if queried and not wanted <= queried:
             missing = sorted(n for n in req.any_of if n.lower() not in queried)
-            return Outcome(subject, Status.ERROR,
-                           f"{host.name}: {req.role}: service(s) {', '.join(missing)} were not "
+            return unknown(f"{host.name}: {req.role}: service(s) {', '.join(missing)} were not "
                            "queried (add them to winrm.services in the config), so this role "
-                           "was not assessed.", evidence)
-        return Outcome(subject, Status.FAIL,
-                       f"{host.name}: no {req.role} service is installed (looked for "
-                       f"{', '.join(req.any_of)}).", evidence)
+                           "was not assessed.", subject=subject, **evidence)
+        return fail(f"{host.name}: no {req.role} service is installed (looked for "
+                    f"{', '.join(req.any_of)}).", subject=subject, **evidence)
     good = [s for s in found if str(s.get("status")).lower() == "running"
             and (not automatic or str(s.get("start_type", "")).lower() in AUTOMATIC)]
     if good:
         s = good[0]
-        return Outcome(subject, Status.PASS,
-                       f"{host.name}: {req.role} service {s['name']} is running "
-                       f"(start type {s.get('start_type')}).", evidence)
+        return ok(f"{host.name}: {req.role} service {s['name']} is running "
+                  f"(start type {s.get('start_type')}).", subject=subject, **evidence)
     desc = "; ".join(f"{s.get('name')} is {s.get('status')}, start type {s.get('start_type')}"
                      for s in found)
-    return Outcome(subject, Status.FAIL,
-                   f"{host.name}: {req.role} is installed but not running and set to start "
-                   f"automatically: {desc}.", evidence)
+    return fail(f"{host.name}: {req.role} is installed but not running and set to start "
+                f"automatically: {desc}.", subject=subject, **evidence)

@@ -5,13 +5,12 @@ Local accounts (including the built-in Administrator) follow the local policy, n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.model.kinds import WINDOWS_HOST_STATE
 
-from ._windows_hosts import KIND, walk
+from ._windows_hosts import Host, windows_hosts
 
 
 class Params(CheckParams):
@@ -23,25 +22,20 @@ class Params(CheckParams):
     title="Local password policy minimum length meets the norm",
     likelihood=3,
     impact=4,
-    evidence=[KIND],
+    evidence=[WINDOWS_HOST_STATE],
+    each=windows_hosts,
     params=Params,
     references=["ISO 27002:2022 5.17"],
     remediation="Set 'Minimum password length' in the local (or domain-linked) security policy, "
                 "and manage local administrator passwords with Windows LAPS.",
 )
-def local_min_length(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    for host in walk(evidence):
-        if isinstance(host, Outcome):
-            yield host
-            continue
-        policy = host.part("password", "password_policy") or {}
-        actual = policy.get("min_length")
-        if not isinstance(actual, int):
-            yield host.unreadable("password", "the local password policy")
-            continue
-        evidence_ = {**host.source, "min_length": actual, "required": params.min_length}
-        ok = actual >= params.min_length
-        yield Outcome(host.subject, Status.PASS if ok else Status.FAIL,
-                      f"{host.name}: local minimum password length {actual} "
-                      f"{'meets' if ok else 'is below'} the norm of {params.min_length}.",
-                      evidence_)
+def judge(host: Host, params: Params) -> Verdict:
+    actual = (host.part("password", "password_policy") or {}).get("min_length")
+    if not isinstance(actual, int):
+        return host.unreadable("password", "the local password policy")
+    evidence = {"min_length": actual, "required": params.min_length}
+    if actual >= params.min_length:
+        return ok(f"{host.name}: local minimum password length {actual} meets the norm of "
+                  f"{params.min_length}.", **evidence)
+    return fail(f"{host.name}: local minimum password length {actual} is below the norm of "
+                f"{params.min_length}.", **evidence)

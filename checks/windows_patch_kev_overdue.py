@@ -9,18 +9,16 @@ listed as not assessed in the evidence.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.model.kinds import FEED_CISA_KEV, FEED_CVE_FIX_MAP, WINDOWS_HOST_STATE
 
-from ._windows_hosts import KIND, Host, kbs_in, walk
-
-KEV_KIND = "feed.cisa_kev"
-FIX_KIND = "feed.cve_fix_map"
+from ._feeds import Exposure, hosts_with_feeds
+from ._windows_hosts import kbs_in
 
 
 class Params(CheckParams):
@@ -32,43 +30,16 @@ class Params(CheckParams):
     title="No known-exploited vulnerability (CISA KEV) open past its due date",
     likelihood=5,
     impact=4,
-    evidence=[KIND, KEV_KIND, FIX_KIND],
+    evidence=[WINDOWS_HOST_STATE, FEED_CISA_KEV, FEED_CVE_FIX_MAP],
+    each=hosts_with_feeds,
     params=Params,
     references=["ISO 27002:2022 8.8", "CISA BOD 22-01 (KEV dueDate)", "PCI DSS 4.0 6.3.3"],
     remediation="Install the update that fixes each listed CVE now; these are exploited in the "
                 "wild. If it cannot be installed, apply the vendor's mitigation and record a "
                 "time-limited exception.",
 )
-def kev_overdue(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    feeds, problem = _feeds(evidence)
-    for host in walk(evidence):
-        if isinstance(host, Outcome):
-            yield host
-        elif problem:
-            yield Outcome(host.subject, Status.ERROR, f"{host.name}: {problem}", host.source)
-        else:
-            yield _judge(host, feeds, params)
-
-
-def _feeds(evidence: EvidenceSet) -> tuple[dict[str, Any], str | None]:
-    kev = evidence.of_kind(KEV_KIND)[0]
-    fixes = evidence.of_kind(FIX_KIND)[0]
-    for doc, what in ((kev, "the CISA KEV catalog"), (fixes, "the CVE fix map")):
-        if doc.error_for("file") or not doc.data:
-            return {}, (f"{what} could not be read ({doc.error_for('file') or 'empty'}), "
-                        "so known-exploited vulnerabilities were not assessed.")
-    return {"kev": kev.data, "fixes": fixes.data}, None
-
-
-def _build(value: Any) -> tuple[int, int] | None:
-    try:
-        major, minor = str(value).split(".")[-2:]
-        return int(major), int(minor)
-    except (ValueError, TypeError):
-        return None
-
-
-def _judge(host: Host, feeds: dict[str, Any], params: Params) -> Outcome:
+def judge(exposure: Exposure, params: Params) -> Verdict:
+    host = exposure.host
     hotfixes = host.part("hotfixes", "hotfixes")
     os_info = host.part("os", "os")
     if hotfixes is None or not isinstance(os_info, dict):
@@ -81,12 +52,12 @@ def _judge(host: Host, feeds: dict[str, Any], params: Params) -> Outcome:
     caption = str(os_info.get("caption", "")).lower()
     build = (os_info.get("build"), os_info.get("ubr"))
     by_cve: dict[str, list[dict[str, Any]]] = {}
-    for fix in feeds["fixes"].get("fixes", []):
+    for fix in exposure.fixes.get("fixes", []):
         if fix["product"].lower() in caption:
             by_cve.setdefault(fix["cve"], []).append(fix)
     today = host.collected_at.date()
     overdue, open_not_due, fixed, unmapped = [], [], [], []
-    for vuln in feeds["kev"].get("vulnerabilities", []):
+    for vuln in exposure.kev.get("vulnerabilities", []):
         cve = vuln.get("cveID")
         if cve not in by_cve:
             unmapped.append(cve)
@@ -102,25 +73,31 @@ def _judge(host: Host, feeds: dict[str, Any], params: Params) -> Outcome:
             overdue.append(row)
         else:
             open_not_due.append(row)
-    evidence = {**host.source, "os": os_info.get("caption"),
-                "build": f"{build[0]}.{build[1]}", "kev_catalog": feeds["kev"].get(
+    evidence = {"os": os_info.get("caption"),
+                "build": f"{build[0]}.{build[1]}", "kev_catalog": exposure.kev.get(
                     "catalogVersion"), "overdue": overdue, "open_not_yet_due": open_not_due,
                 "fixed": fixed, "not_mapped_for_product": len(unmapped)}
     note = (f" {len(unmapped)} Microsoft KEV entries have no fix mapping for this product and "
             "were not assessed." if unmapped else "")
     if overdue:
         ransomware = any(r["ransomware"] for r in overdue)
-        return Outcome(host.subject, Status.FAIL,
-                       f"{host.name}: {len(overdue)} known-exploited CVE(s) not fixed past their "
-                       f"KEV due date: {', '.join(r['cve'] for r in overdue)}."
-                       + (" Used in ransomware campaigns, so impact is raised." if ransomware
-                          else "") + note, evidence, impact=5 if ransomware else None)
+        return fail(f"{host.name}: {len(overdue)} known-exploited CVE(s) not fixed past their "
+                    f"KEV due date: {', '.join(r['cve'] for r in overdue)}."
+                    + (" Used in ransomware campaigns, so impact is raised." if ransomware
+                       else "") + note, impact=5 if ransomware else None, **evidence)
     pending = (f" {len(open_not_due)} open, not yet due: "
                f"{', '.join(r['cve'] + ' (due ' + str(r['due']) + ')' for r in open_not_due)}."
                if open_not_due else "")
-    return Outcome(host.subject, Status.PASS,
-                   f"{host.name}: no known-exploited CVE open past its due date "
-                   f"({len(fixed)} mapped CVE(s) fixed).{pending}{note}", evidence)
+    return ok(f"{host.name}: no known-exploited CVE open past its due date "
+              f"({len(fixed)} mapped CVE(s) fixed).{pending}{note}", **evidence)
+
+
+def _build(value: Any) -> tuple[int, int] | None:
+    try:
+        major, minor = str(value).split(".")[-2:]
+        return int(major), int(minor)
+    except (ValueError, TypeError):
+        return None
 
 
 def _is_fixed(fix: dict[str, Any], installed: set[str], build: tuple[Any, Any]) -> bool:

@@ -6,14 +6,15 @@ count. When the search was denied or failed the state is unknown: `error`, never
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.model.kinds import WINDOWS_HOST_STATE
+from gitc_agent.model.timeutil import parse_time
 
-from ._windows_hosts import KIND, Host, parse_time, walk
+from ._windows_hosts import Host, windows_hosts
 
 SEVERITY = {"low": 1, "moderate": 2, "important": 3, "critical": 4}
 
@@ -28,7 +29,8 @@ class Params(CheckParams):
     title="No missing security updates beyond the grace period",
     likelihood=4,
     impact=4,
-    evidence=[KIND],
+    evidence=[WINDOWS_HOST_STATE],
+    each=windows_hosts,
     params=Params,
     references=["ISO 27002:2022 8.8", "CIS v8 7.3", "PCI DSS 4.0 6.3.3"],
     remediation=(
@@ -37,20 +39,14 @@ class Params(CheckParams):
         "state from WSUS/ConfigMgr."
     ),
 )
-def missing_updates(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    for item in walk(evidence):
-        yield item if isinstance(item, Outcome) else _judge(item, params)
-
-
-def _judge(host: Host, params: Params) -> Outcome:
+def judge(host: Host, params: Params) -> Verdict:
     state = host.data.get("missing_updates") or {}
     if state.get("status") != "ok" or not isinstance(state.get("updates"), list):
         what = "was denied" if state.get("status") == "denied" else "failed"
-        return Outcome(host.subject, Status.ERROR,
-                       f"{host.name}: the Windows Update Agent search {what} "
+        return unknown(f"{host.name}: the Windows Update Agent search {what} "
                        f"({state.get('message') or host.errors.get('missing_updates', 'no data')})"
                        "; missing updates are unknown, so this host is not assessed as compliant.",
-                       {**host.source, "search": state.get("status", "missing")})
+                       search=state.get("status", "missing"))
     threshold = SEVERITY[params.min_severity.lower()]
     overdue, recent = [], []
     for upd in state["updates"]:
@@ -61,20 +57,19 @@ def _judge(host: Host, params: Params) -> Outcome:
         age = (host.collected_at - released).days if released else None
         row = {"title": upd.get("title"), "severity": upd.get("severity"),
                "kbs": upd.get("kbs", []), "released": upd.get("released"), "age_days": age}
+        # an update whose release date is unreadable is not known to be within the grace period
         (recent if age is not None and age <= params.grace_days else overdue).append(row)
-    evidence = {**host.source, "min_severity": params.min_severity,
+    evidence = {"min_severity": params.min_severity,
                 "grace_days": params.grace_days, "overdue": overdue, "within_grace": recent,
                 "missing_total": len(state["updates"])}
     if not overdue:
         note = f" {len(recent)} more are within the grace period." if recent else ""
-        return Outcome(host.subject, Status.PASS,
-                       f"{host.name}: no {params.min_severity}-or-higher update missing longer "
-                       f"than {params.grace_days} days.{note}", evidence)
+        return ok(f"{host.name}: no {params.min_severity}-or-higher update missing longer "
+                  f"than {params.grace_days} days.{note}", **evidence)
     kbs = ", ".join(sorted({f"KB{k}" if str(k).isdigit() else str(k)
                             for u in overdue for k in u["kbs"]})) or "no KB listed"
     critical = any(SEVERITY.get(str(u["severity"]).lower()) == 4 for u in overdue)
-    return Outcome(host.subject, Status.FAIL,
-                   f"{host.name}: {len(overdue)} {params.min_severity}-or-higher update(s) "
-                   f"missing for more than {params.grace_days} days ({kbs})."
-                   + (" At least one is Critical, so impact is raised." if critical else ""),
-                   evidence, impact=5 if critical else None)
+    return fail(f"{host.name}: {len(overdue)} {params.min_severity}-or-higher update(s) "
+                f"missing for more than {params.grace_days} days ({kbs})."
+                + (" At least one is Critical, so impact is raised." if critical else ""),
+                impact=5 if critical else None, **evidence)

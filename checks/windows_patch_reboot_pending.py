@@ -6,11 +6,10 @@ Component Based Servicing `RebootPending` and Windows Update `RebootRequired` ar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.model.kinds import WINDOWS_HOST_STATE
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
-
-from ._windows_hosts import KIND, Host, walk
+from ._windows_hosts import Host, windows_hosts
 
 
 class Params(CheckParams):
@@ -22,18 +21,14 @@ class Params(CheckParams):
     title="Installed updates are active (no pending reboot)",
     likelihood=3,
     impact=3,
-    evidence=[KIND],
+    evidence=[WINDOWS_HOST_STATE],
+    each=windows_hosts,
     params=Params,
     references=["ISO 27002:2022 8.8"],
     remediation="Restart the host in the next maintenance window so the installed updates "
                 "take effect, and make restarts part of the patch process.",
 )
-def reboot_pending(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    for item in walk(evidence):
-        yield item if isinstance(item, Outcome) else _judge(item, params)
-
-
-def _judge(host: Host, params: Params) -> Outcome:
+def judge(host: Host, params: Params) -> Verdict:
     state = host.part("reboot", "reboot")
     if not isinstance(state, dict) or not {"cbs", "wu"} <= set(state):
         return host.unreadable("reboot", "the pending-reboot indicators")
@@ -43,12 +38,10 @@ def _judge(host: Host, params: Params) -> Outcome:
     if params.count_file_rename and state.get("pfro"):
         signals.append("PendingFileRenameOperations")
     last_boot = (host.data.get("os") or {}).get("last_boot")
-    evidence = {**host.source, "indicators": state, "last_boot": last_boot}
     if signals:
-        return Outcome(host.subject, Status.FAIL,
-                       f"{host.name}: a restart is pending ({', '.join(signals)}); installed "
-                       f"updates are not active. Last boot: {last_boot or 'unknown'}.", evidence)
+        return fail(f"{host.name}: a restart is pending ({', '.join(signals)}); installed "
+                    f"updates are not active. Last boot: {last_boot or 'unknown'}.",
+                    indicators=state, last_boot=last_boot)
     note = " (PendingFileRenameOperations is set, a weak signal not counted)" \
         if state.get("pfro") else ""
-    return Outcome(host.subject, Status.PASS,
-                   f"{host.name}: no pending restart{note}.", evidence)
+    return ok(f"{host.name}: no pending restart{note}.", indicators=state, last_boot=last_boot)

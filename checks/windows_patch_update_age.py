@@ -7,14 +7,15 @@ type "Security Update", whichever is newer, measured at the time of collection.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, check
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.model.kinds import WINDOWS_HOST_STATE
+from gitc_agent.model.timeutil import parse_time
 
-from ._windows_hosts import KIND, Host, kbs_in, parse_time, walk
+from ._windows_hosts import Host, kbs_in, windows_hosts
 
 
 class Params(CheckParams):
@@ -29,7 +30,8 @@ class Params(CheckParams):
     title="Windows hosts received a cumulative/security update recently",
     likelihood=4,
     impact=4,
-    evidence=[KIND],
+    evidence=[WINDOWS_HOST_STATE],
+    each=windows_hosts,
     params=Params,
     references=["ISO 27002:2022 8.8", "CIS v8 7.3", "NIS2 art. 21(2)(e)"],
     remediation=(
@@ -37,12 +39,33 @@ class Params(CheckParams):
         "fell behind: a failing update agent, a host excluded from the patch ring, or disk space."
     ),
 )
-def update_age(evidence: EvidenceSet, params: Params) -> Iterator[Outcome]:
-    for item in walk(evidence):
-        yield item if isinstance(item, Outcome) else _judge(item, params)
+def judge(host: Host, params: Params) -> Verdict:
+    if host.part("history", "update_history") is None and \
+            host.part("hotfixes", "hotfixes") is None:
+        return host.unreadable("history", "the update history and the installed hotfixes")
+    when, title = _latest(host, params)
+    os_info = host.data.get("os") or {}
+    evidence = {"max_days": params.max_days, "os": os_info.get("caption"),
+                "build": f"{os_info.get('build')}.{os_info.get('ubr')}" if os_info else None}
+    if when is None:
+        return fail(f"{host.name}: no successful cumulative or security update is recorded "
+                    f"in the update history or the installed hotfixes.", **evidence)
+    days = (host.collected_at - when).days
+    evidence.update(last_update=when.isoformat(), last_update_title=title, age_days=days,
+                    kbs=sorted(kbs_in(title)))
+    if days <= params.max_days:
+        return ok(f"{host.name}: last cumulative/security update {days} day(s) before "
+                  f"collection ({title}); norm: at most {params.max_days}.", **evidence)
+    late = days > 3 * params.max_days
+    return fail(f"{host.name}: last cumulative/security update was {days} days before "
+                f"collection ({title}); norm: at most {params.max_days}."
+                + (" More than three patch cycles behind, so likelihood is raised."
+                   if late else ""), likelihood=5 if late else None, **evidence)
 
 
 def _latest(host: Host, params: Params) -> tuple[datetime | None, str]:
+    """The newest qualifying update; an entry with an unreadable date cannot show the host is
+    current, so it is skipped (it never makes a pass)."""
     best: tuple[datetime | None, str] = (None, "")
     patterns = [p.lower() for p in params.title_patterns]
     for entry in host.part("history", "update_history") or []:
@@ -58,30 +81,3 @@ def _latest(host: Host, params: Params) -> tuple[datetime | None, str]:
             best = (when, f"{fix.get('kb')} (installed hotfix)")
     return best
 
-
-def _judge(host: Host, params: Params) -> Outcome:
-    if host.part("history", "update_history") is None and \
-            host.part("hotfixes", "hotfixes") is None:
-        return host.unreadable("history", "the update history and the installed hotfixes")
-    when, title = _latest(host, params)
-    os_info = host.data.get("os") or {}
-    evidence = {**host.source, "max_days": params.max_days,
-                "os": os_info.get("caption"),
-                "build": f"{os_info.get('build')}.{os_info.get('ubr')}" if os_info else None}
-    if when is None:
-        return Outcome(host.subject, Status.FAIL,
-                       f"{host.name}: no successful cumulative or security update is recorded "
-                       f"in the update history or the installed hotfixes.", evidence)
-    days = (host.collected_at - when).days
-    evidence.update(last_update=when.isoformat(), last_update_title=title, age_days=days,
-                    kbs=sorted(kbs_in(title)))
-    if days <= params.max_days:
-        return Outcome(host.subject, Status.PASS,
-                       f"{host.name}: last cumulative/security update {days} day(s) before "
-                       f"collection ({title}); norm: at most {params.max_days}.", evidence)
-    late = days > 3 * params.max_days
-    return Outcome(host.subject, Status.FAIL,
-                   f"{host.name}: last cumulative/security update was {days} days before "
-                   f"collection ({title}); norm: at most {params.max_days}."
-                   + (" More than three patch cycles behind, so likelihood is raised."
-                      if late else ""), evidence, likelihood=5 if late else None)

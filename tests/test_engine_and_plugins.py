@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -257,3 +258,103 @@ def test_optional_evidence_checks_follow_the_scope_rule(tmp_path: Path) -> None:
                                    expected_kinds=kinds) if r.check == "datafix.ticket.review"]
     assert {r.status for r in results} == {Status.ERROR}
     assert {r.subject for r in results} == {f"evidence:{k}" for k in kinds}
+
+
+PLUGIN_EACH = '''
+"""acme.demo.each: judged one password policy object at a time."""
+from gitc_agent.core.check_api import Outcome, Status, check, fail, ok
+
+
+def objects(evidence):
+    for doc in evidence.of_kind("ad.password_policy"):
+        if doc.error_for("connection"):
+            yield Outcome(f"domain:{doc.target}", Status.ERROR, "unreadable", doc.source)
+            continue
+        yield Obj(f"domain:{doc.target}", doc.source, doc.data["domain"]["min_length"])
+
+
+class Obj:
+    def __init__(self, subject, source, min_length):
+        self.subject, self.source, self.min_length = subject, source, min_length
+
+
+@check(id="acme.demo.each", title="Acme each", likelihood=3, impact=3,
+       evidence=["ad.password_policy"], each=objects, remediation="Lengthen it.")
+def judge(obj, params):
+    if obj.min_length < 10:
+        return [fail("too short", min_length=obj.min_length),
+                ok("checked", subject=obj.subject + "#checked")]
+    return ok("long enough", min_length=obj.min_length)
+'''
+
+
+def test_each_hands_the_judge_one_item_and_turns_walker_outcomes_into_results(
+        tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "acme_each.py").write_text(PLUGIN_EACH)
+    registry = discover([plugins])
+    spec = registry.get("acme.demo.each")
+    assert spec is not None and spec.description == "Judged one password policy object at a time."
+    weak = _doc(8)
+    weak.file = "ad.password_policy@weak.json"
+    unreadable = EvidenceDoc(kind="ad.password_policy", target="DC=y,DC=test", collector="test",
+                             data={}, errors=[{"part": "connection", "message": "refused"}])
+    out = {o.subject: o for o in spec.func(EvidenceSet([weak, unreadable]), spec.params())}
+    assert out["domain:DC=x,DC=test"].status is Status.FAIL
+    assert out["domain:DC=x,DC=test"].evidence == {**weak.source, "min_length": 8}
+    assert out["domain:DC=x,DC=test#checked"].status is Status.PASS
+    assert out["domain:DC=y,DC=test"].status is Status.ERROR
+    strong = {o.subject: o for o in spec.func(EvidenceSet([_doc(14)]), spec.params())}
+    assert [o.status for o in strong.values()] == [Status.PASS]
+
+
+def test_builtin_check_whose_id_does_not_match_its_module_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`checks/acme_wrong_name.py` declaring `acme.right.name` would make a report's check id
+    lead nowhere: the registry refuses it as a load problem (an error result), not silently."""
+    import gitc_agent.checks as builtin
+
+    extra = tmp_path / "more_checks"
+    extra.mkdir()
+    (extra / "acme_wrong_name.py").write_text(PLUGIN_OK.replace("acme.demo.always_fails",
+                                                                "acme.right.name"))
+    (extra / "acme_demo_matches.py").write_text(PLUGIN_OK.replace("acme.demo.always_fails",
+                                                                  "acme.demo.matches"))
+    monkeypatch.setattr(builtin, "__path__", [*builtin.__path__, str(extra)])
+    try:
+        registry = discover(use_entry_points=False)
+    finally:
+        for name in ("acme_wrong_name", "acme_demo_matches"):
+            sys.modules.pop(f"gitc_agent.checks.{name}", None)
+    assert registry.get("acme.right.name") is None
+    assert registry.get("acme.demo.matches") is not None
+    problem = next(p for p in registry.problems if p.source.endswith("acme_wrong_name"))
+    assert "acme.right.name" in problem.message and "acme_right_name.py" in problem.message
+    results = _results(tmp_path, EvidenceSet([_doc(8)]), registry=registry)
+    load = [r for (c, _), r in results.items() if c == "gitc_agent.plugin"]
+    assert [r.status for r in load] == [Status.ERROR]
+
+
+def test_every_builtin_check_says_what_it_checks_and_how_to_fix_it() -> None:
+    registry = discover(use_entry_points=False)
+    assert not registry.problems
+    for spec in registry.sorted():
+        assert spec.description and spec.remediation, spec.id
+        assert not spec.description.startswith(spec.id), spec.id
+        assert "\n" not in spec.description, spec.id
+
+
+def test_checks_list_json_exports_description_and_remediation() -> None:
+    run = gitc("checks", "list", "--json")
+    assert run.code == 0, run.output
+    listed = {c["id"]: c for c in json.loads(run.stdout)}
+    spec = discover(use_entry_points=False).get("ad.password.min_length")
+    assert spec is not None
+    entry = listed["ad.password.min_length"]
+    assert entry["description"] == spec.description
+    assert entry["description"].startswith("The domain policy and every PSO")
+    assert entry["remediation"] == spec.remediation and "msDS-MinimumPasswordLength" in \
+        entry["remediation"]
+    assert all(c["description"] and c["remediation"] for c in listed.values()
+               if c["source"] == "built-in")

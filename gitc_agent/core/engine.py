@@ -17,6 +17,7 @@ from gitc_agent.core.evidence import EvidenceSet
 from gitc_agent.core.policy import Policy, PolicyCheck
 from gitc_agent.core.registry import Registry
 from gitc_agent.core.results import Outcome, Result, Status
+from gitc_agent.model import subjects
 from gitc_agent.run.redact import redact
 
 MAX_MESSAGE = 2000
@@ -31,7 +32,7 @@ def evaluate(policy: Policy, registry: Registry, evidence: EvidenceSet, today: d
     for problem in registry.problems:
         results.append(Result(
             check="gitc_agent.plugin", title="Check plugin could be loaded",
-            subject=f"plugin:{problem.source}", status=Status.ERROR,
+            subject=subjects.plugin(problem.source), status=Status.ERROR,
             message=redact(problem.message), evidence={}, references=[],
             remediation="Fix or remove the plugin; its checks were not run."))
     for pcheck in policy.checks:
@@ -57,7 +58,7 @@ def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet,
                expected_kinds: set[str] | frozenset[str]) -> list[Result]:
     spec = pcheck.spec
     if spec is None:
-        return [_error(pcheck, None, f"check:{pcheck.id}",
+        return [_error(pcheck, None, subjects.check(pcheck.id),
                        "the policy enables this check, but no loaded plugin defines it "
                        "(see the plugin load errors in this report)")]
     kinds = (*spec.evidence, *spec.optional_evidence)
@@ -66,7 +67,7 @@ def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet,
     if nothing and len(evidence) and not expected_kinds.intersection(absent):
         # Nothing this check reads was collected: the area is outside this run's scope (the
         # config has no section for it). Reported, but neither a pass nor an incomplete run.
-        return [Result(check=spec.id, title=spec.title, subject=f"scope:{spec.id}",
+        return [Result(check=spec.id, title=spec.title, subject=subjects.scope(spec.id),
                        status=Status.NOT_APPLICABLE,
                        message=(f"not in the scope of this run: no evidence of kind "
                                 f"{', '.join(absent)} was collected or supplied (configure "
@@ -77,29 +78,29 @@ def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet,
     if nothing and not spec.evidence:  # optional kinds only: name those the run expected
         missing = [kind for kind in absent if kind in expected_kinds or not expected_kinds]
     if missing:
-        return [_error(pcheck, spec, f"evidence:{kind}",
+        return [_error(pcheck, spec, subjects.evidence(kind),
                        f"no evidence of kind {kind!r} was collected or supplied, so this "
                        f"check could not look") for kind in missing]
     try:
         outcomes = list(spec.func(evidence, pcheck.params))
     except Exception as exc:  # a broken (third-party) check must not stop the run
-        return [_error(pcheck, spec, f"check:{spec.id}",
+        return [_error(pcheck, spec, subjects.check(spec.id),
                        f"the check failed: {type(exc).__name__}: {exc}")]
     results: list[Result] = []
     seen: set[str] = set()
     for outcome in outcomes:
         if not isinstance(outcome, Outcome) or not isinstance(outcome.status, Status):
-            results.append(_error(pcheck, spec, f"check:{spec.id}",
+            results.append(_error(pcheck, spec, subjects.check(spec.id),
                                   f"the check yielded {type(outcome).__name__}, not an Outcome"))
             continue
         if outcome.subject in seen:
-            results.append(_error(pcheck, spec, f"check:{spec.id}",
+            results.append(_error(pcheck, spec, subjects.check(spec.id),
                                   f"the check yielded subject {outcome.subject!r} twice"))
             continue
         seen.add(outcome.subject)
         results.append(_result(pcheck, spec, outcome))
     if not results:
-        results.append(_error(pcheck, spec, f"check:{spec.id}",
+        results.append(_error(pcheck, spec, subjects.check(spec.id),
                               "the check yielded no result, so nothing was assessed"))
     return results
 
@@ -150,7 +151,7 @@ def _apply_exception(result: Result, policy: Policy, today: date) -> None:
 
 def _score(result: Result, policy: Policy) -> None:
     """Only findings (fail, accepted) are placed on the matrix; the rest carry no priority."""
-    if result.status in (Status.FAIL, Status.ACCEPTED) and result.likelihood and result.impact:
+    if result.status.is_finding and result.likelihood and result.impact:
         matrix = policy.matrix
         result.likelihood = matrix.clamp(result.likelihood, "likelihood")
         result.impact = matrix.clamp(result.impact, "impact")

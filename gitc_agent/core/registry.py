@@ -1,7 +1,8 @@
 """Find checks: built-in (`checks/`), entry points (`gitc_agent.checks`) and `--checks-dir`.
 
 A third-party module that fails to import, or that reuses a known check id, is recorded as a load
-problem; the engine reports it as an `error` result instead of crashing the run.
+problem; the engine reports it as an `error` result instead of crashing the run. A built-in check
+must live in the module named after its id, so the id a report shows leads to its code.
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ def _builtin(registry: Registry) -> None:
             registry.problems.append(LoadProblem(name, f"import failed: {type(exc).__name__}: {exc}"))
             continue
         for spec in _specs_in(module):
+            module_name = spec.id.replace(".", "_")
+            if module_name != info.name:
+                registry.problems.append(LoadProblem(name, (
+                    f"check id {spec.id!r} does not match its module name {info.name!r}: a "
+                    f"built-in check lives in checks/{module_name}.py; ignored")))
+                continue
             registry.add(spec, "built-in")
 
 

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from gitc_agent.model.timeutil import parse_time
+from gitc_agent.model.uac import ACCOUNT_DISABLED, PASSWORD_NEVER_EXPIRES
+
 ACCOUNT_COLUMNS = (
     "dn", "sam", "upn", "sid", "type", "uac", "pwd_last_set", "last_logon", "expires", "created",
     "employee_id", "given_name", "sn", "mail", "spn", "admin_count", "primary_group_id",
@@ -54,9 +57,6 @@ PROTECTED_BUILTIN = ("S-1-5-32-544", "S-1-5-32-548", "S-1-5-32-549", "S-1-5-32-5
 PROTECTED_RIDS = (512, 516, 518, 519, 521, 526, 527)
 PROTECTED_ACCOUNT_RIDS = (500, 502)  # Administrator, krbtgt
 
-UAC_DISABLED = 0x2
-UAC_DONT_EXPIRE_PASSWORD = 0x10000
-
 
 @dataclass(frozen=True)
 class Account:
@@ -91,14 +91,18 @@ class Account:
 
     @property
     def enabled(self) -> bool | None:
-        return None if self.uac is None else not self.uac & UAC_DISABLED
+        return None if self.uac is None else not self.uac & ACCOUNT_DISABLED
 
     @property
     def password_never_expires(self) -> bool | None:
-        return None if self.uac is None else bool(self.uac & UAC_DONT_EXPIRE_PASSWORD)
+        return None if self.uac is None else bool(self.uac & PASSWORD_NEVER_EXPIRES)
 
-    def expired_at(self, when: datetime) -> bool:
-        return self.expires is not None and parse_time(self.expires) <= when
+    def expired_at(self, when: datetime) -> bool | None:
+        """Whether accountExpires has passed at `when`; None when it is set but unreadable."""
+        if self.expires is None:
+            return False
+        expires = parse_time(self.expires)
+        return None if expires is None else expires <= when
 
 
 @dataclass(frozen=True)
@@ -118,10 +122,6 @@ class Membership:
     path: tuple[str, ...]  # display names
     via_groups: tuple[str, ...]  # lower-cased DNs of the groups on the path, group last
     primary_group: bool  # the last hop is the member's primaryGroupID
-
-
-def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 class Directory:

@@ -1,6 +1,12 @@
-"""Binary Windows security identifiers (objectSid, tokenGroups) as S-1-... text."""
+"""Windows security identifiers: binary objectSid/tokenGroups as S-1-... text, and how a policy
+names a group (by SID, domain RID or DN, never by its name)."""
 
 from __future__ import annotations
+
+import re
+
+_SID = re.compile(r"S-1-\d+(-\d+)*", re.IGNORECASE)
+_RID = re.compile(r"RID:\d+", re.IGNORECASE)
 
 
 def sid_to_str(raw: bytes) -> str:
@@ -11,3 +17,15 @@ def sid_to_str(raw: bytes) -> str:
     authority = int.from_bytes(raw[2:8], "big")
     subs = [int.from_bytes(raw[8 + 4 * i:12 + 4 * i], "little") for i in range(raw[1])]
     return "-".join(["S", str(raw[0]), str(authority), *map(str, subs)])
+
+
+def group_key(value: str) -> str:
+    """`value` stripped when it names a group by SID, domain RID (`RID:512`) or DN.
+
+    Names are refused: they are localised ('Administrateurs') and can be renamed, so a policy that
+    names a group would silently stop matching it."""
+    text = value.strip()
+    if _SID.fullmatch(text) or _RID.fullmatch(text) or "=" in text:
+        return text
+    raise ValueError(f"{value!r}: name a group by SID (S-1-5-32-544), domain RID (RID:512) or "
+                     f"DN, not by name (names are localised and can be renamed)")

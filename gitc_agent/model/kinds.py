@@ -1,0 +1,20 @@
+"""Every evidence kind, named once: collectors write these, checks and the collection plan read them.
+
+A kind is part of the evidence contract auditors keep: renaming one orphans saved evidence, so the
+strings live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+AD_PASSWORD_POLICY = "ad.password_policy"  # the default domain policy and every PSO
+AD_ACCOUNTS = "ad.accounts"  # users, computers and groups with their direct members
+WINDOWS_HOST_STATE = "windows.host_state"  # one Windows host over WinRM
+WINDOWS_TARGETS = "windows.targets"  # the Windows hosts found in the directory
+HOST_STATE = "host.state"  # the admin host gitc-agent runs on
+FEED_CISA_KEV = "feed.cisa_kev"  # the CISA Known Exploited Vulnerabilities catalog
+FEED_CVE_FIX_MAP = "feed.cve_fix_map"  # the user's CVE -> KB / fixed build map
+DATAFIX_REGISTER = "datafix.register"  # the datafix tickets
+DATAFIX_DB_ROLES = "datafix.db_roles"  # database role memberships and the login mapping
+DATAFIX_AUDIT_LOG = "datafix.audit_log"  # the database's own change log
+
+DATAFIX = (DATAFIX_REGISTER, DATAFIX_DB_ROLES, DATAFIX_AUDIT_LOG)
