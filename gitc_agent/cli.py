@@ -13,27 +13,28 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.table import Table
 
 from gitc_agent import __version__, demo
-from gitc_agent.collectors.run import (
-    SECTIONS,
-    collect_all,
-    configured_sections,
-    expected_kinds,
-    required_windows_services,
-)
+from gitc_agent.collectors.run import SECTIONS, collect_all, configured_sections, expected_kinds
 from gitc_agent.core.engine import evaluate
-from gitc_agent.core.evidence import EvidenceDoc, EvidenceSet, load_evidence, save_evidence
+from gitc_agent.core.evidence import (
+    EvidenceDoc,
+    EvidenceSet,
+    copy_evidence,
+    load_evidence,
+    save_evidence,
+)
 from gitc_agent.core.policy import Policy, load_policy, shipped_profiles
 from gitc_agent.core.registry import Registry, discover
-from gitc_agent.core.results import Status
+from gitc_agent.core.results import Result, Status
 from gitc_agent.errors import InputError, LockedError
 from gitc_agent.report import console, followup
 from gitc_agent.report.followup import load_report
@@ -161,9 +162,11 @@ def _registry(dirs: list[Path]) -> Registry:
 
 @dataclass
 class Prepared:
+    """What a run needs from its arguments, all checked before anything is collected."""
+
     policy: Policy
     registry: Registry
-    fail_rank: int | None
+    fail_rank: int | None  # exit 1 for a finding of this priority rank or higher; None: never
     out_dir: Path
     as_of: date
     run_id: str
@@ -171,6 +174,22 @@ class Prepared:
     render_options: RenderOptions
     sign_key: Ed25519PrivateKey | None
     previous: Path | None
+    keep: int | None
+    keep_days: int | None
+    quiet: bool
+
+
+@dataclass
+class Collected:
+    """The evidence a run evaluates, and where it came from."""
+
+    mode: str  # scan, evaluate or demo
+    started: str
+    docs: list[EvidenceDoc]
+    files: list[dict[str, str]] = field(default_factory=list)  # the saved files read
+    source: Path | None = None  # their folder: the run keeps them byte for byte
+    expected: set[str] = field(default_factory=set)  # kinds the config set out to collect
+    interrupted: str | None = None  # why collection stopped early
 
 
 def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
@@ -186,15 +205,18 @@ def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
                 raise InputError(f"--fail-on {args.fail_on!r} is not a priority of policy "
                                  f"{policy.id} ({', '.join(b.id for b in policy.matrix.bands)})")
             fail_rank = policy.matrix.rank(band.id)
-    out_dir = args.out or (config.output_dir if config else Path("gitc-reports"))
+    out_dir = args.out or (config.output.dir if config else Path("gitc-reports"))
     run_id = str(uuid.uuid4())
     run_log.configure(run_id, args.log_file)
     if args.previous is not None:
         load_report(args.previous)  # invalid input before anything is collected
-    return Prepared(policy, registry, fail_rank, out_dir, args.as_of or date.today(), run_id,
-                    parse_formats(args.format),
-                    RenderOptions(csv_separator=parse_separator(args.csv_separator)),
-                    load_private_key(args.sign) if args.sign else None, args.previous)
+    return Prepared(policy=policy, registry=registry, fail_rank=fail_rank, out_dir=out_dir,
+                    as_of=args.as_of or date.today(), run_id=run_id,
+                    formats=parse_formats(args.format),
+                    render_options=RenderOptions(csv_separator=parse_separator(args.csv_separator)),
+                    sign_key=load_private_key(args.sign) if args.sign else None,
+                    previous=args.previous, keep=args.keep, keep_days=args.keep_days,
+                    quiet=args.quiet)
 
 
 @contextmanager
@@ -219,41 +241,80 @@ def _collect(config: Config, out: Console, services: Sequence[str] = (),
     return docs, None
 
 
-def _evaluate_and_write(prep: Prepared, mode: str, started: str, evidence: list[EvidenceDoc],
-                        evidence_files: list[dict[str, str]], evidence_source: Path | None,
-                        args: argparse.Namespace, out: Console, *,
-                        expected: set[str] | None = None, interrupted: str | None = None) -> int:
-    quiet = args.quiet
-    run = RunInfo(id=prep.run_id, mode=mode, started_at=started, as_of=prep.as_of,
-                  interrupted=interrupted)
-    results = evaluate(prep.policy, prep.registry, EvidenceSet(evidence), prep.as_of,
-                       expected_kinds=expected or set())
-    run.finished_at = _now()
-    report = build_report(run, prep.policy, results, evidence, evidence_files)
-    prev_path = prep.previous or previous_in(prep.out_dir)
-    if prev_path is not None:
-        previous, prev_sha = load_report(prev_path)
-        followup.apply(report, previous, prev_sha, link_path(prep.out_dir, prev_path))
-    else:
-        followup.apply(report, None, None, None)
+def required_windows_services(policy: Policy) -> list[str]:
+    """Service names the enabled windows.monitoring.agent_running check will look for, from its
+    validated parameters (so its defaults count too). Collection is handed the plain names: it
+    knows neither the policy nor the checks."""
+    return [name for pcheck in policy.checks
+            if pcheck.id == "windows.monitoring.agent_running" and pcheck.params is not None
+            for req in pcheck.params.required for name in req.any_of]
+
+
+def _run(prep: Prepared, collected: Collected, out: Console) -> int:
+    """Evaluate, compare with the previous run, write the run folder, prune old runs, report."""
+    info = RunInfo(id=prep.run_id, mode=collected.mode, started_at=collected.started,
+                   as_of=prep.as_of, interrupted=collected.interrupted)
+    results = evaluate(prep.policy, prep.registry, EvidenceSet(collected.docs), prep.as_of,
+                       expected_kinds=collected.expected)
+    info.finished_at = _now()
+    report = build_report(info, prep.policy, results, collected.docs, collected.files)
+    _follow_up(report, prep)
     outputs = render_all(report, prep.formats, prep.render_options)
-    folder = write_run(prep.out_dir, run_stamp(), run.id, report, evidence, evidence_source,
-                       outputs, prep.sign_key)
-    removed = apply_retention(prep.out_dir, args.keep, args.keep_days)
+    folder = _write_run_folder(report, outputs, collected, prep)
+    removed = apply_retention(prep.out_dir, prep.keep, prep.keep_days)
+    _log_finished(report, collected, folder, removed)
+    _print_summary(report, folder / "report.json", prep.quiet, out)
+    return _exit_code(report, results, prep)
+
+
+def _follow_up(report: dict[str, Any], prep: Prepared) -> None:
+    """Label each result against the previous report: --previous, or the one OUT/latest is."""
+    prev_path = prep.previous or previous_in(prep.out_dir)
+    if prev_path is None:
+        followup.apply(report, None, None, None)
+        return
+    previous, prev_sha = load_report(prev_path)
+    followup.apply(report, previous, prev_sha, link_path(prep.out_dir, prev_path))
+
+
+def _write_run_folder(report: dict[str, Any], outputs: dict[str, bytes], collected: Collected,
+                      prep: Prepared) -> Path:
+    """The run's folder with its evidence, every output and the (signed) manifest."""
+
+    def write_evidence(folder: Path) -> None:
+        if collected.source is not None:
+            copy_evidence(collected.docs, collected.source, folder)
+        else:
+            save_evidence(collected.docs, folder)
+
+    return write_run(prep.out_dir, run_stamp(), prep.run_id, report, write_evidence, outputs,
+                     prep.sign_key)
+
+
+def _log_finished(report: dict[str, Any], collected: Collected, folder: Path,
+                  removed: list[Path]) -> None:
     summary = report["summary"]
     log.info("run finished: %s", "complete" if summary["complete"] else "incomplete",
-             extra={"event": "run_finished", "mode": mode, "report": str(folder),
+             extra={"event": "run_finished", "mode": collected.mode, "report": str(folder),
                     "status": summary["status"], "complete": summary["complete"],
-                    "interrupted": interrupted, "removed_by_retention": [p.name for p in removed]})
-    if interrupted:
+                    "interrupted": collected.interrupted,
+                    "removed_by_retention": [p.name for p in removed]})
+    if collected.interrupted:
         log.warning("collection was interrupted (%s); the report is marked incomplete",
-                    interrupted)
+                    collected.interrupted)
+
+
+def _print_summary(report: dict[str, Any], report_path: Path, quiet: bool, out: Console) -> None:
     if quiet:
         s = report["summary"]["status"]
         out.print(f"{s['fail']} finding(s), {s['accepted']} accepted, {s['pass']} passed, "
-                  f"{s['error']} not assessed; report: {folder / 'report.json'}")
+                  f"{s['error']} not assessed; report: {report_path}")
     else:
-        console.render(report, out, str(folder / "report.json"))
+        console.render(report, out, str(report_path))
+
+
+def _exit_code(report: dict[str, Any], results: list[Result], prep: Prepared) -> int:
+    """3 if the run is incomplete, else 1 if a finding reaches --fail-on, else 0."""
     if not report["summary"]["complete"]:
         return EXIT_INCOMPLETE
     if prep.fail_rank is not None and any(
@@ -280,8 +341,8 @@ def _cmd_scan(args, out: Console) -> int:
                                         "sections": configured_sections(config)})
         docs, interrupted = _collect(config, out, required_windows_services(prep.policy),
                                      args.deadline)
-        return _evaluate_and_write(prep, "scan", started, docs, [], None, args, out,
-                                   expected=expected_kinds(config), interrupted=interrupted)
+        return _run(prep, Collected("scan", started, docs, expected=expected_kinds(config),
+                                    interrupted=interrupted), out)
 
 
 def _cmd_collect(args, out: Console) -> int:
@@ -309,8 +370,7 @@ def _cmd_evaluate(args, out: Console, evidence_dir: Path | None = None, mode="ev
     started = _now()
     evidence, files = load_evidence(folder)
     with output_lock(prep.out_dir):
-        return _evaluate_and_write(prep, mode, started, list(evidence), files, folder,
-                                   args, out)
+        return _run(prep, Collected(mode, started, list(evidence), files, folder), out)
 
 
 def _cmd_checks_list(args, out: Console) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from gitc_agent.collectors.ad import accounts as ad_accounts
-from gitc_agent.collectors.ad import parallel as ad_parallel
+from gitc_agent.collectors.ad import workers as ad_workers
 from gitc_agent.collectors.ad.lean import parse_entry
 from gitc_agent.collectors.ad.parallel import (
     ParallelReader,
@@ -21,7 +21,7 @@ from gitc_agent.collectors.ad.parallel import (
     usn_partitions,
 )
 from gitc_agent.collectors.ad.session import LdapReadError, connect
-from gitc_agent.settings.config import ADSettings
+from gitc_agent.settings.config import ADSettings, BindSettings
 from gitc_agent.settings.credentials import Secret
 from tests.lab.samba_lab import SambaLab
 
@@ -85,9 +85,10 @@ def test_lean_parser_reads_long_form_lengths() -> None:
 
 
 def _settings(lab: SambaLab, parallel: int) -> ADSettings:
-    return ADSettings(servers=(lab.ldaps_url,), base_dn=lab.base_dn, method="simple",
-                      user=lab.admin_user, password=Secret(lab.admin_password, "test"),
-                      starttls=False, ca_file=lab.ca_file, validate_certificate=True, timeout=30,
+    bind = BindSettings(method="simple", user=lab.admin_user,
+                        secret=Secret(lab.admin_password, "test"))
+    return ADSettings(servers=[lab.ldaps_url], base_dn=lab.base_dn, bind=bind, starttls=False,
+                      ca_file=lab.ca_file, validate_certificate=True, timeout_seconds=30,
                       page_size=50, parallel_reads=parallel)
 
 
@@ -136,20 +137,20 @@ def failing_part(base_dn: str, ldap_filter: str, page_size: int) -> dict:
     """A worker task whose open-ended partition fails; the others read for real."""
     if "(!(" in ldap_filter:  # the last partition
         return {"error": "simulated failure of one partition"}
-    return ad_parallel.read_accounts_part(base_dn, ldap_filter, page_size)
+    return ad_accounts.read_accounts_part(base_dn, ldap_filter, page_size)
 
 
 def crashing_part(base_dn: str, ldap_filter: str, page_size: int) -> dict:
     if "(!(" in ldap_filter:  # the last partition
         os._exit(3)  # a reader process that dies
-    return ad_parallel.read_accounts_part(base_dn, ldap_filter, page_size)
+    return ad_accounts.read_accounts_part(base_dn, ldap_filter, page_size)
 
 
 @pytest.mark.samba
 @pytest.mark.parametrize("task", [failing_part, crashing_part])
 def test_a_failed_partition_is_an_error_never_a_shorter_list(
         populated: SambaLab, monkeypatch: pytest.MonkeyPatch, task) -> None:
-    monkeypatch.setattr(ad_parallel, "read_accounts_part", task)
+    monkeypatch.setattr(ad_accounts, "read_accounts_part", task)
     data, errors = _collect(populated, 2)
     assert "accounts" not in data
     assert any(e["part"] == "accounts" for e in errors), errors
@@ -163,18 +164,19 @@ def probe(base_dn: str, ldap_filter: str, page_size: int) -> dict:
     with open("/proc/self/cmdline", "rb") as handle:
         cmdline = handle.read().decode(errors="replace")
     return {"rows": [], "unreadable": {}, "cmdline": cmdline, "environ": repr(dict(os.environ)),
-            "settings": repr(ad_parallel._worker["settings"]),
-            "formatted": f"{ad_parallel._worker['settings'].password}"}
+            "settings": repr(ad_workers._worker["settings"]),
+            "formatted": f"{ad_workers._worker['settings'].bind.secret}"}
 
 
 def test_the_password_reaches_workers_only_through_the_pipe() -> None:
     password = "Par-Secret-Passw0rd-XYZ"
-    settings = ADSettings(servers=("ldaps://127.0.0.1:1",), base_dn="DC=x", method="simple",
-                          user="u@X", password=Secret(password, "test"), starttls=False,
-                          ca_file=None, validate_certificate=True, timeout=5, page_size=10,
-                          parallel_reads=2)
-    with ParallelReader(settings, settings.servers[0], account_task=probe) as reader:
-        (future,) = reader.submit_accounts("DC=x", [Partition("all", "(x)")], 10)
+    settings = ADSettings(servers=["ldaps://127.0.0.1:1"], base_dn="DC=x",
+                          bind=BindSettings(method="simple", user="u@X",
+                                            secret=Secret(password, "test")),
+                          starttls=False, ca_file=None, validate_certificate=True,
+                          timeout_seconds=5, page_size=10, parallel_reads=2)
+    with ParallelReader(settings, settings.servers[0]) as reader:
+        future = reader.submit(probe, "DC=x", "(x)", 10)
         seen = future.result(timeout=60)
     assert "multiprocessing" in seen["cmdline"]
     for key in ("cmdline", "environ", "settings", "formatted"):

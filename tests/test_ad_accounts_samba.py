@@ -15,7 +15,7 @@ from gitc_agent.core.check_api import Outcome, Status
 from gitc_agent.core.evidence import EvidenceDoc, EvidenceSet
 from gitc_agent.core.registry import discover
 from gitc_agent.model.directory import Directory
-from gitc_agent.settings.config import ADSettings
+from gitc_agent.settings.config import ADSettings, BindSettings
 from gitc_agent.settings.credentials import Secret
 from tests.lab.samba_lab import SambaLab
 
@@ -24,10 +24,11 @@ REGISTRY = discover(use_entry_points=False)
 
 
 def settings(lab: SambaLab, user: str | None = None, password: str | None = None) -> ADSettings:
-    return ADSettings(servers=(lab.ldaps_url,), base_dn=lab.base_dn, method="simple",
-                      user=user or lab.admin_user,
-                      password=Secret(password or lab.admin_password, "test"), starttls=False,
-                      ca_file=lab.ca_file, validate_certificate=True, timeout=30, page_size=500)
+    bind = BindSettings(method="simple", user=user or lab.admin_user,
+                        secret=Secret(password or lab.admin_password, "test"))
+    return ADSettings(servers=[lab.ldaps_url], base_dn=lab.base_dn, bind=bind, starttls=False,
+                      ca_file=lab.ca_file, validate_certificate=True, timeout_seconds=30,
+                      page_size=500, parallel_reads=1)
 
 
 def collect(lab: SambaLab, **kw: str) -> EvidenceDoc:

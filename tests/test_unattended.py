@@ -224,7 +224,7 @@ def test_keyring_password_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     password: {keyring: {service: gitc-agent, username: svc-gitc}}
 """)
     config = load_config(cfg)
-    assert config.ad.password.reveal() == "From-The-Keyring-1!"
+    assert config.ad.bind.secret.reveal() == "From-The-Keyring-1!"
     assert "From-The-Keyring" not in repr(config)
     keyring.delete_password("gitc-agent", "svc-gitc")
     from gitc_agent.errors import InputError

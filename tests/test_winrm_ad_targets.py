@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,13 @@ from gitc_agent.core.registry import discover
 from gitc_agent.errors import InputError
 from gitc_agent.settings.config import (
     ADSettings,
-    WinRMDefaults,
+    BindSettings,
     WinRMFromAD,
+    WinRMSettings,
     load_config,
 )
 from gitc_agent.settings.credentials import Secret
-from tests.winrm_helpers import host_for, settings
+from tests.winrm_helpers import host_for
 from tests.wsman.server import WSManServer
 from tests.wsman.windows_profiles import PATCHED, profile
 
@@ -49,9 +49,10 @@ winrm:
   port: 15986
   from_ad: {{base: "{BASE}", os_filter: "Windows Server*"}}
 """))
-    assert cfg.winrm is not None and cfg.winrm.hosts == ()
-    assert cfg.winrm.from_ad == WinRMFromAD(BASE, "Windows Server*", False)
-    host = cfg.winrm.defaults.host("srv01.corp.example")
+    assert cfg.winrm is not None and cfg.winrm.targets == ()
+    assert cfg.winrm.from_ad == WinRMFromAD(base=BASE, os_filter="Windows Server*",
+                                            include_disabled=False)
+    host = cfg.winrm.host("srv01.corp.example")
     assert host.endpoint == "https://srv01.corp.example:15986/wsman"
     assert host.password is not None and host.password.reveal() == "winrm-pw-1"
 
@@ -77,9 +78,11 @@ def test_filter_escapes_everything_but_the_wildcard() -> None:
     assert ldap_filter(None) == "(&(objectCategory=computer))"
 
 
-def _defaults() -> WinRMDefaults:
-    return WinRMDefaults(transport="ntlm", scheme="https", port=5986, user="u",
-                         password=Secret("pw", "t"), validate_certificate=True, ca_file=None)
+def _defaults() -> WinRMSettings:
+    """The section's own settings, for hosts read from AD."""
+    return WinRMSettings(transport="ntlm", scheme="https", port=5986, user="u",
+                         secret=Secret("pw", "t"), validate_certificate=True, ca_file=None,
+                         from_ad=WinRMFromAD(base=BASE))
 
 
 def test_merge_config_first_then_ad_with_overrides_and_disabled_skipped() -> None:
@@ -91,8 +94,7 @@ def test_merge_config_first_then_ad_with_overrides_and_disabled_skipped() -> Non
         Computer("CN=SRV03,OU=S", "SRV03", "srv03.corp.example", "Windows Server 2022", True),
         Computer("CN=SRV04,OU=S", "SRV04", None, "Windows Server 2016", False),
     ]
-    s = replace(settings([]), defaults=d)
-    hosts, records = merge(configured, computers, s, include_disabled=False)
+    hosts, records = merge(configured, computers, d, include_disabled=False)
     assert [h.name for h in hosts] == ["extra.corp.example", "SRV02", "srv01.corp.example",
                                        "SRV04"]
     assert hosts[1].endpoint == "https://10.0.0.2:5986/wsman"  # the override wins
@@ -100,19 +102,21 @@ def test_merge_config_first_then_ad_with_overrides_and_disabled_skipped() -> Non
     assert by_dn["CN=SRV02,OU=S"]["overridden_by_config"] is True
     assert by_dn["CN=SRV03,OU=S"]["target"] is None and "disabled" in by_dn["CN=SRV03,OU=S"][
         "skipped"]
-    hosts, _ = merge(configured, computers, s, include_disabled=True)
+    hosts, _ = merge(configured, computers, d, include_disabled=True)
     assert "srv03.corp.example" in [h.name for h in hosts]
 
 
 def test_failed_ad_read_is_an_error_not_an_empty_fleet() -> None:
     """The DC refuses the connection: configured hosts are still read, and the checks say the AD
     hosts were not checked instead of passing on an empty list."""
-    ad = ADSettings(servers=("ldaps://127.0.0.1:1",), base_dn=None, method="simple",
-                    user="svc", password=Secret("x", "t"), starttls=False, ca_file=None,
-                    validate_certificate=True, timeout=3, page_size=500)
+    ad = ADSettings(servers=["ldaps://127.0.0.1:1"], base_dn=None,
+                    bind=BindSettings(method="simple", user="svc", secret=Secret("x", "t")),
+                    starttls=False, ca_file=None, validate_certificate=True, timeout_seconds=3,
+                    page_size=500)
     with WSManServer(profile(PATCHED)) as srv:
-        s = replace(settings([host_for(srv, "configured01")]),
-                    from_ad=WinRMFromAD(BASE, "Windows*", False), defaults=_defaults())
+        s = _defaults().model_copy(update={"targets": (host_for(srv, "configured01"),),
+                                           "workers": 8, "deadline_seconds": 10,
+                                           "operation_timeout_seconds": 2})
         messages: list[str] = []
         docs = windows_targets.collect(s, ad, messages.append)
     by = {(d.kind, d.target): d for d in docs}

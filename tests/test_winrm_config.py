@@ -32,7 +32,7 @@ local_host: {}
 feeds: {kev_catalog: feeds/kev.json}
 """))
     assert cfg.winrm is not None
-    ws, dc = cfg.winrm.hosts
+    ws, dc = cfg.winrm.targets
     assert ws.endpoint == "https://ws01.corp.example:5986/wsman"
     assert ws.transport == "ntlm" and ws.validate_certificate and ws.ca_file == tmp_path / "ca.pem"
     assert ws.password is not None and ws.password.reveal() == "hunter2-winrm"
@@ -68,7 +68,7 @@ def test_http_with_ntlm_uses_message_encryption(tmp_path: Path,
 winrm: {scheme: http, allow_http: true, user: u, password: {env: WINRM_PW}, hosts: [ws01]}
 """))
     assert cfg.winrm is not None
-    [host] = cfg.winrm.hosts
+    [host] = cfg.winrm.targets
     assert host.endpoint == "http://ws01:5985/wsman" and host.message_encryption == "always"
 
 

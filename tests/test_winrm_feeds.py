@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from gitc_agent.cli import required_windows_services
 from gitc_agent.collectors import feeds
-from gitc_agent.collectors.run import required_windows_services
 from gitc_agent.core.policy import load_policy
 from gitc_agent.core.registry import discover
 from gitc_agent.errors import InputError

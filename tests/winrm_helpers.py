@@ -23,5 +23,5 @@ def host_for(server: WSManServer, name: str, password: str | None = None,
 
 def settings(hosts: list[WinRMHost], workers: int = 8, deadline: float = 10,
              operation_timeout: int = 2, services: tuple[str, ...] = ()) -> WinRMSettings:
-    return WinRMSettings(hosts=tuple(hosts), workers=workers, deadline=deadline,
-                         operation_timeout=operation_timeout, services=services)
+    return WinRMSettings(targets=tuple(hosts), workers=workers, deadline_seconds=deadline,
+                         operation_timeout_seconds=operation_timeout, services=list(services))

@@ -20,10 +20,11 @@ from typing import Any
 
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.errors import InputError
+from gitc_agent.model import kinds
 from gitc_agent.settings.config import FeedSettings
 
-KEV_KIND = "feed.cisa_kev"
-FIX_MAP_KIND = "feed.cve_fix_map"
+KEV_KIND = kinds.FEED_CISA_KEV
+FIX_MAP_KIND = kinds.FEED_CVE_FIX_MAP
 COLLECTOR = "feeds.file"
 MAX_FEED_BYTES = 64 * 1024 * 1024
 

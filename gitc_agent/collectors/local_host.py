@@ -20,8 +20,9 @@ from typing import Any
 import psutil
 
 from gitc_agent.core.evidence import EvidenceDoc
+from gitc_agent.model import kinds
 
-KIND = "host.state"
+KIND = kinds.HOST_STATE
 COLLECTOR = "host.local"
 REBOOT_FLAG = Path("/var/run/reboot-required")
 NOTIFIER = Path("/usr/share/update-notifier/notify-reboot-required")

@@ -15,7 +15,6 @@ from gitc_agent.collectors.ad import password_policy as ad_password_policy
 from gitc_agent.collectors.ad.session import LdapReadError, connect, default_naming_context
 from gitc_agent.collectors.datafix import files as datafix_files
 from gitc_agent.core.evidence import EvidenceDoc
-from gitc_agent.core.policy import Policy
 from gitc_agent.run.redact import redact
 from gitc_agent.settings.config import ADSettings, Config
 
@@ -59,7 +58,7 @@ def collect_ad(settings: ADSettings, progress: Progress) -> list[EvidenceDoc]:
 
 def _collect_accounts(conn, url: str, base_dn: str, settings: ADSettings,
                       progress: Progress) -> EvidenceDoc:
-    """Users, computers and groups (issue 7), on the connection the password policy used."""
+    """Users, computers and groups, on the connection the password policy used."""
     progress(f"reading users, computers and groups of {base_dn} from {url}")
     try:
         data, errors = ad_accounts.collect(conn, base_dn, settings.page_size, settings, url)
@@ -75,7 +74,7 @@ def collect_all(config: Config, progress: Progress, services: Sequence[str] = ()
                 sink: list[EvidenceDoc] | None = None) -> list[EvidenceDoc]:
     """Run every configured collector; documents are appended to `sink` as each finishes, so an
     interrupted run keeps what it already collected. `services`: extra Windows service names
-    to query (those the policy requires)."""
+    to query (those the policy requires; the caller knows the policy, collection does not)."""
     from gitc_agent.collectors import feeds, local_host
     from gitc_agent.collectors.windows import targets as windows_targets
 
@@ -91,7 +90,7 @@ def collect_all(config: Config, progress: Progress, services: Sequence[str] = ()
     if config.local_host is not None:
         progress("reading the local admin host (psutil, package manager)")
         _timed("local_host", docs,
-               lambda: [local_host.collect(config.local_host.command_timeout)])
+               lambda: [local_host.collect(config.local_host.command_timeout_seconds)])
     if config.winrm is not None:
         _timed("winrm", docs,
                lambda: windows_targets.collect(config.winrm, config.ad, progress, services,
@@ -136,11 +135,3 @@ def expected_kinds(config: Config) -> set[str]:
         if config.feeds.kev_fix_map:
             kinds.add(feeds.FIX_MAP_KIND)
     return kinds
-
-
-def required_windows_services(policy: Policy) -> list[str]:
-    """Service names the enabled windows.monitoring.agent_running check will look for, from its
-    validated parameters (so its defaults count too)."""
-    return [name for pcheck in policy.checks
-            if pcheck.id == "windows.monitoring.agent_running" and pcheck.params is not None
-            for req in pcheck.params.required for name in req.any_of]

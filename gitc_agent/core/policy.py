@@ -21,16 +21,13 @@ from gitc_agent.core.check_api import CheckParams, CheckSpec
 from gitc_agent.core.registry import Registry
 from gitc_agent.core.scoring import Band, RiskMatrix
 from gitc_agent.errors import InputError
+from gitc_agent.settings.base import Strict
 from gitc_agent.settings.yaml_source import YamlDocument, load_yaml
 
 _META_KEYS = {"enabled", "likelihood", "impact", "references", "remediation"}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PolicyMeta(_Strict):
+class PolicyMeta(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     title: str
     version: str
@@ -38,12 +35,12 @@ class PolicyMeta(_Strict):
     owner: str = ""
 
 
-class ScaleModel(_Strict):
+class ScaleModel(Strict):
     likelihood: dict[int, str] = Field(min_length=2)
     impact: dict[int, str] = Field(min_length=2)
 
 
-class PriorityModel(_Strict):
+class PriorityModel(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     label: str
     color: str = Field(default="#888888", pattern=r"^#[0-9a-fA-F]{6}$")
@@ -60,7 +57,7 @@ class CheckSectionModel(BaseModel):
     remediation: str | None = None
 
 
-class ExceptionModel(_Strict):
+class ExceptionModel(Strict):
     check: str
     subject: str = Field(min_length=1)
     owner: str = Field(min_length=1)
@@ -69,7 +66,7 @@ class ExceptionModel(_Strict):
     reference: str = ""
 
 
-class PolicyModel(_Strict):
+class PolicyModel(Strict):
     policy: PolicyMeta
     scale: ScaleModel
     priorities: list[PriorityModel] = Field(min_length=2)

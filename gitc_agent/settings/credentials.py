@@ -11,8 +11,12 @@ import os
 import stat
 from pathlib import Path
 
+from pydantic import Field, model_validator
+
 from gitc_agent.errors import InputError
 from gitc_agent.run.redact import MASK, register_secret
+from gitc_agent.settings.base import Section
+from gitc_agent.settings.yaml_source import Path_, YamlDocument
 
 
 class Secret:
@@ -35,6 +39,37 @@ class Secret:
 
     def __format__(self, spec: str) -> str:
         return repr(self)
+
+
+class KeyringEntry(Section):
+    service: str = Field(min_length=1)
+    username: str = Field(min_length=1)
+
+
+class PasswordSource(Section):
+    """Where a secret comes from; the secret itself is never in the config."""
+
+    env: str | None = None
+    file: Path | None = None
+    keyring: KeyringEntry | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> PasswordSource:
+        if sum(x is not None for x in (self.env, self.file, self.keyring)) != 1:
+            raise ValueError("give exactly one of 'env' (variable name), 'file' (path) or "
+                             "'keyring' (service and username in the OS keyring)")
+        return self
+
+    def read(self, doc: YamlDocument, loc: Path_) -> Secret:
+        """The secret; a problem names the config line at `loc` (a file is relative to it)."""
+        line = doc.line_of(loc)
+        if self.env:
+            return secret_from_env(self.env, doc.path, line)
+        if self.keyring is not None:
+            return secret_from_keyring(self.keyring.service, self.keyring.username, doc.path,
+                                       line)
+        assert self.file is not None
+        return secret_from_file(doc.beside(self.file), doc.path, line)
 
 
 def secret_from_env(name: str, where: Path, line: int | None) -> Secret:

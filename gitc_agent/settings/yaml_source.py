@@ -49,6 +49,10 @@ class YamlDocument:
                 return line
         return None
 
+    def beside(self, path: Path) -> Path:
+        """A path written in the file: relative paths start at the file's folder."""
+        return path if path.is_absolute() else self.path.parent / path
+
     def error(self, loc: Path_, message: str) -> InputError:
         where = ".".join(str(p) for p in loc)
         text = f"{where}: {message}" if where else message

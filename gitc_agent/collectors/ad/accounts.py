@@ -10,12 +10,12 @@ accounts lacked an attribute every account has), never an empty list that looks 
 
 from __future__ import annotations
 
-import struct
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ldap3 import Connection
 
+from gitc_agent.collectors.ad import workers
 from gitc_agent.collectors.ad.parallel import (
     CHUNKS_PER_WORKER,
     ParallelReader,
@@ -31,10 +31,12 @@ from gitc_agent.collectors.ad.session import (
     read_entry,
     read_ranged,
 )
+from gitc_agent.model import kinds
 from gitc_agent.model.directory import ACCOUNT_COLUMNS, Directory, privileged_summary
+from gitc_agent.model.sid import sid_to_str
 from gitc_agent.settings.config import ADSettings
 
-KIND = "ad.accounts"
+KIND = kinds.AD_ACCOUNTS
 ACCOUNT_FILTER = "(|(sAMAccountType=805306368)(sAMAccountType=805306369))"  # users, computers
 GROUP_FILTER = "(objectClass=group)"
 ACCOUNT_ATTRS = [
@@ -49,14 +51,6 @@ ALWAYS_PRESENT = ("sAMAccountName", "objectSid", "userAccountControl", "whenCrea
 _FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 _NEVER = (0, 0x7FFFFFFFFFFFFFFF)
 _MAX_DESCRIPTION = 200
-
-
-def sid_to_str(value: bytes) -> str:
-    """Binary objectSid to the S-1-... form."""
-    revision, count = value[0], value[1]
-    authority = int.from_bytes(value[2:8], "big")
-    subs = struct.unpack(f"<{count}I", value[8:8 + 4 * count])
-    return "S-" + "-".join(str(x) for x in (revision, authority, *subs))
 
 
 def filetime(value: bytes | str | None) -> str | None:
@@ -197,12 +191,32 @@ def read_groups(conn: Connection, base_dn: str, page_size: int,
     return groups
 
 
+def read_accounts_part(base_dn: str, ldap_filter: str, page_size: int) -> dict[str, Any]:
+    """Reader-process task: compact rows of one partition, or the error that stopped it."""
+    unreadable: dict[str, int] = {}
+    try:
+        rows = read_accounts(workers.connection(), base_dn, page_size, unreadable, ldap_filter)
+    except LdapReadError as exc:
+        return {"error": str(exc)}
+    return {"rows": rows, "unreadable": unreadable}
+
+
+def read_groups_part(base_dn: str, page_size: int) -> dict[str, Any]:
+    """Reader-process task: every group with its complete member list (range retrieval too)."""
+    errors: list[dict[str, str]] = []
+    try:
+        groups = read_groups(workers.connection(), base_dn, page_size, errors)
+    except LdapReadError as exc:
+        return {"error": str(exc)}
+    return {"groups": groups, "errors": errors}
+
+
 def collect(conn: Connection, base_dn: str, page_size: int, settings: ADSettings | None = None,
             url: str | None = None) -> tuple[dict[str, Any], list[dict]]:
     """Return (data, errors) for the evidence document.
 
     With `settings.parallel_reads` > 1 (and the `url` `conn` is bound to), users, computers and
-    groups are read by worker processes over their own connections (see ad_parallel).
+    groups are read by reader processes over their own connections (see `parallel`).
     """
     data: dict[str, Any] = {"base_dn": base_dn, "account_columns": list(ACCOUNT_COLUMNS)}
     errors: list[dict[str, str]] = []
@@ -259,7 +273,7 @@ def _read_serial(conn: Connection, base_dn: str, page_size: int, data: dict[str,
 def _read_parallel(reader: ParallelReader, conn: Connection, base_dn: str, page_size: int,
                    data: dict[str, Any], errors: list[dict[str, str]]) -> None:
     """Groups in one worker, users and computers in uSNCreated partitions across all workers."""
-    groups = reader.submit_groups(base_dn, page_size)
+    groups = reader.submit(read_groups_part, base_dn, page_size)
     try:
         highest = highest_usn(conn)
     except LdapReadError:  # not an AD-like directory: read on this connection
@@ -268,7 +282,8 @@ def _read_parallel(reader: ParallelReader, conn: Connection, base_dn: str, page_
         _read_accounts_here(conn, base_dn, page_size, data, errors)
     else:
         parts = usn_partitions(ACCOUNT_FILTER, highest, reader.workers * CHUNKS_PER_WORKER)
-        futures = reader.submit_accounts(base_dn, parts, page_size)
+        futures = [reader.submit(read_accounts_part, base_dn, p.ldap_filter, page_size)
+                   for p in parts]
         answers = [result_of(f, "reading users and computers") for f in futures]
         try:
             data["accounts"], data["unreadable"] = merge_accounts(parts, answers)

@@ -7,9 +7,8 @@ Partitions are ranges of `uSNCreated` (every object has exactly one, it never ch
 filters it with >= and <=), up to the RootDSE's `highestCommittedUSN`, the last range open-ended
 and also taking objects whose `uSNCreated` the bound account cannot see (`(!(uSNCreated=*))`),
 so the partitions together match exactly what the unpartitioned filter matches: nothing lost,
-nothing twice. A partition that fails makes the whole account list an
-error; the caller never gets a partial list. Workers are started with `spawn` and receive the
-bind password through the pipe that carries their start-up arguments, never argv or environment.
+nothing twice. A partition that fails makes the whole account list an error; the caller never
+gets a partial list. Processes are started with `spawn`; what each one holds is in `workers`.
 """
 
 from __future__ import annotations
@@ -18,13 +17,13 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from gitc_agent.collectors.ad.session import LdapReadError, attr, read_entry
+from gitc_agent.collectors.ad.workers import init_worker
 from gitc_agent.run.redact import redact
 from gitc_agent.settings.config import ADSettings
-from gitc_agent.settings.credentials import Secret
 
 CHUNKS_PER_WORKER = 2  # more, smaller ranges balance uneven USN distributions, at a cost
 
@@ -65,72 +64,18 @@ def highest_usn(conn) -> int:
     return int(values[0])
 
 
-# --- worker side ---------------------------------------------------------------------------------
-
-_worker: dict[str, Any] = {}
-
-
-def _init_worker(fields: dict[str, Any], password: str | None) -> None:
-    """Runs in each worker: bind at once (while the parent still reads), or on first use."""
-    secret = Secret(password, "parent") if password is not None else None  # registers redaction
-    _worker["settings"] = ADSettings(**fields, password=secret)
-    _worker["conn"] = None
-    try:
-        _connection()
-    except LdapReadError:
-        _worker["conn"] = None  # the first task reports the failure
-
-
-def _connection():
-    from gitc_agent.collectors.ad.session import _open
-
-    if _worker.get("conn") is None:
-        settings: ADSettings = _worker["settings"]
-        _worker["conn"] = _open(settings.servers[0], settings)
-    return _worker["conn"]
-
-
-def read_accounts_part(base_dn: str, ldap_filter: str, page_size: int) -> dict[str, Any]:
-    """Worker task: compact rows of one partition, or the error that stopped it."""
-    from gitc_agent.collectors.ad.accounts import read_accounts
-
-    unreadable: dict[str, int] = {}
-    try:
-        rows = read_accounts(_connection(), base_dn, page_size, unreadable, ldap_filter)
-    except LdapReadError as exc:
-        return {"error": str(exc)}
-    return {"rows": rows, "unreadable": unreadable}
-
-
-def read_groups_part(base_dn: str, page_size: int) -> dict[str, Any]:
-    """Worker task: every group with its complete member list (range retrieval included)."""
-    from gitc_agent.collectors.ad.accounts import read_groups
-
-    errors: list[dict[str, str]] = []
-    try:
-        groups = read_groups(_connection(), base_dn, page_size, errors)
-    except LdapReadError as exc:
-        return {"error": str(exc)}
-    return {"groups": groups, "errors": errors}
-
-
-# --- parent side ---------------------------------------------------------------------------------
-
-AccountTask = Callable[[str, str, int], dict[str, Any]]
-
-
 class ParallelReader:
-    """A pool of `settings.parallel_reads` workers bound to `url`; start it early, it binds lazily."""
+    """A pool of `settings.parallel_reads` processes bound to `url`; start it early, it binds
+    lazily. A task runs in a process and reads through `workers.connection()`."""
 
-    def __init__(self, settings: ADSettings, url: str, account_task: AccountTask | None = None):
+    def __init__(self, settings: ADSettings, url: str):
         self.workers = max(1, settings.parallel_reads)
-        plain = {f.name: getattr(settings, f.name) for f in fields(settings) if f.name != "password"}
-        plain["servers"] = (url,)
-        password = settings.password.reveal() if settings.password is not None else None
-        self._account_task = account_task
+        password = settings.bind.secret.reveal() if settings.bind.secret is not None else None
+        plain = settings.model_copy(update={
+            "servers": [url], "bind": settings.bind.model_copy(update={"secret": None})})
         self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                          mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_init_worker, initargs=(plain, password))
+                                         initializer=init_worker, initargs=(plain, password))
 
     def __enter__(self) -> ParallelReader:
         return self
@@ -141,12 +86,9 @@ class ParallelReader:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def submit_groups(self, base_dn: str, page_size: int) -> Future:
-        return self._pool.submit(read_groups_part, base_dn, page_size)
-
-    def submit_accounts(self, base_dn: str, parts: list[Partition], page_size: int) -> list[Future]:
-        task = self._account_task or read_accounts_part
-        return [self._pool.submit(task, base_dn, p.ldap_filter, page_size) for p in parts]
+    def submit(self, task: Callable[..., dict[str, Any]], *args: Any) -> Future:
+        """Run `task(*args)` in a process; `task` must be importable (it is sent by name)."""
+        return self._pool.submit(task, *args)
 
 
 def result_of(future: Future, what: str) -> dict[str, Any]:

@@ -19,9 +19,10 @@ from gitc_agent.collectors.ad.session import (
     raw_values,
     read_entry,
 )
+from gitc_agent.model import kinds
 from gitc_agent.model.sid import sid_to_str
 
-KIND = "ad.password_policy"
+KIND = kinds.AD_PASSWORD_POLICY
 _NEVER = -9223372036854775808
 _TICKS_PER_DAY = 864_000_000_000
 

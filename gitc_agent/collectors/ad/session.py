@@ -40,36 +40,44 @@ def _tls(settings: ADSettings) -> Tls:
                ca_certs_file=str(settings.ca_file) if settings.ca_file else None)
 
 
-def _open(url: str, settings: ADSettings) -> Connection:
+def _password(settings: ADSettings) -> str:
+    secret = settings.bind.secret
+    if secret is None:
+        raise LdapReadError(f"a {settings.bind.method} bind needs the password, and none was read")
+    return secret.reveal()
+
+
+def open_connection(url: str, settings: ADSettings) -> Connection:
+    """Connect and bind to one server (`settings.servers` is not consulted)."""
     parsed = urlparse(url)
     use_ssl = parsed.scheme == "ldaps"
     server = Server(parsed.hostname, port=parsed.port or (636 if use_ssl else 389),
                     use_ssl=use_ssl, tls=_tls(settings), get_info="NO_INFO",
-                    connect_timeout=settings.timeout)
+                    connect_timeout=settings.timeout_seconds)
     kwargs: dict = {"auto_bind": "NONE", "read_only": True, "raise_exceptions": False,
-                    "receive_timeout": math.ceil(settings.timeout), "client_strategy": "SYNC"}
-    service_host = settings.service_host or parsed.hostname
-    if settings.method == "kerberos":
+                    "receive_timeout": math.ceil(settings.timeout_seconds), "client_strategy": "SYNC"}
+    bind = settings.bind
+    service_host = bind.service_host or parsed.hostname
+    if bind.method == "kerberos":
         # The ticket is for ldap/<DC host name>; the URL may hold an address instead.
         kwargs.update(authentication=SASL, sasl_mechanism="GSSAPI",
                       sasl_credentials=(service_host,))
-    elif settings.method == "simple":
-        kwargs.update(authentication=SIMPLE, user=settings.user,
-                      password=settings.password.reveal())
+    elif bind.method == "simple":
+        kwargs.update(authentication=SIMPLE, user=bind.user, password=_password(settings))
     conn = make_lean(Connection(server, **kwargs))
     try:
         conn.open()
         if settings.starttls and not use_ssl and not conn.start_tls():
             raise LdapReadError(f"StartTLS refused: {conn.result.get('description')}")
-        if settings.method == "ntlm":
+        if bind.method == "ntlm":
             try:
-                ntlm_bind(conn, settings.user, settings.password.reveal(), service_host)
+                ntlm_bind(conn, bind.user, _password(settings), service_host)
             except NtlmBindError as exc:
-                raise LdapReadError(redact(f"NTLM bind as {settings.user} refused: {exc}")) from None
+                raise LdapReadError(redact(f"NTLM bind as {bind.user} refused: {exc}")) from None
         elif not conn.bind():
             result = conn.result or {}
             detail = result.get("message") or ""
-            raise LdapReadError(redact(f"bind as {settings.user or 'Kerberos principal'} refused: "
+            raise LdapReadError(redact(f"bind as {bind.user or 'Kerberos principal'} refused: "
                                        f"{result.get('description', 'unknown')} {detail}".strip()))
     except LDAPException as exc:
         conn.unbind()
@@ -91,7 +99,7 @@ def connect(settings: ADSettings) -> tuple[Connection, str]:
     failures = []
     for url in settings.servers:
         try:
-            return _open(url, settings), url
+            return open_connection(url, settings), url
         except LdapReadError as exc:
             failures.append(f"{url}: {exc}")
     raise LdapReadError("; ".join(failures))
@@ -161,7 +169,7 @@ def raw_values(raw: dict[str, list[bytes]], name: str) -> list[bytes]:
     return []
 
 
-# --- range retrieval (issue 7) -------------------------------------------------------------------
+# --- range retrieval -----------------------------------------------------------------------------
 
 def ranged_key(raw: dict[str, list[bytes]], name: str) -> tuple[str, int] | None:
     """The `name;range=lo-hi` key of a partial multi-valued attribute and its `hi` (-1 for `*`).

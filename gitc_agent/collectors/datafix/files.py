@@ -17,17 +17,17 @@ from gitc_agent.collectors.datafix.tabular import (
     DateParser,
     Row,
     RowError,
-    Table,
     iso,
     read_rows,
     split_values,
 )
 from gitc_agent.core.evidence import EvidenceDoc
-from gitc_agent.settings.datafix_config import DatafixSettings
+from gitc_agent.model import kinds
+from gitc_agent.settings.datafix_config import DatafixSettings, Table
 
-REGISTER = "datafix.register"
-DB_ROLES = "datafix.db_roles"
-AUDIT_LOG = "datafix.audit_log"
+REGISTER = kinds.DATAFIX_REGISTER
+DB_ROLES = kinds.DATAFIX_DB_ROLES
+AUDIT_LOG = kinds.DATAFIX_AUDIT_LOG
 COLLECTOR = "datafix.files"
 AUDIT_COLUMNS = ("row", "timestamp", "principal", "statement", "object", "ticket", "database",
                  "session")
@@ -37,7 +37,7 @@ Parse = Callable[[Row], Any]
 
 def _sha256(table: Table) -> str:
     digest = hashlib.sha256()
-    with open(table.path, "rb") as handle:
+    with open(table.file, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -49,7 +49,7 @@ def _read(table: Table, parse: Parse) -> tuple[list[Any], dict[str, Any]]:
     used: list[Any] = []
     rejected: list[dict[str, Any]] = []
     read = 0
-    name = table.path.name
+    name = table.file.name
     for row in rows:
         read += 1
         problem = row.values.get("__error__")
@@ -81,9 +81,9 @@ def _doc(kind: str, settings: DatafixSettings, build: Callable[[], dict]) -> Evi
 
 
 def collect_register(settings: DatafixSettings) -> EvidenceDoc:
-    table = settings.register
+    table = settings.register_export
     assert table is not None
-    dates = DateParser(settings.date_formats, settings.timezone)
+    dates = DateParser(settings.date_formats, settings.zone)
     seen: dict[str, int] = {}
 
     def ticket(row: Row) -> dict[str, Any]:
@@ -93,8 +93,8 @@ def collect_register(settings: DatafixSettings) -> EvidenceDoc:
             raise RowError("ticket id is empty")
         if ticket_id.upper() in seen:
             raise RowError(f"ticket {ticket_id} is already on row {seen[ticket_id.upper()]}")
-        names = split_values(v["approver"], settings.separators)
-        times = split_values(v["approved_at"], settings.separators)
+        names = split_values(v["approver"], settings.multi_value_separators)
+        times = split_values(v["approved_at"], settings.multi_value_separators)
         if len(names) != len(times):
             raise RowError(f"{len(names)} approver(s) but {len(times)} approval time(s)")
         approvers = [{"name": n, "at": iso(dates.parse(t, "approved_at"))}
@@ -162,7 +162,7 @@ def collect_audit_log(settings: DatafixSettings) -> EvidenceDoc:
     """Compact rows (a column list plus one list per statement): logs run to 100,000s of lines."""
     table = settings.audit_log
     assert table is not None
-    dates = DateParser(settings.date_formats, settings.timezone)
+    dates = DateParser(settings.date_formats, settings.zone)
 
     def entry(row: Row) -> list[Any]:
         v = row.values
@@ -181,7 +181,7 @@ def collect_audit_log(settings: DatafixSettings) -> EvidenceDoc:
 def planned_kinds(settings: DatafixSettings) -> list[str]:
     """The evidence kinds this config produces (each export is optional)."""
     kinds = []
-    if settings.register is not None:
+    if settings.register_export is not None:
         kinds.append(REGISTER)
     if settings.db_roles is not None or settings.logins is not None or settings.login_map:
         kinds.append(DB_ROLES)

@@ -12,34 +12,21 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from gitc_agent.errors import InputError
+from gitc_agent.settings.datafix_config import ISO, Table
 
 SNIFF_BYTES = 64 * 1024
 MAX_JSON_BYTES = 512 * 1024 * 1024
-ISO = "iso"  # pseudo-format in a date list: ISO 8601 (datetime.fromisoformat)
 
 
 class RowError(ValueError):
     """A value in one row cannot be used; the row is rejected, the file is still read."""
-
-
-@dataclass(frozen=True)
-class Table:
-    """How to read one export: its file, format, dialect and column mapping."""
-
-    path: Path
-    columns: Mapping[str, str]  # canonical field -> column name in the export
-    required: Sequence[str]
-    format: str = "auto"  # csv, json or auto (by suffix)
-    delimiter: str | None = None  # None: sniff among , ; tab |
-    encoding: str = "utf-8-sig"
-    json_records: str | None = None  # key of the list of records in a JSON object
 
 
 @dataclass(frozen=True)
@@ -52,7 +39,7 @@ class Row:
 def table_format(table: Table) -> str:
     if table.format != "auto":
         return table.format
-    return "json" if table.path.suffix.lower() == ".json" else "csv"
+    return "json" if table.file.suffix.lower() == ".json" else "csv"
 
 
 def open_no_follow(path: Path) -> int:
@@ -79,16 +66,16 @@ def _missing(table: Table, header: Sequence[str]) -> None:
     if missing:
         raise InputError(f"required column(s) missing: {', '.join(missing)}; the file has "
                          f"{', '.join(repr(h) for h in header) or 'no header'}. Fix the export "
-                         f"or the column mapping in the config", table.path)
+                         f"or the column mapping in the config", table.file)
 
 
 def _csv_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
-    fd = open_no_follow(table.path)
+    fd = open_no_follow(table.file)
     handle = open(fd, encoding=table.encoding, newline="")  # noqa: SIM115 - closed by the generator
     try:
         sample = handle.read(SNIFF_BYTES)
         handle.seek(0)
-        delimiter = table.delimiter or _sniff_delimiter(sample, table.path)
+        delimiter = table.delimiter or _sniff_delimiter(sample, table.file)
         reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True,
                             strict=False)
         start = 1
@@ -96,13 +83,13 @@ def _csv_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
     except UnicodeDecodeError as exc:
         handle.close()
         raise InputError(f"not {table.encoding} text (byte {exc.start}); set 'encoding' in "
-                         f"the config", table.path) from None
+                         f"the config", table.file) from None
     except csv.Error as exc:
         handle.close()
-        raise InputError(f"unreadable CSV header: {exc}", table.path) from None
+        raise InputError(f"unreadable CSV header: {exc}", table.file) from None
     if header is None:
         handle.close()
-        raise InputError("the export is empty (no header row)", table.path)
+        raise InputError("the export is empty (no header row)", table.file)
     header = [h.strip() for h in header]
     try:
         _missing(table, header)
@@ -111,7 +98,7 @@ def _csv_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
         raise
     index = {h.lower(): i for i, h in enumerate(header)}
     wanted = {f: index.get(c.strip().lower()) for f, c in table.columns.items()}
-    info = {"file": str(table.path), "format": "csv", "delimiter": delimiter,
+    info = {"file": str(table.file), "format": "csv", "delimiter": delimiter,
             "encoding": table.encoding, "header": header}
 
     def rows() -> Iterator[Row]:
@@ -152,27 +139,27 @@ def _sniff_delimiter(sample: str, path: Path) -> str:
 
 
 def _json_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
-    fd = open_no_follow(table.path)
+    fd = open_no_follow(table.file)
     with open(fd, "rb") as handle:
         raw = handle.read(MAX_JSON_BYTES + 1)
     if len(raw) > MAX_JSON_BYTES:
-        raise InputError("JSON export too large", table.path)
+        raise InputError("JSON export too large", table.file)
     try:
         data = json.loads(raw.decode(table.encoding))
     except UnicodeDecodeError:
-        raise InputError(f"not {table.encoding} text", table.path) from None
+        raise InputError(f"not {table.encoding} text", table.file) from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", table.path, exc.lineno) from None
+        raise InputError(f"invalid JSON: {exc.msg}", table.file, exc.lineno) from None
     if table.json_records:
         data = data.get(table.json_records) if isinstance(data, dict) else None
     if not isinstance(data, list):
         raise InputError("a JSON export must be a list of records (or set 'json_records' to "
-                         "the key that holds the list)", table.path)
+                         "the key that holds the list)", table.file)
     header = sorted({k for rec in data if isinstance(rec, dict) for k in rec})
     _missing(table, header)
     lower = {h.lower(): h for h in header}
     keys = {f: lower.get(c.strip().lower()) for f, c in table.columns.items()}
-    info = {"file": str(table.path), "format": "json", "encoding": table.encoding,
+    info = {"file": str(table.file), "format": "json", "encoding": table.encoding,
             "header": header}
 
     def rows() -> Iterator[Row]:

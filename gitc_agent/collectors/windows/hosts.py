@@ -19,10 +19,11 @@ from typing import Any
 from gitc_agent.collectors.windows import script as windows_script
 from gitc_agent.collectors.windows.winrm_client import RemoteError, run_command
 from gitc_agent.core.evidence import EvidenceDoc
+from gitc_agent.model import kinds
 from gitc_agent.run.redact import redact, redact_obj
 from gitc_agent.settings.config import WinRMHost, WinRMSettings
 
-KIND = "windows.host_state"
+KIND = kinds.WINDOWS_HOST_STATE
 COLLECTOR = "windows.winrm"
 PARTS = ("os", "hotfixes", "history", "missing_updates", "reboot", "services", "password")
 _DENIED = re.compile(r"0x80070005|access is denied|E_ACCESSDENIED|UnauthorizedAccess", re.I)
@@ -132,14 +133,15 @@ def collect_fleet(settings: WinRMSettings, progress: Progress,
     appended to `sink`, and the interruption goes on up; running hosts end by their deadline.
     """
     names = list(dict.fromkeys([*settings.services, *services]))
-    hosts = settings.hosts
+    hosts = settings.targets
     docs: dict[int, EvidenceDoc] = {}
     progress(f"WinRM: {len(hosts)} host(s), {min(settings.workers, len(hosts))} worker(s)")
     pool = ThreadPoolExecutor(max_workers=max(1, min(settings.workers, len(hosts))),
                               thread_name_prefix="winrm")
     try:
-        futures = {pool.submit(collect_host, h, names, settings.deadline,
-                               settings.operation_timeout): i for i, h in enumerate(hosts)}
+        futures = {pool.submit(collect_host, h, names, settings.deadline_seconds,
+                               settings.operation_timeout_seconds): i
+                   for i, h in enumerate(hosts)}
         for future in as_completed(futures):
             index = futures[future]
             try:

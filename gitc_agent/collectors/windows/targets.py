@@ -10,7 +10,6 @@ report `error` instead of "nothing to check".
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,13 +18,14 @@ from ldap3.utils.conv import escape_filter_chars
 from gitc_agent.collectors.ad.session import LdapReadError, attr, connect, paged_search
 from gitc_agent.collectors.windows import hosts as windows_hosts
 from gitc_agent.core.evidence import EvidenceDoc
+from gitc_agent.model import kinds
+from gitc_agent.model.uac import ACCOUNT_DISABLED
 from gitc_agent.run.redact import redact
 from gitc_agent.settings.config import ADSettings, WinRMFromAD, WinRMHost, WinRMSettings
 
-KIND = "windows.targets"
+KIND = kinds.WINDOWS_TARGETS
 COLLECTOR = "windows.ad_targets"
 ATTRIBUTES = ["dNSHostName", "name", "operatingSystem", "userAccountControl"]
-ACCOUNTDISABLE = 0x2
 
 Progress = Callable[[str], None]
 
@@ -66,7 +66,7 @@ def read_computers(ad: ADSettings, source: WinRMFromAD) -> tuple[list[Computer],
                 dn=dn, name=(attr(raw, "name") or [dn.split(",")[0].partition("=")[2]])[0],
                 dns_host_name=(attr(raw, "dNSHostName") or [None])[0],
                 operating_system=(attr(raw, "operatingSystem") or [None])[0],
-                disabled=bool(int(uac) & ACCOUNTDISABLE) if uac.lstrip("-").isdigit() else False))
+                disabled=bool(int(uac) & ACCOUNT_DISABLED) if uac.lstrip("-").isdigit() else False))
     finally:
         conn.unbind()
     return sorted(found, key=lambda c: c.host_name.lower()), url
@@ -79,7 +79,6 @@ def merge(configured: Sequence[WinRMHost], computers: Sequence[Computer],
 
     Returns the hosts and one record per AD computer for the evidence.
     """
-    assert settings.defaults is not None
     by_name = {h.name.lower(): h for h in configured}
     hosts = list(configured)
     records: list[dict[str, object]] = []
@@ -99,7 +98,7 @@ def merge(configured: Sequence[WinRMHost], computers: Sequence[Computer],
             record["target"] = None
             record["skipped"] = f"another computer object has the same host name {c.host_name}"
         else:
-            hosts.append(settings.defaults.host(c.host_name))
+            hosts.append(settings.host(c.host_name))
             taken.add(c.host_name.lower())
             record["target"] = c.host_name
         records.append(record)
@@ -118,9 +117,9 @@ def _failed_read(source: WinRMFromAD, message: str) -> list[EvidenceDoc]:
 
 def resolve(settings: WinRMSettings, ad: ADSettings | None,
             progress: Progress) -> tuple[WinRMSettings, list[EvidenceDoc], dict[str, str]]:
-    """The settings with the merged host list, the evidence of the AD read, and each host's
+    """The settings with the merged targets, the evidence of the AD read, and each host's
     source ("config", "ad" or "ad, overridden by config")."""
-    sources = {h.name: "config" for h in settings.hosts}
+    sources = {h.name: "config" for h in settings.targets}
     source = settings.from_ad
     if source is None:
         return settings, [], sources
@@ -131,7 +130,7 @@ def resolve(settings: WinRMSettings, ad: ADSettings | None,
         computers, url = read_computers(ad, source)
     except LdapReadError as exc:
         return settings, _failed_read(source, str(exc)), sources
-    hosts, records = merge(settings.hosts, computers, settings, source.include_disabled)
+    hosts, records = merge(settings.targets, computers, settings, source.include_disabled)
     for r in records:
         if r["target"]:
             sources[str(r["target"])] = ("ad, overridden by config" if r.get("overridden_by_config")
@@ -152,7 +151,7 @@ def resolve(settings: WinRMSettings, ad: ADSettings | None,
                                     "part": "connection", "message": f"{why}: is the base DN or "
                                     "the operating-system filter wrong?"}]))
     progress(f"AD: {len(from_ad)} Windows host(s) under {source.base}")
-    return dataclasses.replace(settings, hosts=tuple(hosts)), docs, sources
+    return settings.model_copy(update={"targets": tuple(hosts)}), docs, sources
 
 
 def collect(settings: WinRMSettings, ad: ADSettings | None, progress: Progress,
@@ -163,7 +162,7 @@ def collect(settings: WinRMSettings, ad: ADSettings | None, progress: Progress,
     if sink is not None:
         sink.extend(docs)  # the AD read is kept even if the fleet run is interrupted
         docs = []
-    if resolved.hosts:
+    if resolved.targets:
         for doc in windows_hosts.collect_fleet(resolved, progress, services, sink=sink):
             if doc.data:  # an error document keeps empty data, so its status stays `error`
                 doc.data["source"] = sources.get(doc.target, "config")

@@ -1,0 +1,52 @@
+"""What every settings model shares: unknown keys are errors, and what the loader resolves
+cannot be written in the file.
+
+A misspelt key in a policy or config must fail with file and line, not quietly leave a default in
+force. A config section is one model: the keys as the administrator writes them, plus a few
+fields the loader fills from them (a secret read from its source, the hosts it connects to). Those
+are marked `RESOLVED`; a file that sets one gets "unknown key", so a secret or a connection
+target can never come from the file itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+#: Validation context for values read from a file (see `Section`).
+FROM_FILE = {"from_file": True}
+
+
+class Strict(BaseModel):
+    """Unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Resolved:
+    """Marks a field the loader fills: `secret: Annotated[Secret | None, RESOLVED] = None`."""
+
+    def __repr__(self) -> str:
+        return "RESOLVED"
+
+
+RESOLVED = _Resolved()
+
+
+class Section(Strict):
+    """A config section: immutable once loaded; its RESOLVED fields are refused from a file.
+
+    Code (and tests) may construct a section with resolved values directly.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_from_file(cls, value: Any, info: ValidationInfo) -> Any:
+        if (info.context or {}).get("from_file") and info.field_name is not None \
+                and RESOLVED in cls.model_fields[info.field_name].metadata:
+            raise PydanticCustomError("extra_forbidden", "Extra inputs are not permitted")
+        return value
