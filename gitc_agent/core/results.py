@@ -9,7 +9,7 @@ from typing import Any
 
 
 class Status(StrEnum):
-    """Result status; see design.md. There is no silent pass: `error` means not assessed."""
+    """Result status, a closed set. There is no silent pass: `error` means not assessed."""
 
     FAIL = "fail"
     PASS = "pass"

@@ -1,4 +1,4 @@
-"""The JSON report (contract `gitc-agent/report/v1`, see design.md); other formats render it."""
+"""The JSON report (contract `gitc-agent/report/v1`); other formats render it."""
 
 from __future__ import annotations
 
