@@ -25,7 +25,14 @@ from gitc_agent.core.check_api import (
     unknown,
 )
 from gitc_agent.model import subjects
-from gitc_agent.model.directory import Account, Directory, Group, Membership, privileged_groups
+from gitc_agent.model.directory import (
+    Account,
+    Directory,
+    Group,
+    MalformedDirectory,
+    Membership,
+    privileged_groups,
+)
 from gitc_agent.model.kinds import AD_ACCOUNTS
 from gitc_agent.model.sid import group_key
 from gitc_agent.model.timeutil import parse_time
@@ -47,7 +54,7 @@ class ExtraGroups(CheckParams):
 class Approval(CheckParams):
     """A time-bound approval of one account's membership of one privileged group."""
 
-    account: str = Field(min_length=1, description="sAMAccountName, DN or SID")
+    account: str = Field(min_length=1, description="sAMAccountName, userPrincipalName, DN or SID")
     group: str = Field(min_length=1, description="SID, RID:nnn or DN")
     until: date
     approved_by: str = Field(min_length=1)
@@ -72,14 +79,37 @@ class RegisteredAccount(CheckParams):
         return [group_key(v) for v in values]
 
 
-class ImpersonalRules(CheckParams):
-    """How an account is recognised as not belonging to one person."""
+#: Person attributes the collector reads, by their LDAP name (lower-cased) -> Account field.
+PERSON_FIELDS = {"employeeid": "employee_id", "givenname": "given_name", "sn": "sn",
+                 "mail": "mail"}
 
-    no_employee_id: bool = True
+
+class ImpersonalRules(CheckParams):
+    """How an account is recognised as not belonging to one person.
+
+    A person is recognised by any one complete set of `person_attributes` (directories differ in
+    what they fill: not every one has employeeID), so a rule on a single attribute does not
+    turn every person into an impersonal account."""
+
+    person_attributes: list[list[str]] = Field(
+        default_factory=lambda: [["employeeID"], ["givenName", "sn"]], min_length=1)
+    no_person_attributes: bool = True
+    no_employee_id: bool = False  # stricter: every person must carry an employeeID
     name_patterns: list[str] = Field(default_factory=lambda: [
         "svc-*", "svc_*", "svc.*", "srv-*", "sa-*", "app-*", "func-*", "shared-*", "test-*",
         "tst-*"])
     has_spn: bool = True
+
+    @field_validator("person_attributes")
+    @classmethod
+    def _collected(cls, sets: list[list[str]]) -> list[list[str]]:
+        for names in sets:
+            unknown_names = [n for n in names if n.lower() not in PERSON_FIELDS]
+            if not names or unknown_names:
+                raise ValueError(f"person attributes {unknown_names or names!r}: each set names "
+                                 f"one or more of employeeID, givenName, sn, mail (the ones "
+                                 f"collected)")
+        return sets
 
 
 @dataclass
@@ -117,8 +147,24 @@ def domains(evidence: EvidenceSet) -> Iterator[Domain | Outcome]:
                           + "; ".join(problems), source)
             continue
         # built once per evaluation for all eight checks (building it dominates their cost)
-        directory = evidence.derived(f"ad.directory:{doc.target}:{doc.collected_at}",
-                                     lambda doc=doc: Directory.from_data(doc.data))
+        key = f"ad.directory:{doc.target}:{doc.collected_at}"
+        try:
+            directory = evidence.derived(key, lambda doc=doc: Directory.from_data(doc.data))
+        except MalformedDirectory as exc:
+            problems = [f"the evidence is malformed: {exc}"]
+        else:
+            problems = directory.problems
+        if problems:  # it cannot say who is who: no verdict would be founded
+            yield Outcome(subjects.domain(base), Status.ERROR,
+                          "users and groups could not be read, so this was not assessed: "
+                          + "; ".join(problems), source)
+            continue
+        directory = evidence.derived(f"{key}:judgeable", directory.judgeable)
+        for dn, why in sorted(directory.unjudgeable.items()):  # never skipped as if absent
+            account = directory.withheld[dn]
+            yield Outcome(subjects.account(account.name), Status.ERROR,
+                          f"{account.name}: {why}, so this account was not assessed.",
+                          {**source, "account": account.dn})
         yield Domain(directory, base, source, as_of)
 
 
@@ -158,10 +204,16 @@ def privileged(domain: Domain, extra: Iterable[str]) -> PrivilegedGroups:
     """Each privileged group, sorted by whether its complete membership is readable."""
     directory = domain.directory
     out = PrivilegedGroups([], [], [])
+    sidless = unidentified_groups(directory)
     for entry in privileged_groups(directory, extra):
         subject = subjects.group(entry.key)
         if entry.group is None:
-            if entry.optional_reason:
+            if sidless:  # found by SID only: it may be one of these
+                out.unreadable.append(unknown(
+                    f"{entry.label} ({entry.key}) was not found by its SID, but the objectSid of "
+                    f"{sidless} could not be read, so it may be one of them and its members were "
+                    f"not assessed.", subject=subject))
+            elif entry.optional_reason:
                 out.absent.append(not_applicable(
                     f"{entry.label} ({entry.key}) is not in this domain; it "
                     f"{entry.optional_reason}.", subject=subject))
@@ -173,12 +225,10 @@ def privileged(domain: Domain, extra: Iterable[str]) -> PrivilegedGroups:
             continue
         group = entry.group
         closure = directory.members(group)
-        broken = [g.name for g in (group, *(directory.groups[k] for k in closure
-                                             if k in directory.groups)) if g.incomplete]
-        if broken:
-            out.unreadable.append(unknown(
-                f"{group.name}: the members of {', '.join(broken)} could not be read completely, "
-                f"so its membership was not assessed.", subject=subject))
+        problem = membership_problem(directory, group)
+        if problem:
+            out.unreadable.append(unknown(f"{problem}, so its membership was not assessed.",
+                                          subject=subject))
         elif group.sid == "S-1-5-32-544" and not closure:
             out.unreadable.append(unknown(
                 f"{group.name} ({group.sid}) shows no members. It always contains at least the "
@@ -189,9 +239,43 @@ def privileged(domain: Domain, extra: Iterable[str]) -> PrivilegedGroups:
     return out
 
 
+def unidentified_groups(directory: Directory) -> str:
+    """The groups whose objectSid is unreadable (empty: none): any of them may be privileged."""
+    return ", ".join(sorted(g.name for g in directory.groups.values() if not g.sid))
+
+
+def membership_problem(directory: Directory, group: Group) -> str | None:
+    """Why the complete (transitive) membership of `group` is unknown, or None."""
+    nested = [directory.groups[k] for k in directory.members(group) if k in directory.groups]
+    broken = [g.name for g in (group, *nested) if g.incomplete]
+    if broken:
+        return f"{group.name}: the members of {', '.join(broken)} could not be read completely"
+    withheld = [directory.withheld[k].name for k in directory.members(group)
+                if k in directory.withheld]
+    if withheld:
+        return (f"{group.name}: its member(s) {', '.join(sorted(withheld))} could not be "
+                f"identified or classified")
+    hidden = directory.unreadable.get("primaryGroupID", 0)
+    domain_groups = [g.name for g in (group, *nested) if directory.rid_of(g) is not None]
+    if hidden and domain_groups:
+        return (f"{group.name}: the primaryGroupID of {hidden} account(s) could not be read, so "
+                f"who is a member of {', '.join(domain_groups)} by primary group is unknown")
+    return None
+
+
+def resolve_approval(directory: Directory, approval: Approval) -> str | None:
+    """The lower-cased DN of the member an approval names (sAMAccountName, UPN, DN or SID)."""
+    return directory.principal(approval.account)
+
+
 def is_impersonal(account: Account, rules: ImpersonalRules) -> list[str]:
     """The rules that mark the account as impersonal (empty: a person)."""
     reasons = []
+    if rules.no_person_attributes and not any(
+            all(getattr(account, PERSON_FIELDS[n.lower()]) for n in names)
+            for names in rules.person_attributes):
+        reasons.append("none of the person attributes "
+                       + ", or ".join(" and ".join(names) for names in rules.person_attributes))
     if rules.no_employee_id and not account.employee_id:
         reasons.append("no employeeID")
     name = (account.sam or "").lower()

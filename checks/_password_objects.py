@@ -1,6 +1,9 @@
 """Walk `ad.password_policy` evidence: the domain policy and each PSO, or why they are unknown.
 
-Shared by the password checks so each says the same thing about unreadable evidence.
+Shared by the password checks so each says the same thing about unreadable evidence. A PSO the
+collector saw but could not read (an error part `pso:<dn>`) is an `error`, not an absent PSO; so
+is an object without a DN, and an empty PSO list the collector did not vouch for (its
+`pso_reader`: the bound account could see every PSO), since "none" would pass unseen ones.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, Verdict, unknown
+from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_PASSWORD_POLICY
 
@@ -57,22 +61,64 @@ def password_objects(evidence: EvidenceSet) -> Iterator[PolicyObject | Outcome]:
             yield Outcome(subjects.domain(base), Status.ERROR,
                           f"the directory could not be read: {conn_error}", source)
             continue
-        domain_error = doc.error_for("domain")
-        if domain_error or "domain" not in doc.data:
+        domain = doc.data.get("domain")
+        domain_error = doc.error_for("domain") or (
+            "missing from the evidence" if domain is None else
+            None if isinstance(domain, dict) and _named(domain.get("dn")) else
+            "the policy object has no DN, so it cannot be identified")
+        if domain_error:
             yield Outcome(subjects.domain(base), Status.ERROR,
-                          f"the domain password policy could not be read: "
-                          f"{domain_error or 'missing from the evidence'}", source)
+                          f"the domain password policy could not be read: {domain_error}", source)
         else:
-            domain = doc.data["domain"]
             yield PolicyObject(subjects.domain(domain["dn"]), domain["dn"],
                                f"default domain policy ({domain['dn']})", domain, source, None)
-        pso_error = doc.error_for("psos")
-        if pso_error or "psos" not in doc.data:
-            container = doc.data.get("pso_container", base)
-            yield Outcome(subjects.psos(container), Status.ERROR,
-                          pso_error or "fine-grained password policies missing from the evidence",
-                          source)
+        yield from _psos(doc, base, source)
+
+
+def _named(dn: object) -> bool:
+    return isinstance(dn, str) and bool(dn.strip())
+
+
+def _psos(doc: EvidenceDoc, base: str, source: dict[str, str]) -> Iterator[PolicyObject | Outcome]:
+    """Each readable PSO, or why the PSOs (or one of them) could not be read."""
+    container = doc.data.get("pso_container") or base
+    psos = doc.data.get("psos")
+    reader = doc.data.get("pso_reader")
+    # the collector vouches for an empty list: it saw unreadable PSOs, or could see them all
+    seen = bool(psos) or any(str(e.get("part", "")).startswith("pso:") for e in doc.errors) or (
+        isinstance(reader, dict) and reader.get("privileged") is True)
+    pso_error = doc.error_for("psos") or (
+        "fine-grained password policies missing from the evidence" if psos is None else
+        "the fine-grained password policies are not a list" if not isinstance(psos, list) else
+        None if seen else
+        "no fine-grained password policy is listed, and the evidence does not show that the "
+        "bound account could see them (pso_reader), so 'none' cannot be told from 'not visible'")
+    if pso_error:
+        yield Outcome(subjects.psos(container), Status.ERROR, pso_error, source)
+        return
+    read = set()
+    nameless = 0
+    for pso in psos:
+        dn = pso.get("dn") if isinstance(pso, dict) else None
+        if not _named(dn):
+            nameless += 1
             continue
-        for pso in doc.data["psos"]:
-            yield PolicyObject(subjects.pso(pso["dn"]), pso["dn"], f"PSO {pso['name']}", pso,
-                               source, tuple(pso.get("applies_to", [])))
+        read.add(dn.lower())
+        applies_to = pso.get("applies_to", [])
+        if not isinstance(applies_to, list):  # whom it overrides the domain policy for
+            yield Outcome(subjects.pso(dn), Status.ERROR,
+                          f"PSO {dn}: msDS-PSOAppliesTo could not be read, so whom it applies to "
+                          f"is unknown and it was not assessed", source)
+            continue
+        yield PolicyObject(subjects.pso(dn), dn, f"PSO {pso.get('name') or dn}", pso, source,
+                           tuple(applies_to))
+    if nameless:
+        yield Outcome(subjects.psos(container), Status.ERROR,
+                      f"{nameless} fine-grained password policy(ies) in the evidence have no DN, "
+                      f"so they cannot be identified and were not assessed", source)
+    for error in doc.errors:  # visible, but not readable: never left out as if absent
+        part = str(error.get("part", ""))
+        if part.startswith("pso:") and part[4:].lower() not in read:
+            yield Outcome(subjects.pso(part[4:]), Status.ERROR,
+                          f"PSO {part[4:]} could not be read, so it was not assessed: "
+                          f"{error.get('message', 'unknown error')}", source)

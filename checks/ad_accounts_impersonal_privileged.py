@@ -64,7 +64,7 @@ def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
             if reasons:
                 found += 1
                 yield _member(domain, group, membership, account, reasons, params)
-    if found == 0 and groups.found:
+    if found == 0 and groups.found and not groups.unreadable:  # "none" only of all groups
         yield ok(f"No impersonal account is in any of the {len(groups.found)} privileged groups.")
 
 

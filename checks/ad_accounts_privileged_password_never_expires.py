@@ -62,5 +62,5 @@ def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
         else:
             yield ok(f"{account.name} is privileged and its password expires.", subject=subject,
                      **evidence)
-    if not accounts:
+    if not accounts and not groups.unreadable:  # "none" only when every group was read
         yield ok("No user account is in a privileged group.")

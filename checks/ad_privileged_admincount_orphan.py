@@ -3,7 +3,8 @@
 AdminSDHolder stamps members of protected groups with adminCount=1 and disables ACL inheritance
 on them; AD does not undo that when the account leaves the group. Such an orphan keeps a
 non-standard ACL (delegations on its OU do not apply) and is a sign of a former admin that was
-not cleaned up. The built-in Administrator and krbtgt are protected themselves.
+not cleaned up. The built-in Administrator and krbtgt are protected themselves, and always carry
+adminCount=1: when they do not, the attribute was unreadable and nothing is assessed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from gitc_agent.model import subjects
 from gitc_agent.model.directory import PROTECTED_ACCOUNT_RIDS, protected_groups
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
-from ._ad_accounts import Domain, domains
+from ._ad_accounts import Domain, domains, membership_problem, unidentified_groups
 
 
 @check(
@@ -39,6 +40,23 @@ def judge(domain: Domain, params: CheckParams) -> Iterator[Verdict]:
     if missing:
         yield unknown(f"protected group(s) {', '.join(missing)} are not in the evidence, so "
                       f"protected membership cannot be established.")
+        return
+    sidless = unidentified_groups(directory)
+    if sidless:  # protected groups are found by SID: one of these may be protected
+        yield unknown(f"the objectSid of {sidless} could not be read, so whether they are "
+                      f"protected groups, and so protected membership, cannot be established.")
+        return
+    problems = [p for p in (membership_problem(directory, g) for g in groups) if p]
+    if problems:
+        yield unknown("; ".join(problems) + ", so protected membership cannot be established.")
+        return
+    unstamped = [a.name for a in directory.accounts.values()
+                 if directory.domain_sid and a.rid in PROTECTED_ACCOUNT_RIDS
+                 and a.admin_count is None]
+    if unstamped:  # AD always stamps them: without it, adminCount is not readable
+        yield unknown(f"{', '.join(unstamped)} show(s) no adminCount, which AD always sets on "
+                      f"the built-in Administrator and krbtgt: adminCount was not readable for "
+                      f"the bound account, so orphans cannot be found.")
         return
     protected: set[str] = set()
     for group in groups:

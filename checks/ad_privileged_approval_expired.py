@@ -2,7 +2,9 @@
 
 The right was granted for a period; once `until` has passed (at the time the evidence was
 collected) and the account is still a member, it must be re-verified or removed (ISO 27002 5.18).
-One result per approval in the policy.
+One result per approval in the policy. An approval that names no account in the evidence, or a
+group whose membership could not be read completely, is `error`: "not a member" would be a pass
+on evidence nobody could read.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from gitc_agent.core.check_api import (
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
-from ._ad_accounts import Approval, Domain, domains, path_text
+from ._ad_accounts import (
+    Approval,
+    Domain,
+    domains,
+    membership_problem,
+    path_text,
+    resolve_approval,
+)
 
 
 class Params(CheckParams):
@@ -63,8 +72,18 @@ def _approval(domain: Domain, approval: Approval) -> Verdict:
     if group is None:
         return unknown(f"The approved group {approval.group} is not in the evidence, so the "
                        f"membership could not be verified.", subject=subject, **evidence)
-    account = directory.account(approval.account)
-    membership = directory.members(group).get(account.dn.lower()) if account else None
+    problem = membership_problem(directory, group)
+    if problem:
+        return unknown(f"{problem}, so whether {approval.account} is still a member is unknown.",
+                       subject=subject, **evidence)
+    member = resolve_approval(directory, approval)
+    if member is None:  # a typo, or an account the bound account could not read
+        return unknown(f"The approved account {approval.account!r} matches no account or group "
+                       f"in the evidence (by sAMAccountName, userPrincipalName, DN or SID), so "
+                       f"whether it is still a member of {group.name} is unknown; correct the "
+                       f"policy or check that the account is readable.", subject=subject,
+                       **evidence)
+    membership = directory.members(group).get(member)
     expired = approval.until < domain.today
     if membership is None:
         return ok(f"{approval.account} is not (or no longer) a member of {group.name}; the "

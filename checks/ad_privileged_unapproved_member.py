@@ -25,6 +25,7 @@ from ._ad_accounts import (
     domains,
     path_text,
     privileged,
+    resolve_approval,
     state_note,
 )
 
@@ -61,9 +62,7 @@ def covering(domain: Domain, group: Privileged, member: str,
     directory = domain.directory
     found = []
     for approval in approvals:
-        approved_account = directory.account(approval.account)
-        target = approved_account.dn.lower() if approved_account else approval.account.lower()
-        if target != member:
+        if resolve_approval(directory, approval) != member:  # unresolved covers nobody
             continue
         approved_group = directory.group(approval.group)
         if approved_group is None:

@@ -214,3 +214,73 @@ def test_wrong_password_is_an_error_for_every_check(samba: SambaLab) -> None:
     for check_id in ("ad.accounts.dormant", "ad.privileged.unapproved_member"):
         statuses = {o.status for o in run(check_id, doc).values()}
         assert statuses == {Status.ERROR}
+
+
+def _sid_of(lab: SambaLab, sam: str) -> str:
+    (rec,) = lab.search(lab.base_dn, f"(sAMAccountName={sam})", "sub", "objectSid")
+    return rec["objectsid"][0]
+
+
+MEMBER_GUID = "bf9679c0-0de6-11d0-a285-00aa003049e2"  # schemaIDGUID of `member`
+ADMIN_COUNT_GUID = "bf967918-0de6-11d0-a285-00aa003049e2"  # schemaIDGUID of `adminCount`
+
+
+def test_domain_admins_with_unreadable_member_is_error_not_no_members(samba: SambaLab) -> None:
+    password = samba.create_user("auditor-da")
+    samba.create_user("adm-hidden")
+    samba.add_members("Domain Admins", "adm-hidden")
+    da = f"CN=Domain Admins,CN=Users,{samba.base_dn}"
+    samba.samba_tool("dsacl", "set", f"--objectdn={da}",
+                     f"--sddl=(OD;;RP;{MEMBER_GUID};;{_sid_of(samba, 'auditor-da')})")
+    doc = collect(samba, user=f"auditor-da@{samba.realm}", password=password)
+    assert Directory.from_data(doc.data).group("RID:512").members == ()  # looks empty
+    assert doc.error_for(f"group:{da}"), doc.errors
+    for check_id in ("ad.privileged.unapproved_member", "ad.privileged.review_overdue"):
+        outcomes = run(check_id, doc)
+        result = one(outcomes, "-512")
+        assert result.status is Status.ERROR, (check_id, result.message)
+    approved = [{"account": "adm-hidden", "group": "RID:512", "until": "2020-01-01",
+                 "approved_by": "CISO"}]
+    expired = run("ad.privileged.approval_expired", doc, approved=approved)
+    assert expired["approval:RID:512/adm-hidden"].status is Status.ERROR
+    # Administrators holds Domain Admins, so its membership is unknown as well
+    assert run("ad.privileged.unapproved_member", doc)["group:S-1-5-32-544"].status \
+        is Status.ERROR
+
+
+def test_approvals_by_upn_and_typo(samba: SambaLab) -> None:
+    samba.create_user("adm-upn")
+    samba.add_members("Domain Admins", "adm-upn")
+    doc = collect(samba)
+    today = date.fromisoformat(doc.collected_at[:10])
+    past = today - timedelta(days=1)
+    approved = [{"account": f"adm-upn@{samba.dns_domain}", "group": "RID:512", "until": past,
+                 "approved_by": "CISO"},
+                {"account": "adm-nup", "group": "RID:512", "until": past, "approved_by": "CISO"}]
+    out = run("ad.privileged.approval_expired", doc, approved=approved)
+    assert out[f"approval:RID:512/adm-upn@{samba.dns_domain}"].status is Status.FAIL
+    typo = out["approval:RID:512/adm-nup"]
+    assert typo.status is Status.ERROR and "adm-nup" in typo.message
+
+
+def test_person_without_employee_id_is_not_impersonal(samba: SambaLab) -> None:
+    samba.create_user("j.jansen", given_name="Jan", surname="Jansen")
+    samba.create_user("kassa-balie")
+    samba.add_members("Domain Admins", "j.jansen", "kassa-balie")
+    doc = collect(samba)
+    unregistered = run("ad.accounts.impersonal_unregistered", doc)
+    assert "account:j.jansen" not in unregistered
+    assert unregistered["account:kassa-balie"].status is Status.FAIL
+    privileged = run("ad.accounts.impersonal_privileged", doc)
+    assert not any("j.jansen" in s for s in privileged)
+    assert one(privileged, "-512/", "kassa-balie").status is Status.FAIL
+
+
+def test_unreadable_admincount_is_error(samba: SambaLab) -> None:
+    password = samba.create_user("auditor-ac")
+    samba.samba_tool("dsacl", "set", f"--objectdn={samba.base_dn}",
+                     f"--sddl=(OD;CI;RP;{ADMIN_COUNT_GUID};;{_sid_of(samba, 'auditor-ac')})")
+    doc = collect(samba, user=f"auditor-ac@{samba.realm}", password=password)
+    orphan = run("ad.privileged.admincount_orphan", doc)
+    assert [o.status for o in orphan.values()] == [Status.ERROR]
+    assert "adminCount" in next(iter(orphan.values())).message

@@ -140,7 +140,7 @@ def _comparable(report: dict) -> list[tuple]:
 
 def test_collect_then_evaluate_gives_the_same_results_as_scan(samba: SambaLab,
                                                               tmp_path: Path) -> None:
-    samba.create_pso("PSO-Service", 20, min_length=10, account_lockout_threshold=0)
+    service = samba.create_pso("PSO-Service", 20, min_length=10, account_lockout_threshold=0)
     samba.apply_pso("PSO-Service", "Domain Users")
     config = write_config(tmp_path / "cfg", samba)
     scan_run = gitc("scan", "--policy", "adr-gitc", "--config", config, "--out", tmp_path / "s")
@@ -155,6 +155,11 @@ def test_collect_then_evaluate_gives_the_same_results_as_scan(samba: SambaLab,
     assert _comparable(scanned) == _comparable(evaluated)
     assert len(scanned["results"]) > 10
     assert evaluated["run"]["evidence"][0]["sha256"]
+    pso = results_by_subject(evaluated, MIN_LENGTH)[f"pso:{service}"]
+    assert pso["status"] == "fail" and pso["evidence"]["min_length"] == 10
+    assert any("Domain Users" in dn for dn in pso["evidence"]["applies_to"])
+    lockout = results_by_subject(evaluated, "ad.password.settings")[f"pso:{service}#lockout_threshold"]
+    assert lockout["status"] == "fail" and lockout["evidence"]["actual"] == 0
 
 
 @pytest.mark.parametrize("method", ["ntlm", "kerberos"])
@@ -183,3 +188,44 @@ def test_certificate_of_another_ca_is_refused(samba: SambaLab, tmp_path: Path) -
     report = latest_report(out)
     assert _ad_statuses(report) == {"error"}
     assert "certificate" in report["results"][0]["message"].lower()
+
+
+SETTINGS = "ad.password.settings"
+
+
+def test_password_settings_verdicts_follow_the_domain_policy(samba: SambaLab,
+                                                             tmp_path: Path) -> None:
+    domain = _domain_subject(samba)
+    samba.samba_tool("domain", "passwordsettings", "set", "--max-pwd-age=42",
+                     "--account-lockout-threshold=5", "--complexity=on", "--store-plaintext=off")
+    _, out = scan(tmp_path / "a", samba)
+    before = results_by_subject(latest_report(out), SETTINGS)
+    for setting in ("max_age", "lockout_threshold", "complexity", "reversible_encryption"):
+        assert before[f"{domain}#{setting}"]["status"] == "pass", before[f"{domain}#{setting}"]
+    samba.samba_tool("domain", "passwordsettings", "set", "--max-pwd-age=400",
+                     "--account-lockout-threshold=0", "--complexity=off", "--store-plaintext=on")
+    _, out = scan(tmp_path / "b", samba)
+    after = results_by_subject(latest_report(out), SETTINGS)
+    assert after[f"{domain}#max_age"]["status"] == "fail"
+    assert after[f"{domain}#max_age"]["evidence"]["actual"] == 400
+    assert after[f"{domain}#lockout_threshold"]["status"] == "fail"
+    assert after[f"{domain}#lockout_threshold"]["evidence"]["actual"] == 0
+    assert after[f"{domain}#complexity"]["status"] == "fail"
+    assert after[f"{domain}#complexity"]["evidence"]["actual"] is False
+    reversible = after[f"{domain}#reversible_encryption"]
+    assert reversible["status"] == "fail" and reversible["impact"] == 5
+
+
+def test_pso_denied_to_the_bound_account_is_error_not_absent(samba: SambaLab,
+                                                             tmp_path: Path) -> None:
+    samba.set_domain_password_settings(min_length=12)
+    samba.create_pso("PSO-Open", 10, min_length=14)
+    denied = samba.create_pso("PSO-Denied", 20, min_length=6)
+    samba.samba_tool("dsacl", "set", f"--objectdn={denied}", "--sddl=(D;;RPLCLORC;;;DA)")
+    run, out = scan(tmp_path, samba)
+    assert run.code == 3, run.output
+    results = results_by_subject(latest_report(out), MIN_LENGTH)
+    assert results[f"pso:{denied}"]["status"] == "error"
+    assert [r["status"] for s, r in results.items() if "PSO-Open" in s] == ["pass"]
+    settings = results_by_subject(latest_report(out), SETTINGS)
+    assert settings[f"pso:{denied}"]["status"] == "error"

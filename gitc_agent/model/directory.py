@@ -7,6 +7,13 @@ document's `data`, so saved evidence can be re-evaluated offline.
 Membership is resolved client-side from one dump of all groups (the in-chain matching rule is slow
 on large directories and misses `primaryGroupID` members). Each member gets one shortest path
 (breadth-first), and a visited set makes membership cycles terminate.
+
+Evidence that cannot say who is who is not guessed at: a structure that is not the collector's
+(a row or group without a DN, a table that is not a list) raises `MalformedDirectory`; what makes
+the table unusable for judgement (a column missing, no accounts at all) is in `problems`; an
+account that cannot be identified or classified (no name or SID, a type other than user or
+computer) is in `unjudgeable`, and `judgeable()` withholds it from judgement while it still
+counts as a member.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ ACCOUNT_COLUMNS = (
     "employee_id", "given_name", "sn", "mail", "spn", "admin_count", "primary_group_id",
     "description",
 )
+#: The account types the collector writes; any other value is not a classification.
+ACCOUNT_TYPES = ("user", "computer")
 
 #: Builtin privileged groups (same SID in every domain).
 BUILTIN_PRIVILEGED = {
@@ -56,6 +65,10 @@ PROTECTED_BUILTIN = ("S-1-5-32-544", "S-1-5-32-548", "S-1-5-32-549", "S-1-5-32-5
                      "S-1-5-32-551", "S-1-5-32-552")
 PROTECTED_RIDS = (512, 516, 518, 519, 521, 526, 527)
 PROTECTED_ACCOUNT_RIDS = (500, 502)  # Administrator, krbtgt
+
+
+class MalformedDirectory(ValueError):
+    """The evidence's structure is not the collector's: nothing in it can be relied upon."""
 
 
 @dataclass(frozen=True)
@@ -127,39 +140,102 @@ class Membership:
 class Directory:
     """Accounts and groups of one domain, indexed for membership questions."""
 
-    def __init__(self, domain_sid: str | None, accounts: Iterable[Account], groups: Iterable[Group]):
+    def __init__(self, domain_sid: str | None, accounts: Iterable[Account], groups: Iterable[Group],
+                 unreadable: dict[str, int] | None = None, *, problems: Iterable[str] = (),
+                 missing_columns: Iterable[str] = (),
+                 unjudgeable: dict[str, str] | None = None,
+                 withheld: Iterable[Account] = ()):
         self.domain_sid = domain_sid
+        #: how many accounts lacked an attribute every account has (the bound account's view)
+        self.unreadable = dict(unreadable or {})
+        #: attributes the account table has no column for: unknown for every account
+        self.missing_columns = tuple(missing_columns)
+        #: the rest: no accounts at all, and the like
+        self.table_problems = list(problems)
+        #: why the evidence as a whole cannot say who is who (empty: it can)
+        self.problems = ([f"the account table lacks the column(s) {', '.join(self.missing_columns)}"]
+                         if self.missing_columns else []) + self.table_problems
+        #: lower-cased DN -> why that account cannot be judged (identity or type unreadable)
+        self.unjudgeable = dict(unjudgeable or {})
         self.accounts = {a.dn.lower(): a for a in accounts}
+        #: accounts left out of `accounts` by `judgeable()`: members still, never judged
+        self.withheld = {a.dn.lower(): a for a in withheld}
         self.groups = {g.dn.lower(): g for g in groups}
         self._by_sid = {g.sid: g for g in self.groups.values() if g.sid}
         self._by_primary: dict[int, list[str]] = {}
-        for key, account in self.accounts.items():
+        for key, account in (*self.accounts.items(), *self.withheld.items()):
             if account.primary_group_id is not None:
                 self._by_primary.setdefault(account.primary_group_id, []).append(key)
         self._by_name = {a.sam.lower(): a for a in self.accounts.values() if a.sam}
+        self._by_upn = {a.upn.lower(): a for a in self.accounts.values() if a.upn}
         self._by_account_sid = {a.sid: a for a in self.accounts.values() if a.sid}
         self._closure: dict[str, dict[str, Membership]] = {}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Directory:
+        """The directory `data` describes, with what it cannot tell recorded, never guessed."""
+        problems: list[str] = []
         columns = data.get("account_columns", list(ACCOUNT_COLUMNS))
-        index = {name: i for i, name in enumerate(columns)}
+        if not isinstance(columns, list):
+            raise MalformedDirectory("the account table has no column list")
+        index = {name: i for i, name in enumerate(columns) if isinstance(name, str)}
+        missing = [name for name in ACCOUNT_COLUMNS if name not in index]  # unknown for all
 
         def value(row: list, name: str) -> Any:
             i = index.get(name)
             return row[i] if i is not None and i < len(row) else None
 
         rows = data.get("accounts", [])
-        if tuple(columns) == ACCOUNT_COLUMNS:  # the collector's own layout: positional, fast
-            accounts = [Account(*row) for row in rows]
+        if not isinstance(rows, list):
+            raise MalformedDirectory("the accounts are not a list")
+        if not rows:  # every domain has at least the built-in Administrator and krbtgt
+            problems.append("no user or computer account is listed, though every domain has the "
+                            "built-in Administrator and krbtgt")
+        malformed = sum(1 for r in rows if not isinstance(r, list)
+                        or not isinstance(value(r, "dn"), str))
+        if malformed:
+            raise MalformedDirectory(f"{malformed} account row(s) have no DN")
+        if tuple(columns) == ACCOUNT_COLUMNS and all(len(r) == len(columns) for r in rows):
+            accounts = [Account(*row) for row in rows]  # the collector's own layout: fast
         else:  # older or hand-made evidence: by column name
             accounts = [Account(**{name: value(row, name) for name in ACCOUNT_COLUMNS
                                    if name != "spn"}, spn=value(row, "spn") or 0)
                         for row in rows]
-        groups = [Group(g["dn"], g.get("name") or g["dn"], g.get("sid"),
-                        tuple(g.get("members", [])), bool(g.get("members_incomplete")))
-                  for g in data.get("groups", [])]
-        return cls(data.get("domain_sid"), accounts, groups)
+        listed = data.get("groups", [])
+        if not isinstance(listed, list):
+            raise MalformedDirectory("the groups are not a list")
+        nameless = sum(1 for g in listed
+                       if not isinstance(g, dict) or not isinstance(g.get("dn"), str))
+        if nameless:  # nesting through them cannot be followed
+            raise MalformedDirectory(f"{nameless} group(s) have no DN")
+        groups = []
+        for g in listed:
+            members = g.get("members")  # absent or not a list: not "no members"
+            complete = isinstance(members, list) and all(isinstance(m, str) for m in members)
+            groups.append(Group(g["dn"], g.get("name") or g["dn"], g.get("sid"),
+                                tuple(members) if complete else (),
+                                bool(g.get("members_incomplete")) or not complete))
+        counted = data.get("unreadable") or {}
+        if not isinstance(counted, dict):
+            raise MalformedDirectory("the counts of unreadable attributes are not a mapping")
+        unreadable = dict(counted)
+        nulls = sum(1 for a in accounts if a.primary_group_id is None)
+        if nulls > unreadable.get("primaryGroupID", 0):  # every account has one
+            unreadable["primaryGroupID"] = nulls
+        unjudgeable = {a.dn.lower(): why for a in accounts if (why := _unjudgeable(a))}
+        return cls(data.get("domain_sid"), accounts, groups, unreadable, problems=problems,
+                   missing_columns=missing, unjudgeable=unjudgeable)
+
+    def judgeable(self) -> Directory:
+        """This directory with the unjudgeable accounts withheld: they are not judged (a check
+        reports them as not assessed), yet still count as members of their groups."""
+        if not self.unjudgeable:
+            return self
+        keep = [a for k, a in self.accounts.items() if k not in self.unjudgeable]
+        held = [*self.withheld.values(), *(self.accounts[k] for k in self.unjudgeable)]
+        return Directory(self.domain_sid, keep, self.groups.values(), self.unreadable,
+                         problems=self.table_problems, missing_columns=self.missing_columns,
+                         unjudgeable=self.unjudgeable, withheld=held)
 
     def group(self, key: str) -> Group | None:
         """A group by SID (`S-1-5-32-544`), domain RID (`RID:512`) or DN."""
@@ -173,13 +249,30 @@ class Directory:
         return self.groups.get(key.lower())
 
     def account(self, key: str) -> Account | None:
-        """An account by sAMAccountName, DN or SID."""
+        """An account by sAMAccountName, userPrincipalName, DN or SID."""
         key = key.strip()
         if "=" in key:
             return self.accounts.get(key.lower())
         if key.upper().startswith("S-1-"):
             return self._by_account_sid.get(key.upper())
+        if "@" in key:
+            return self._by_upn.get(key.lower())
         return self._by_name.get(key.lower())
+
+    def principal(self, key: str) -> str | None:
+        """The lower-cased DN of the account or group `key` names (a group by DN or SID; a DN
+        the evidence only knows as a member, e.g. a foreign security principal), or None."""
+        account = self.account(key)
+        if account is not None:
+            return account.dn.lower()
+        key = key.strip()
+        if key.upper().startswith("S-1-"):
+            group = self._by_sid.get(key.upper())
+            return group.dn.lower() if group else None
+        if "=" in key and (key.lower() in self.groups or any(
+                key.lower() == m.lower() for g in self.groups.values() for m in g.members)):
+            return key.lower()
+        return None
 
     def rid_of(self, group: Group) -> int | None:
         if group.sid and self.domain_sid and group.sid.startswith(self.domain_sid + "-"):
@@ -221,7 +314,7 @@ class Directory:
                 yield member, True
 
     def display(self, dn_lower: str) -> str:
-        account = self.accounts.get(dn_lower)
+        account = self.accounts.get(dn_lower) or self.withheld.get(dn_lower)
         if account is not None:
             return account.name
         group = self.groups.get(dn_lower)
@@ -232,6 +325,19 @@ class Directory:
         for key, membership in self.members(group).items():
             if key not in self.groups:
                 yield membership, self.accounts.get(key)
+
+
+def _unjudgeable(account: Account) -> str | None:
+    """Why a check cannot judge this account: it cannot be named, told apart or classified."""
+    unread = [name for name, ok in (("sAMAccountName", account.sam), ("objectSid", account.sid))
+              if not ok]
+    if unread:
+        return f"its {' and '.join(unread)} could not be read"
+    if account.type not in ACCOUNT_TYPES:
+        return f"its type {account.type!r} is neither user nor computer"
+    if not isinstance(account.spn, int):
+        return "its servicePrincipalName count could not be read"
+    return None
 
 
 @dataclass(frozen=True)

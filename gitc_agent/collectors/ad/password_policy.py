@@ -124,15 +124,28 @@ def collect(conn: Connection, base_dn: str, page_size: int) -> tuple[dict[str, A
     try:
         read_entry(conn, container, ["objectClass"])
         psos = []
-        for dn, raw in paged_search(conn, container, "(objectClass=msDS-PasswordSettings)",
-                                    [*PSO_ATTRS.values(), "msDS-PSOAppliesTo", "name"],
-                                    page_size, scope=LEVEL):
+        # every child, not a filter on objectClass: a PSO whose attributes are denied does not
+        # match a filter, and would vanish as if it did not exist
+        for dn, raw in paged_search(conn, container, "(objectClass=*)",
+                                    [*PSO_ATTRS.values(), "msDS-PSOAppliesTo", "name",
+                                     "objectClass"], page_size, scope=LEVEL):
+            classes = {c.lower() for c in attr(raw, "objectClass") or []}
+            if classes and "msds-passwordsettings" not in classes:
+                continue
             settings, unreadable = _settings(raw, PSO_ATTRS)
+            if not classes or len(unreadable) == len(PSO_ATTRS):
+                errors.append({"part": f"pso:{dn}", "message": "the object is visible in the "
+                               "Password Settings Container, but its attributes could not be "
+                               "read (access denied)"})
+                continue
+            if unreadable:
+                errors.append({"part": f"pso:{dn}", "message": "attributes could not be read: "
+                               + ", ".join(unreadable)})
             psos.append({"dn": dn, "name": _single(raw, "name") or dn, **settings,
                          "applies_to": attr(raw, "msDS-PSOAppliesTo") or [],
                          "unreadable": unreadable})
         data["psos"] = sorted(psos, key=lambda p: (p.get("precedence", 0), p["dn"]))
-        if not psos:
+        if not psos and not any(e["part"].startswith("pso:") for e in errors):
             reader = bound_account_reader(conn, data.get("domain_sid"))
             data["pso_reader"] = reader
             if not reader["privileged"]:
