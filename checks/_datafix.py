@@ -4,7 +4,10 @@ Why shared: every datafix check must say the same thing about missing or unreada
 rejected rows (an `error` naming file and row, never a skip), report the same row counts, and
 decide "is this the same person?" the same way. A person is resolved through the DB-login mapping
 and the `ad.accounts` evidence to one employee (employeeID), so the DBA's admin account and
-office account count as one person; names that match no account stay names.
+office account count as one person; names that match no account stay names. When the directory
+could not be read (or was not collected), that person question has no answer: `persons_problem`
+says why, and a check that needs it reports `error` instead of trusting that two names are two
+people.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account, Directory
 from gitc_agent.model.kinds import (
-    AD_ACCOUNTS,
     DATAFIX,
     DATAFIX_AUDIT_LOG,
     DATAFIX_DB_ROLES,
     DATAFIX_REGISTER,
 )
 from gitc_agent.model.timeutil import parse_time
+
+from ._datafix_ad import AdState, ad_state
 
 REGISTER, DB_ROLES, AUDIT_LOG, KINDS = DATAFIX_REGISTER, DATAFIX_DB_ROLES, DATAFIX_AUDIT_LOG, DATAFIX
 ARROW = " → "
@@ -123,6 +127,12 @@ def _time(value: Any) -> datetime:
     return parsed
 
 
+# the register's required columns: without one, a ticket would silently read as not executed,
+# not reviewed or not approved
+TICKET_KEYS = ("ticket", "row", "requester", "approvers", "executor", "execution_start",
+               "reviewer", "reviewed_at")
+
+
 @dataclass
 class Ticket:
     id: str
@@ -144,7 +154,16 @@ class Ticket:
 
     @classmethod
     def from_data(cls, t: dict[str, Any]) -> Ticket:
-        """Raises ValueError for a time that cannot be read."""
+        """Raises ValueError for a time that cannot be read, a field the collector always writes
+        that is missing, or an execution that ended without starting."""
+        missing = [k for k in TICKET_KEYS if k not in t]
+        if missing:
+            raise ValueError(f"field(s) {', '.join(missing)} missing from the evidence")
+        if not isinstance(t["ticket"], str) or not t["ticket"].strip():
+            raise ValueError("the ticket id is empty")
+        if t.get("execution_end") and not t["execution_start"]:
+            raise ValueError("an execution end but no execution start")
+
         def when(key: str) -> datetime | None:
             return _time(t[key]) if t.get(key) else None
 
@@ -179,8 +198,14 @@ class Datafix:
     as_of: datetime
     rows: dict[str, dict[str, int]]  # kind -> counts (read, used, rejected)
     problems: dict[str, list[Outcome]]  # kind -> error outcomes (unreadable doc, rejected rows)
-    present: set[str]  # kinds with a readable document
+    present: set[str]  # kinds with a readable document (DB roles: memberships exported)
     rejected_tickets: set[str] = field(default_factory=set)  # ids on rejected register rows
+    ad: AdState = field(default_factory=lambda: AdState(None))
+
+    @property
+    def persons_problem(self) -> str | None:
+        """Why names cannot be resolved to persons (None: they can)."""
+        return self.ad.persons_problem
 
     @property
     def subject(self) -> str:
@@ -247,7 +272,8 @@ class _Reader:
                 subjects.export(doc.kind), Status.ERROR,
                 f"The {doc.kind} export could not be read, so it was not assessed: {message}", src))
             return
-        self.present.add(doc.kind)
+        if doc.kind != DB_ROLES:  # DB roles count as read only when memberships were exported
+            self.present.add(doc.kind)
         self.rows[doc.kind] = dict(doc.data.get("counts", {}))
         for bad in doc.data.get("rejected", []):
             self.reject(doc.kind, src, bad)
@@ -259,13 +285,25 @@ class _Reader:
                     self.tickets.append(Ticket.from_data(t))
                 except ValueError as exc:
                     self.reject(doc.kind, src, self._bad(doc, t, str(exc)))
-                    self.rejected_ids.add(t["ticket"].strip().upper())
+                    self.rejected_ids.add(str(t.get("ticket") or "").strip().upper())
         elif doc.kind == DB_ROLES:
-            self.memberships.extend(doc.data.get("memberships", []))
-            self.logins.update(doc.data.get("logins", {}))
+            memberships = doc.data.get("memberships")
+            # absent: only a login mapping was configured; empty: no database lacks role members
+            if isinstance(memberships, list) and memberships:
+                self.present.add(doc.kind)
+                self.memberships.extend(memberships)
+            self.logins.update(doc.data.get("logins") or {})
         else:
-            cols = {c: i for i, c in enumerate(doc.data["entry_columns"])}
-            for e in doc.data.get("entries", []):
+            entries, columns = doc.data.get("entries"), doc.data.get("entry_columns")
+            if not entries or not isinstance(entries, list) or not isinstance(columns, list):
+                self.present.discard(doc.kind)  # an audit log recording nothing proves nothing
+                self.problems.setdefault(doc.kind, []).append(Outcome(
+                    subjects.export(doc.kind), Status.ERROR,
+                    f"The {doc.kind} export holds no usable lines, so the change population "
+                    f"could not be assessed (counts: {doc.data.get('counts')}).", src))
+                return
+            cols = {c: i for i, c in enumerate(columns)}
+            for e in entries:
                 at = parse_time(e[cols["timestamp"]])
                 if at is None:
                     self.reject(doc.kind, src, self._bad(
@@ -304,11 +342,7 @@ def _load(evidence: EvidenceSet) -> Datafix | Outcome:
         return Outcome(subjects.DATAFIX_EXPORTS, Status.ERROR,
                        "No datafix export has a readable collection time, so datafixes were not "
                        "assessed (every time is judged against it).")
-    directory = None
-    for doc in evidence.of_kind(AD_ACCOUNTS):
-        if not doc.errors and doc.data.get("accounts") is not None:
-            directory = Directory.from_data(doc.data)
-            break
-    return Datafix(People(directory, reader.logins), reader.tickets, reader.statements,
-                   reader.memberships, directory, max(reader.stamps), reader.rows,
-                   reader.problems, reader.present, reader.rejected_ids)
+    ad = ad_state(evidence)
+    return Datafix(People(ad.directory, reader.logins), reader.tickets, reader.statements,
+                   reader.memberships, ad.directory, max(reader.stamps), reader.rows,
+                   reader.problems, reader.present, reader.rejected_ids, ad)

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 
 from gitc_agent.core.check_api import CheckParams, Verdict, fail, ok, unknown
 from gitc_agent.model import subjects
+from gitc_agent.model.directory import Group
 from gitc_agent.model.sid import group_key
 
 from ._datafix import ARROW, DB_ROLES, KINDS, REGISTER, Datafix, Person, Ticket
@@ -73,24 +74,24 @@ def holders(dfx: Datafix, role: str, definition: RoleDef, de_facto: bool = True)
     """Holders of a role by the policy's definition, plus (de facto) who acted in that role."""
     out = Holders(role, definition.defined)
     people, directory = dfx.people, dfx.directory
-    if definition.ad_groups and directory is None:
-        out.problems.append(f"the {role} role names AD groups, but no readable ad.accounts "
-                            f"evidence was collected, so their members are unknown")
-    for key in definition.ad_groups if directory is not None else ():
+    unreadable = dfx.ad.groups_problem or (dfx.persons_problem if directory is None else None)
+    if definition.ad_groups and unreadable:
+        out.problems.append(f"the {role} role names AD groups, but their members are unknown: "
+                            f"{unreadable}")
+    for key in definition.ad_groups if directory is not None and not unreadable else ():
         group = directory.group(key)
         if group is None:
             out.problems.append(f"AD group {key} of the {role} role is not in the ad.accounts "
                                 f"evidence")
             continue
-        for membership, account in directory.account_members(group):
-            if account is not None:
-                path = ARROW.join(membership.path)
-                out.add(people.of_account(account), f"AD group: {path}")
-    for ref in definition.db_roles:
-        if DB_ROLES not in dfx.present:
-            out.problems.append(f"the {role} role names database roles, but no readable "
-                                f"{DB_ROLES} export was collected")
-            break
+        _group_holders(dfx, out, group)
+    if definition.db_roles and DB_ROLES not in dfx.present:
+        out.problems.append(f"the {role} role names database roles, but no {DB_ROLES} export "
+                            f"with role memberships was read (a login mapping alone has none)")
+    elif definition.db_roles and dfx.ad.groups_problem:  # Windows group logins not expandable
+        out.problems.append(f"the {role} role names database roles, whose Windows group logins "
+                            f"cannot be expanded: {dfx.ad.groups_problem}")
+    for ref in definition.db_roles if DB_ROLES in dfx.present else ():
         for m in dfx.memberships:
             if m["role"].lower() == ref.role.lower() and fnmatch.fnmatchcase(
                     (m.get("database") or "").lower(), ref.database.lower()):
@@ -105,6 +106,21 @@ def holders(dfx: Datafix, role: str, definition: RoleDef, de_facto: bool = True)
             for name in _acted(t, role):
                 out.add(people.get(name), f"acted as {role} on ticket {t.id}")
     return out
+
+
+def _group_holders(dfx: Datafix, out: Holders, group: Group) -> None:
+    """The members read are holders; a group (or nested group) not fully read is a problem."""
+    directory = dfx.directory
+    assert directory is not None
+    closure = directory.members(group)
+    broken = [g.name for g in (group, *(directory.groups[k] for k in closure
+                                         if k in directory.groups)) if dfx.ad.incomplete(g)]
+    if broken:
+        out.problems.append(f"AD group {group.name} of the {out.role} role: the members of "
+                            f"{', '.join(broken)} could not be read completely")
+    for membership, account in directory.account_members(group):
+        if account is not None:
+            out.add(dfx.people.of_account(account), f"AD group: {ARROW.join(membership.path)}")
 
 
 def _principal_people(dfx: Datafix, principal: str) -> Iterable[tuple[Person, str]]:
@@ -151,6 +167,8 @@ def sod(dfx: Datafix, a: Holders, b: Holders, what: str) -> Iterator[Verdict]:
     walker (`datafix_exports(REGISTER, DB_ROLES)`) has reported what could not be read."""
     yield from role_errors(dfx, a, b)
     people = dfx.people.persons
+    # who is not (known as) b can pass only when b and every person's accounts were all read
+    doubts = list(dict.fromkeys([*b.problems, *filter(None, [dfx.persons_problem])]))
     for key in sorted(a.how):
         person = people[key]
         evidence = dfx.evidence(REGISTER, DB_ROLES, person=person.label,
@@ -159,6 +177,9 @@ def sod(dfx: Datafix, a: Holders, b: Holders, what: str) -> Iterator[Verdict]:
             evidence[b.role] = b.how[key]
             yield fail(f"{person.label} can {what}: {a.role} through {a.how[key][0]}; {b.role} "
                        f"through {b.how[key][0]}.", subject=person.subject, **evidence)
+        elif doubts:
+            yield unknown(f"{person.label} is {a.role}; whether they are also {b.role} could not "
+                          f"be assessed: {'; '.join(doubts)}.", subject=person.subject, **evidence)
         else:
             yield ok(f"{person.label} is {a.role} and not {b.role}.", subject=person.subject,
                      **evidence)

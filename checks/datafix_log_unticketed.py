@@ -10,7 +10,7 @@ and day, so 100,000 log lines stay a readable report.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
@@ -23,12 +23,18 @@ from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, Datafix, Statement
 from ._datafix_roles import RoleParams, holders
 
 SHOWN = 20  # unticketed statements listed in one result's evidence
+OTHER_STATEMENTS = ("SELECT", "EXECUTE", "EXEC", "CALL", "BEGIN", "COMMIT", "ROLLBACK",
+                    "SAVEPOINT", "SET", "SHOW", "USE", "DECLARE", "CREATE", "ALTER", "DROP",
+                    "GRANT", "REVOKE", "DENY", "LOGIN", "LOGOUT", "CONNECT", "DISCONNECT",
+                    "BACKUP", "RESTORE", "CHECKPOINT", "DBCC")
 UNKNOWN = "?"  # names a ticket whose register row was rejected: cannot tell
 
 
 class Params(RoleParams):
     statements: list[str] = Field(default_factory=lambda: [
         "INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE"])
+    # recognised, but not data changes; any other value means the log was not understood
+    other_statements: list[str] = Field(default_factory=lambda: list(OTHER_STATEMENTS))
     tolerance_minutes: int = Field(default=15, ge=0, le=1440)
     open_ended_hours: int = Field(default=12, ge=1, le=168)  # execution end missing
 
@@ -64,26 +70,79 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
                       "datafixes in the register were treated as privileged; changes by other "
                       "privileged principals were not assessed.",
                       subject=subjects.role("executor"), **dfx.evidence(AUDIT_LOG))
+    if admins.problems:
+        yield unknown("; ".join(admins.problems), subject=subjects.role("audit_admin"),
+                      **dfx.evidence(AUDIT_LOG))
     privileged = set(executors.how) | set(admins.how)
-    kinds = {s.upper() for s in params.statements}
-    windows = _Windows(dfx, params)
-    sessions: dict[tuple[str, str, str], list[tuple[Statement, str | None]]] = defaultdict(list)
-    outside = 0
+    population = _Population(dfx, params)
     for s in dfx.statements:
-        if s.statement not in kinds:
-            continue
-        person = dfx.people.get(s.principal)
-        if person is None or person.key not in privileged:
-            outside += 1
-            continue
-        match = windows.ticket_of(s, person.key)
-        sessions[(s.principal, s.database, s.at.date().isoformat())].append((s, match))
-    for (principal, database, day), items in sorted(sessions.items()):
-        yield _session(dfx, principal, database, day, items, outside)
-    if not sessions:
-        yield ok(f"The audit log holds no data changes by privileged principals ({outside} by "
-                 f"other principals were outside the population).",
+        population.add(s, privileged)
+    yield from population.unreadable()
+    for key, items in sorted(population.sessions.items()):
+        yield _session(dfx, *key, items, population.outside, population.unclear.get(key, 0))
+    for key in sorted(set(population.unclear) - set(population.sessions)):
+        yield _unclear(dfx, *key, population.unclear[key])
+    if dfx.persons_problem:  # a principal that resolved to no person may be privileged
+        yield unknown(f"{population.outside} data change(s) by principals not known as "
+                      f"privileged could not be excluded, because principals could not be "
+                      f"resolved to persons: {dfx.persons_problem}.",
+                      subject=subjects.PRIVILEGED_CHANGES, **dfx.evidence(AUDIT_LOG, REGISTER))
+    elif population.sessions or population.unclear:
+        return
+    elif not population.unrecognised and not executors.problems and not admins.problems:
+        yield ok(f"The audit log holds no data changes by privileged principals "
+                 f"({population.outside} by other principals were outside the population).",
                  subject=subjects.PRIVILEGED_CHANGES, **dfx.evidence(AUDIT_LOG, REGISTER))
+
+
+Key = tuple[str, str, str]  # principal, database, day
+
+
+class _Population:
+    """The log's data changes by privileged principals, per session; lines whose statement value
+    is not recognised are counted, never skipped: they may be changes under another name."""
+
+    def __init__(self, dfx: Datafix, params: Params):
+        self.dfx = dfx
+        self.changes = {s.strip().upper() for s in params.statements}
+        self.known = self.changes | {s.strip().upper() for s in params.other_statements}
+        self.windows = _Windows(dfx, params)
+        self.sessions: dict[Key, list[tuple[Statement, str | None]]] = defaultdict(list)
+        self.unclear: Counter[Key] = Counter()  # privileged lines with unrecognised statements
+        self.unrecognised: Counter[str] = Counter()
+        self.outside = 0
+
+    def add(self, s: Statement, privileged: set[str]) -> None:
+        value = s.statement.strip().upper()
+        if value in self.known and value not in self.changes:
+            return
+        person = self.dfx.people.get(s.principal)
+        key = (s.principal, s.database, s.at.date().isoformat())
+        if value not in self.known:
+            self.unrecognised[value] += 1
+            if person is not None and person.key in privileged:
+                self.unclear[key] += 1
+        elif person is None or person.key not in privileged:
+            self.outside += 1
+        else:
+            self.sessions[key].append((s, self.windows.ticket_of(s, person.key)))
+
+    def unreadable(self) -> Iterator[Verdict]:
+        """One `error` for the log when statement values were not recognised, with the counts."""
+        if not self.unrecognised:
+            return
+        count = sum(self.unrecognised.values())
+        read = len(self.dfx.statements)
+        values = dict(self.unrecognised.most_common(SHOWN))
+        yield unknown(
+            f"{count} of {read} audit-log line(s) carry a statement value that is neither a data "
+            f"change nor another known statement ({', '.join(values)}), so the log could not be "
+            f"read as the change population. Map the export's values to statements in the "
+            f"config (datafix.audit_log.statement_map, e.g. UP: UPDATE) or classify them in "
+            f"this check's statements / other_statements.", subject=subjects.export(AUDIT_LOG),
+            **self.dfx.evidence(AUDIT_LOG, statements={
+                "read": read, "used": read - count, "unrecognised": count},
+                unrecognised_values=values))
 
 
 class _Windows:
@@ -138,7 +197,8 @@ class _Windows:
 
 
 def _session(dfx: Datafix, principal: str, database: str, day: str,
-             items: Iterable[tuple[Statement, str | None]], outside: int) -> Verdict:
+             items: Iterable[tuple[Statement, str | None]], outside: int,
+             unclear: int = 0) -> Verdict:
     """One principal's changes in one database on one day, so 100,000 log lines stay readable."""
     items = list(items)
     subject = subjects.session(principal, database, day)
@@ -147,7 +207,8 @@ def _session(dfx: Datafix, principal: str, database: str, day: str,
     tickets = sorted({m for _, m in items if m and m != UNKNOWN})
     evidence = dfx.evidence(AUDIT_LOG, REGISTER, principal=principal, database=database,
                             day=day, statements=len(items), unticketed=len(bad),
-                            tickets=tickets, outside_population=outside)
+                            tickets=tickets, outside_population=outside,
+                            unrecognised_statements=unclear)
     if bad:
         evidence["unticketed_statements"] = [
             {"row": s.row, "at": s.at.isoformat(), "statement": s.statement,
@@ -163,5 +224,19 @@ def _session(dfx: Datafix, principal: str, database: str, day: str,
         return unknown(f"{principal} changed data on {day} under ticket(s) "
                        f"{', '.join(unknown_refs)}, whose register row(s) were rejected, so these "
                        f"changes could not be matched.", subject=subject, **evidence)
+    if unclear:
+        return _unclear(dfx, principal, database, day, unclear, **evidence)
     return ok(f"{principal}: all {len(items)} data change(s) on {day} match ticket(s) "
               f"{', '.join(tickets)}.", subject=subject, **evidence)
+
+
+def _unclear(dfx: Datafix, principal: str, database: str, day: str, count: int,
+             **evidence: object) -> Verdict:
+    """A session with lines whose statement is not recognised: they may be unticketed changes."""
+    evidence = evidence or dfx.evidence(AUDIT_LOG, REGISTER, principal=principal,
+                                        database=database, day=day,
+                                        unrecognised_statements=count)
+    return unknown(f"{principal} has {count} audit-log line(s) in {database or 'the database'} "
+                   f"on {day} whose statement value is not recognised, so whether they are "
+                   f"ticketed data changes could not be assessed.",
+                   subject=subjects.session(principal, database, day), **evidence)

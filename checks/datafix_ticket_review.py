@@ -12,7 +12,15 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, not_applicable, ok
+from gitc_agent.core.check_api import (
+    CheckParams,
+    Verdict,
+    check,
+    fail,
+    not_applicable,
+    ok,
+    unknown,
+)
 
 from ._datafix import KINDS, REFERENCES, REGISTER, Datafix, datafix_exports, same
 
@@ -72,6 +80,10 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
         if problems:
             yield fail(f"Datafix {t.id}: " + "; ".join(problems) + ".", subject=t.subject,
                        **evidence)
+        elif dfx.persons_problem:  # different names may still be one person's two accounts
+            yield unknown(f"Datafix {t.id}: whether reviewer {t.reviewer} is independent of its "
+                          f"executor and approver(s) could not be assessed: "
+                          f"{dfx.persons_problem}.", subject=t.subject, **evidence)
         else:
             yield ok(f"Datafix {t.id} was reviewed by {t.reviewer} on "
                      f"{t.reviewed_at.date().isoformat()}, within {params.max_days} days.",

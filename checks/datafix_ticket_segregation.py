@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
 
 from ._datafix import KINDS, REFERENCES, REGISTER, Datafix, datafix_exports, same
 
@@ -47,6 +47,10 @@ def judge(dfx: Datafix, params: CheckParams) -> Iterator[Verdict]:
         if clashes:
             yield fail(f"Datafix {t.id}: " + "; ".join(clashes) + ".", subject=t.subject,
                        **evidence)
+        elif dfx.persons_problem:  # different names may still be one person's two accounts
+            yield unknown(f"Datafix {t.id}: whether requester, approver(s), executor and "
+                          f"reviewer are different people could not be assessed: "
+                          f"{dfx.persons_problem}.", subject=t.subject, **evidence)
         else:
             yield ok(f"Datafix {t.id}: requester, approver(s), executor and reviewer are "
                      f"different people.", subject=t.subject, **evidence)

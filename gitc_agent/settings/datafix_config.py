@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from gitc_agent.settings.base import RESOLVED, Section
 from gitc_agent.settings.yaml_source import Path_, YamlDocument
@@ -51,6 +51,30 @@ class Table(Section):
     columns: dict[str, str] = Field(default_factory=dict)  # field -> column name in the export
     required: Annotated[tuple[str, ...], RESOLVED] = ()
 
+    @field_validator("encoding")
+    @classmethod
+    def _text_encoding(cls, value: str) -> str:
+        """Refused here, with the config line: an unknown or bytes-to-bytes codec (rot13,
+        base64) would otherwise fail mid-collection, when the export is read."""
+        try:
+            b"a".decode(value)
+        except UnicodeDecodeError:
+            pass  # a text codec; this one byte is just not valid in it (utf-16)
+        except (LookupError, UnicodeError):
+            raise ValueError(f"{value!r} is not a text encoding Python knows (e.g. utf-8-sig, "
+                             "cp1252, utf-16)") from None
+        return value
+
+
+class AuditLogTable(Table):
+    """The audit-log export: a table, plus how its statement values read as SQL statements.
+
+    Logs often hold codes (SQL Server audit `action_id`: UP, DL, IN, SL) rather than words; an
+    unmapped value is not guessed: the log check reports it as unrecognised.
+    """
+
+    statement_map: dict[str, str] = Field(default_factory=dict)  # value in the export -> statement
+
 
 _KNOWN = {"register_export": (REGISTER_FIELDS, REGISTER_REQUIRED),
           "db_roles": (DB_ROLE_FIELDS, DB_ROLE_REQUIRED),
@@ -62,7 +86,7 @@ class DatafixSettings(Section):
     # `register` would shadow a BaseModel attribute, hence the alias
     register_export: Table | None = Field(default=None, alias="register")
     db_roles: Table | None = None
-    audit_log: Table | None = None
+    audit_log: AuditLogTable | None = None
     logins: Table | None = None  # DB login -> AD account (sAMAccountName, UPN or DN)
     login_map: dict[str, str] = Field(default_factory=dict)  # the same, inline
     date_formats: list[str] = Field(default_factory=lambda: list(DEFAULT_DATE_FORMATS),

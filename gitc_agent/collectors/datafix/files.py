@@ -18,6 +18,7 @@ from gitc_agent.collectors.datafix.tabular import (
     Row,
     RowError,
     iso,
+    open_no_follow,
     read_rows,
     split_values,
 )
@@ -37,7 +38,7 @@ Parse = Callable[[Row], Any]
 
 def _sha256(table: Table) -> str:
     digest = hashlib.sha256()
-    with open(table.file, "rb") as handle:
+    with open(open_no_follow(table.file), "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -139,12 +140,16 @@ def collect_db_roles(settings: DatafixSettings) -> EvidenceDoc:
         return row.values["login"], row.values["account"]
 
     def build() -> dict[str, Any]:
-        data: dict[str, Any] = {"memberships": [], "counts": {"read": 0, "used": 0, "rejected": 0},
+        # no `memberships` without a roles export: an empty list would say "nobody holds a role"
+        data: dict[str, Any] = {"counts": {"read": 0, "used": 0, "rejected": 0},
                                 "rejected": [], "sources": []}
         if table is not None:
             members, part = _read(table, member)
             data.update(memberships=members, counts=part["counts"], rejected=part["rejected"])
             data["sources"].append(part["source"])
+        else:
+            data["note"] = ("no db_roles export is configured: only the login mapping was read, "
+                            "not who holds which database role")
         logins = dict(settings.login_map)
         if settings.logins is not None:
             pairs, part = _read(settings.logins, login)
@@ -163,16 +168,21 @@ def collect_audit_log(settings: DatafixSettings) -> EvidenceDoc:
     table = settings.audit_log
     assert table is not None
     dates = DateParser(settings.date_formats, settings.zone)
+    mapping = {k.strip().upper(): v.strip().upper() for k, v in table.statement_map.items()}
 
     def entry(row: Row) -> list[Any]:
         v = row.values
         if not v["principal"] or not v["statement"]:
             raise RowError("principal or statement class is empty")
+        statement = v["statement"].strip().upper()
         return [row.number, iso(dates.parse(v["timestamp"], "timestamp")), v["principal"],
-                v["statement"].upper(), v["object"], v["ticket"], v["database"], v["session"]]
+                mapping.get(statement, statement), v["object"], v["ticket"], v["database"],
+                v["session"]]
 
     def build() -> dict[str, Any]:
         entries, data = _read(table, entry)
+        if mapping:
+            data["source"]["statement_map"] = mapping
         return {**data, "entry_columns": list(AUDIT_COLUMNS), "entries": entries}
 
     return _doc(AUDIT_LOG, settings, build)

@@ -10,8 +10,6 @@ silently: the caller counts rows read, used and rejected.
 from __future__ import annotations
 
 import csv
-import json
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gitc_agent.errors import InputError
+from gitc_agent.run.input_files import open_regular, parse_json
 from gitc_agent.settings.datafix_config import ISO, Table
 
 SNIFF_BYTES = 64 * 1024
@@ -43,8 +42,9 @@ def table_format(table: Table) -> str:
 
 
 def open_no_follow(path: Path) -> int:
-    """Open for reading without following a symlink in the last component."""
-    return os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    """Open for reading without following a symlink in the last component; a FIFO or device
+    swapped in after the config was checked is refused (InputError), never read."""
+    return open_regular(path, "datafix export", follow=False)
 
 
 def read_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
@@ -144,12 +144,7 @@ def _json_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
         raw = handle.read(MAX_JSON_BYTES + 1)
     if len(raw) > MAX_JSON_BYTES:
         raise InputError("JSON export too large", table.file)
-    try:
-        data = json.loads(raw.decode(table.encoding))
-    except UnicodeDecodeError:
-        raise InputError(f"not {table.encoding} text", table.file) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", table.file, exc.lineno) from None
+    data = parse_json(raw, table.file, "JSON export", table.encoding)
     if table.json_records:
         data = data.get(table.json_records) if isinstance(data, dict) else None
     if not isinstance(data, list):
