@@ -1,16 +1,19 @@
 """Each Windows host beside the vulnerability feeds it is judged against (KEV catalog, fix map).
 
 Without a readable feed no host can be judged, so each host gets an `error` that names the feed:
-the hosts are the population, and each of them was not assessed.
+the hosts are the population, and each of them was not assessed. A feed that was read in part
+(KEV entries whose vendor or CVE could not be read, fix-map rows rejected) is handed on with what
+was not read, so the judge can tell "not affected" from "not seen".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitc_agent.core.check_api import EvidenceSet, Outcome, Status
+from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model.kinds import FEED_CISA_KEV, FEED_CVE_FIX_MAP
 
 from ._windows_hosts import Host, windows_hosts
@@ -23,6 +26,8 @@ class Exposure:
     host: Host
     kev: dict[str, Any]
     fixes: dict[str, Any]
+    kev_unread: list[str] = field(default_factory=list)  # KEV entries that could not be read
+    fixes_rejected: list[str] = field(default_factory=list)  # fix-map rows that were rejected
 
     @property
     def subject(self) -> str:
@@ -33,18 +38,31 @@ class Exposure:
         return self.host.source
 
 
+def _problem(doc: EvidenceDoc, what: str, key: str) -> str | None:
+    """Why this feed cannot be used at all, or None."""
+    items = doc.data.get(key) if doc.data else None
+    reason = doc.error_for("file") or (None if doc.data else "empty")
+    if reason is None and not isinstance(items, list):
+        reason = f"no '{key}' list"
+    counted = doc.data.get("count_vendor") if doc.data else None
+    if reason is None and isinstance(counted, int) and counted != len(items or []):
+        reason = f"{len(items or [])} entries where the collection counted {counted}"
+    if reason is None:
+        return None
+    return (f"{what} could not be read ({reason}), so known-exploited vulnerabilities were not "
+            "assessed.")
+
+
 def hosts_with_feeds(evidence: EvidenceSet) -> Iterator[Exposure | Outcome]:
     kev, fixes = evidence.of_kind(FEED_CISA_KEV)[0], evidence.of_kind(FEED_CVE_FIX_MAP)[0]
-    problem = None
-    for doc, what in ((kev, "the CISA KEV catalog"), (fixes, "the CVE fix map")):
-        if doc.error_for("file") or not doc.data:
-            problem = (f"{what} could not be read ({doc.error_for('file') or 'empty'}), "
-                       "so known-exploited vulnerabilities were not assessed.")
-            break
+    problem = (_problem(kev, "the CISA KEV catalog", "vulnerabilities")
+               or _problem(fixes, "the CVE fix map", "fixes"))
     for host in windows_hosts(evidence):
         if isinstance(host, Outcome):
             yield host
         elif problem:
             yield Outcome(host.subject, Status.ERROR, f"{host.name}: {problem}", host.source)
         else:
-            yield Exposure(host, kev.data, fixes.data)
+            yield Exposure(host, kev.data, fixes.data,
+                           [e["part"] for e in kev.errors if e.get("part") != "file"],
+                           [e["part"] for e in fixes.errors if e.get("part") != "file"])

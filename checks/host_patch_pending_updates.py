@@ -1,11 +1,14 @@
 """host.patch.pending_updates: the admin host has no pending security updates.
 
 Read from the package manager's cached lists (apt, dnf). The collector does not refresh them, so
-when the lists are older than the profile allows and nothing is pending, the state is unknown
-(`error`) rather than a pass.
+when nothing is pending but the lists of any manager are older than the profile allows, or their
+age is unknown, the state is unknown (`error`) rather than a pass: stale lists cannot show a
+pending update. Nor can a pending package whose security flag is unreadable.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import Field
 
@@ -38,17 +41,19 @@ def judge(host: AdminHost, params: Params) -> Verdict:
     managers = host.data.get("package_managers") or []
     parts = [host.data.get(f"updates_{m}") for m in managers]
     failed = [e["message"] for e in host.errors if e["part"].startswith("updates")]
-    if failed or not parts or any(not isinstance(p, dict) for p in parts):
+    if failed or not parts or any(not isinstance(p, dict) or not isinstance(p.get("packages"),
+                                                                            list) for p in parts):
         return unknown(f"{host.name}: pending updates could not be read "
                        f"({'; '.join(failed) or 'no package manager data'}).")
-    packages = [p for part in parts for p in part.get("packages", [])]
-    security = sorted(p["name"] for p in packages if p.get("security"))
-    other = len(packages) - len(security)
-    refreshed = parts[0].get("lists_updated_at")
-    collected, lists = parse_time(host.doc.collected_at), parse_time(refreshed)
-    list_age = (collected - lists).days if collected and lists else None
+    packages = [p if isinstance(p, dict) else {} for part in parts for p in part["packages"]]
+    security = sorted(str(p.get("name")) for p in packages if p.get("security") is True)
+    unflagged = sorted(str(p.get("name")) for p in packages
+                       if not isinstance(p.get("security"), bool))
+    other = len(packages) - len(security) - len(unflagged)
+    ages = {m: _age(host, part) for m, part in zip(managers, parts, strict=True)}
+    known = [a for a in ages.values() if a is not None]
     evidence = {"managers": managers, "security_updates": security, "other_updates": other,
-                "lists_age_days": list_age}
+                "lists_age_days": max(known) if len(known) == len(ages) else None}
     problems = []
     if len(security) > params.max_security_updates:
         problems.append(f"{len(security)} security update(s) pending "
@@ -57,12 +62,26 @@ def judge(host: AdminHost, params: Params) -> Verdict:
         problems.append(f"{other} other update(s) pending")
     if problems:
         return fail(f"{host.name}: {'; '.join(problems)}.", **evidence)
-    if refreshed and list_age is None:
-        return unknown(f"{host.name}: the time the package lists were refreshed ({refreshed!r}) or "
-                       "collected could not be read, so 'nothing pending' cannot be trusted.",
+    if unflagged:
+        return unknown(f"{host.name}: {len(unflagged)} pending update(s) not known to be security "
+                       f"updates or not ({', '.join(unflagged[:10])}), so this is not assessed.",
                        **evidence)
-    if list_age is not None and list_age > params.max_list_age_days:
-        return unknown(f"{host.name}: the package lists are {list_age} days old (norm: refreshed "
-                       f"within {params.max_list_age_days}), so 'nothing pending' cannot be "
+    unknown_age = [m for m, age in ages.items() if age is None]
+    if unknown_age:
+        refreshed = {m: host.data[f"updates_{m}"].get("lists_updated_at") for m in unknown_age}
+        return unknown(f"{host.name}: when the {', '.join(unknown_age)} package lists were last "
+                       f"refreshed is unknown ({refreshed}), so 'nothing pending' cannot be "
                        "trusted.", **evidence)
+    stale = {m: age for m, age in ages.items() if age is not None
+             and age > params.max_list_age_days}
+    if stale:
+        return unknown(f"{host.name}: the package lists are {max(stale.values())} days old "
+                       f"({', '.join(stale)}; norm: refreshed within {params.max_list_age_days}),"
+                       " so 'nothing pending' cannot be trusted.", **evidence)
     return ok(f"{host.name}: no security updates pending ({other} other).", **evidence)
+
+
+def _age(host: AdminHost, part: dict[str, Any]) -> int | None:
+    """Days between the lists' last refresh and the collection, or None when either is unknown."""
+    collected, lists = parse_time(host.doc.collected_at), parse_time(part.get("lists_updated_at"))
+    return (collected - lists).days if collected and lists else None

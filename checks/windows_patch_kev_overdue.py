@@ -3,8 +3,9 @@
 Joins three pieces of evidence: the CISA KEV catalog (each CVE's `dueDate`), the user's CVE ->
 KB / fixed build map per product, and each host's installed hotfixes, update history and build.
 A CVE counts as fixed when one of its KBs is installed or the host's build.UBR is at least the
-fixed build. KEV CVEs without a fix mapping for the host's product cannot be judged and are
-listed as not assessed in the evidence.
+fixed build; a map row with `not_affected: true` says the product does not carry it. A KEV CVE
+past its due date without any row for the host's product cannot be judged: not "not affected"
+but unknown, so the host is `error` unless another CVE already fails it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
 from gitc_agent.model.kinds import FEED_CISA_KEV, FEED_CVE_FIX_MAP, WINDOWS_HOST_STATE
 
 from ._feeds import Exposure, hosts_with_feeds
@@ -45,51 +46,88 @@ def judge(exposure: Exposure, params: Params) -> Verdict:
     if hotfixes is None or not isinstance(os_info, dict):
         return host.unreadable("hotfixes" if hotfixes is None else "os",
                                "the installed updates or the OS build")
-    installed = {str(h.get("kb", "")).upper() for h in hotfixes}
+    caption = str(os_info.get("caption") or "").strip().lower()
+    if not caption:
+        return host.unreadable("os", "the OS caption (the product the fix map is matched on)")
+    installed = {str(h.get("kb", "")).upper() for h in hotfixes if isinstance(h, dict)}
     for entry in host.data.get("update_history") or []:
-        if entry.get("result") == 2:
+        if isinstance(entry, dict) and entry.get("result") == 2:
             installed |= kbs_in(str(entry.get("title", "")))
-    caption = str(os_info.get("caption", "")).lower()
     build = (os_info.get("build"), os_info.get("ubr"))
-    by_cve: dict[str, list[dict[str, Any]]] = {}
-    for fix in exposure.fixes.get("fixes", []):
-        if fix["product"].lower() in caption:
-            by_cve.setdefault(fix["cve"], []).append(fix)
+    by_cve = _rows_for(exposure.fixes["fixes"], caption)
     today = host.collected_at.date()
-    overdue, open_not_due, fixed, unmapped = [], [], [], []
-    for vuln in exposure.kev.get("vulnerabilities", []):
+    overdue, open_not_due, fixed, not_affected, unmapped, unmapped_not_due = ([] for _ in range(6))
+    for vuln in exposure.kev["vulnerabilities"]:
+        vuln = vuln if isinstance(vuln, dict) else {}
         cve = vuln.get("cveID")
-        if cve not in by_cve:
-            unmapped.append(cve)
-            continue
-        if any(_is_fixed(f, installed, build) for f in by_cve[cve]):
-            fixed.append(cve)
-            continue
         due = _date(vuln.get("dueDate"))
-        row = {"cve": cve, "due": vuln.get("dueDate"), "name": vuln.get("vulnerabilityName"),
-               "fix_kbs": sorted({k for f in by_cve[cve] for k in f["kbs"]}),
-               "ransomware": vuln.get("knownRansomwareCampaignUse") == "Known"}
-        if due is None or today > due + timedelta(days=params.due_grace_days):
-            overdue.append(row)
+        past_due = due is None or today > due + timedelta(days=params.due_grace_days)
+        rows = by_cve.get(cve, []) if isinstance(cve, str) else []
+        remedies = [f for f in rows if not f.get("not_affected")]
+        if not rows:
+            (unmapped if past_due else unmapped_not_due).append(str(cve))
+        elif not remedies:
+            not_affected.append(cve)
+        elif any(_is_fixed(f, installed, build) for f in remedies):
+            fixed.append(cve)
         else:
-            open_not_due.append(row)
-    evidence = {"os": os_info.get("caption"),
-                "build": f"{build[0]}.{build[1]}", "kev_catalog": exposure.kev.get(
-                    "catalogVersion"), "overdue": overdue, "open_not_yet_due": open_not_due,
-                "fixed": fixed, "not_mapped_for_product": len(unmapped)}
-    note = (f" {len(unmapped)} Microsoft KEV entries have no fix mapping for this product and "
-            "were not assessed." if unmapped else "")
+            (overdue if past_due else open_not_due).append({
+                "cve": cve, "due": vuln.get("dueDate"), "name": vuln.get("vulnerabilityName"),
+                "fix_kbs": sorted({str(k) for f in remedies for k in f.get("kbs") or []}),
+                "ransomware": vuln.get("knownRansomwareCampaignUse") == "Known"})
+    evidence = {"os": os_info.get("caption"), "build": f"{build[0]}.{build[1]}",
+                "kev_catalog": exposure.kev.get("catalogVersion"), "overdue": overdue,
+                "open_not_yet_due": open_not_due, "fixed": fixed, "not_affected": not_affected,
+                "not_mapped_past_due": unmapped, "not_mapped_not_yet_due": unmapped_not_due,
+                "kev_entries_unread": exposure.kev_unread,
+                "fix_map_rows_rejected": exposure.fixes_rejected}
+    unseen = _unassessed(host.name, unmapped, exposure, bool(by_cve))
     if overdue:
         ransomware = any(r["ransomware"] for r in overdue)
         return fail(f"{host.name}: {len(overdue)} known-exploited CVE(s) not fixed past their "
                     f"KEV due date: {', '.join(r['cve'] for r in overdue)}."
                     + (" Used in ransomware campaigns, so impact is raised." if ransomware
-                       else "") + note, impact=5 if ransomware else None, **evidence)
+                       else "") + (f" Also not assessed: {unseen}" if unseen else ""),
+                    impact=5 if ransomware else None, **evidence)
+    if unseen:
+        return unknown(f"{host.name}: {unseen}", **evidence)
     pending = (f" {len(open_not_due)} open, not yet due: "
                f"{', '.join(r['cve'] + ' (due ' + str(r['due']) + ')' for r in open_not_due)}."
                if open_not_due else "")
+    note = (f" {len(unmapped_not_due)} not yet due KEV entries have no fix mapping for this "
+            "product." if unmapped_not_due else "")
     return ok(f"{host.name}: no known-exploited CVE open past its due date "
-              f"({len(fixed)} mapped CVE(s) fixed).{pending}{note}", **evidence)
+              f"({len(fixed)} mapped CVE(s) fixed, {len(not_affected)} not affected)."
+              f"{pending}{note}", **evidence)
+
+
+def _rows_for(fixes: list[Any], caption: str) -> dict[str, list[dict[str, Any]]]:
+    """The fix-map rows per CVE whose product is part of the host's OS caption."""
+    by_cve: dict[str, list[dict[str, Any]]] = {}
+    for fix in fixes:
+        product = str(fix.get("product") or "").strip().lower() if isinstance(fix, dict) else ""
+        if product and product in caption and isinstance(fix.get("cve"), str):
+            by_cve.setdefault(fix["cve"], []).append(fix)
+    return by_cve
+
+
+def _unassessed(name: str, unmapped: list[str], exposure: Exposure, product_known: bool) -> str:
+    """Why some KEV entries past their due date could not be judged for this host ('' if none)."""
+    parts = []
+    if exposure.kev_unread:
+        parts.append(f"{len(exposure.kev_unread)} KEV catalog entries could not be read "
+                     f"({', '.join(exposure.kev_unread[:5])})")
+    if unmapped:
+        why = ("no row in the fix map matches this host's product at all" if not product_known
+               else "no fix-map row for this host's product")
+        parts.append(f"{len(unmapped)} KEV CVE(s) past their due date have {why} "
+                     f"({', '.join(unmapped[:10])}{', ...' if len(unmapped) > 10 else ''})")
+    if not parts:
+        return ""
+    rejected = (f" The fix map has {len(exposure.fixes_rejected)} rejected row(s) "
+                f"({', '.join(exposure.fixes_rejected[:5])})." if exposure.fixes_rejected else "")
+    return (f"{'; '.join(parts)}, so whether they are fixed is unknown: add a fix row (KBs or "
+            f"fixed build) or a not_affected row per CVE and product.{rejected}")
 
 
 def _build(value: Any) -> tuple[int, int] | None:

@@ -1,12 +1,20 @@
 """windows.patch.missing_updates: security updates the Windows Update Agent reports missing.
 
 Only updates at or above the profile's severity and released longer ago than the grace period
-count. When the search was denied or failed the state is unknown: `error`, never a pass.
+count; hidden updates count too (hiding an update does not install it). When the search was
+denied or failed the state is unknown: `error`, never a pass.
+
+An update without a readable MSRC severity is not "below the threshold": if Windows Update
+classifies it as a security update (or its classification cannot be read) and it is past the
+grace period, the host is not assessed (`error`) unless another update already fails it. Not a
+`fail`, because a finding must rest on what the evidence shows and its score on a known severity;
+the severity is for the administrator to show. Non-security classifications (drivers, feature
+packs, update rollups, ...) are out of scope, as a rated non-security update would be.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -17,6 +25,10 @@ from gitc_agent.model.timeutil import parse_time
 from ._windows_hosts import Host, windows_hosts
 
 SEVERITY = {"low": 1, "moderate": 2, "important": 3, "critical": 4}
+# Windows Update classifications (English category names) that are not security updates.
+NOT_SECURITY = {"critical updates", "definition updates", "drivers", "feature packs",
+                "service packs", "tools", "update rollups", "updates", "upgrades"}
+HIDDEN_SINCE_SCRIPT = 2  # the first remote script whose search includes hidden updates
 
 
 class Params(CheckParams):
@@ -34,9 +46,9 @@ class Params(CheckParams):
     params=Params,
     references=["ISO 27002:2022 8.8", "CIS v8 7.3", "PCI DSS 4.0 6.3.3"],
     remediation=(
-        "Approve and install the missing security updates; if the Windows Update Agent search is "
-        "denied over WinRM, run the collection account with the rights to search, or supply the "
-        "state from WSUS/ConfigMgr."
+        "Approve and install the missing security updates (hidden ones included); if the Windows "
+        "Update Agent search is denied over WinRM, run the collection account with the rights to "
+        "search, or supply the state from WSUS/ConfigMgr."
     ),
 )
 def judge(host: Host, params: Params) -> Verdict:
@@ -48,28 +60,69 @@ def judge(host: Host, params: Params) -> Verdict:
                        "; missing updates are unknown, so this host is not assessed as compliant.",
                        search=state.get("status", "missing"))
     threshold = SEVERITY[params.min_severity.lower()]
-    overdue, recent = [], []
+    overdue, recent, unrated = [], [], []
     for upd in state["updates"]:
-        sev = SEVERITY.get(str(upd.get("severity") or "").lower(), 0)
-        if sev < threshold:
+        upd = upd if isinstance(upd, dict) else {}
+        sev = SEVERITY.get(str(upd.get("severity") or "").strip().lower())
+        if sev is None and _is_security(upd) is False:
             continue
-        released = parse_time(upd.get("released"))
-        age = (host.collected_at - released).days if released else None
-        row = {"title": upd.get("title"), "severity": upd.get("severity"),
-               "kbs": upd.get("kbs", []), "released": upd.get("released"), "age_days": age}
+        if sev is not None and sev < threshold:
+            continue
+        row = _row(upd, host)
         # an update whose release date is unreadable is not known to be within the grace period
-        (recent if age is not None and age <= params.grace_days else overdue).append(row)
-    evidence = {"min_severity": params.min_severity,
-                "grace_days": params.grace_days, "overdue": overdue, "within_grace": recent,
+        late = row["age_days"] is None or row["age_days"] > params.grace_days
+        (unrated if sev is None else overdue if late else recent).append(row)
+    unrated = [r for r in unrated if r["age_days"] is None or r["age_days"] > params.grace_days]
+    evidence = {"min_severity": params.min_severity, "grace_days": params.grace_days,
+                "overdue": overdue, "within_grace": recent, "severity_unknown": unrated,
                 "missing_total": len(state["updates"])}
-    if not overdue:
-        note = f" {len(recent)} more are within the grace period." if recent else ""
-        return ok(f"{host.name}: no {params.min_severity}-or-higher update missing longer "
-                  f"than {params.grace_days} days.{note}", **evidence)
-    kbs = ", ".join(sorted({f"KB{k}" if str(k).isdigit() else str(k)
-                            for u in overdue for k in u["kbs"]})) or "no KB listed"
-    critical = any(SEVERITY.get(str(u["severity"]).lower()) == 4 for u in overdue)
-    return fail(f"{host.name}: {len(overdue)} {params.min_severity}-or-higher update(s) "
-                f"missing for more than {params.grace_days} days ({kbs})."
-                + (" At least one is Critical, so impact is raised." if critical else ""),
-                impact=5 if critical else None, **evidence)
+    if overdue:
+        critical = any(SEVERITY.get(str(u["severity"]).lower()) == 4 for u in overdue)
+        return fail(f"{host.name}: {len(overdue)} {params.min_severity}-or-higher update(s) "
+                    f"missing for more than {params.grace_days} days ({_kbs(overdue)})."
+                    + _hidden(overdue)
+                    + (" At least one is Critical, so impact is raised." if critical else "")
+                    + (f" {len(unrated)} more without a readable severity." if unrated else ""),
+                    impact=5 if critical else None, **evidence)
+    version = host.data.get("script_version")
+    if not isinstance(version, int) or version < HIDDEN_SINCE_SCRIPT:
+        return unknown(f"{host.name}: collected by remote script version {version!r}, whose "
+                       "search left out hidden updates, so 'nothing missing' cannot be trusted; "
+                       "collect again.", **evidence)
+    if unrated:
+        return unknown(f"{host.name}: {len(unrated)} missing security update(s) older than "
+                       f"{params.grace_days} days have no readable MSRC severity or "
+                       f"classification ({_kbs(unrated)}), so whether they reach "
+                       f"{params.min_severity} is unknown; not assessed.{_hidden(unrated)}",
+                       **evidence)
+    note = f" {len(recent)} more are within the grace period." if recent else ""
+    return ok(f"{host.name}: no {params.min_severity}-or-higher update missing longer "
+              f"than {params.grace_days} days.{note}", **evidence)
+
+
+def _is_security(upd: dict[str, Any]) -> bool | None:
+    """True/False by Windows Update classification; None when no known one can be read."""
+    names = upd.get("categories")
+    names = {str(n).strip().lower() for n in names} if isinstance(names, list) else set()
+    if "security updates" in names:
+        return True
+    return False if names & NOT_SECURITY else None
+
+
+def _row(upd: dict[str, Any], host: Host) -> dict[str, Any]:
+    released = parse_time(upd.get("released"))
+    kbs = upd.get("kbs")
+    return {"title": upd.get("title"), "severity": upd.get("severity"),
+            "kbs": kbs if isinstance(kbs, list) else [], "released": upd.get("released"),
+            "age_days": (host.collected_at - released).days if released else None,
+            "hidden": upd.get("hidden") is True}
+
+
+def _kbs(rows: list[dict[str, Any]]) -> str:
+    return ", ".join(sorted({f"KB{k}" if str(k).isdigit() else str(k)
+                             for r in rows for k in r["kbs"]})) or "no KB listed"
+
+
+def _hidden(rows: list[dict[str, Any]]) -> str:
+    hidden = sum(r["hidden"] for r in rows)
+    return f" {hidden} of them hidden in Windows Update." if hidden else ""

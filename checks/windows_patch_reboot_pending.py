@@ -2,6 +2,7 @@
 
 Component Based Servicing `RebootPending` and Windows Update `RebootRequired` are strong signals;
 `PendingFileRenameOperations` is set by many installers, so it counts only if the profile says so.
+An indicator the check counts must read true or false: anything else is unknown, not "clear".
 """
 
 from __future__ import annotations
@@ -34,14 +35,18 @@ def judge(host: Host, params: Params) -> Verdict:
         return host.unreadable("reboot", "the pending-reboot indicators")
     signals = [name for key, name in (("cbs", "Component Based Servicing RebootPending"),
                                       ("wu", "Windows Update RebootRequired"))
-               if state.get(key)]
-    if params.count_file_rename and state.get("pfro"):
+               if state.get(key) is True]
+    if params.count_file_rename and state.get("pfro") is True:
         signals.append("PendingFileRenameOperations")
     last_boot = (host.data.get("os") or {}).get("last_boot")
     if signals:
         return fail(f"{host.name}: a restart is pending ({', '.join(signals)}); installed "
                     f"updates are not active. Last boot: {last_boot or 'unknown'}.",
                     indicators=state, last_boot=last_boot)
+    judged = ("cbs", "wu", "pfro") if params.count_file_rename else ("cbs", "wu")
+    unread = [k for k in judged if not isinstance(state.get(k), bool)]
+    if unread:  # an indicator that is neither set nor clear is not "no restart pending"
+        return host.unreadable("reboot", f"the pending-reboot indicator(s) {', '.join(unread)}")
     note = " (PendingFileRenameOperations is set, a weak signal not counted)" \
         if state.get("pfro") else ""
     return ok(f"{host.name}: no pending restart{note}.", indicators=state, last_boot=last_boot)

@@ -34,6 +34,33 @@ def test_kev_and_fix_map_are_read(tmp_path: Path) -> None:
                                "message": "needs cve, product and kbs or fixed_build"}]
 
 
+def test_unusable_fix_rows_and_kev_entries_are_recorded_not_dropped(tmp_path: Path) -> None:
+    kev = tmp_path / "kev.json"
+    kev.write_text(json.dumps({"vulnerabilities": [
+        {"cveID": "CVE-1", "vendorProject": "microsoft "}, {"cveID": "CVE-2"},
+        {"vendorProject": "Microsoft"}, {"cveID": "CVE-4", "vendorProject": "Apache"}, "x"]}))
+    fixmap = tmp_path / "map.json"
+    fixmap.write_text(json.dumps({"fixes": [
+        {"cve": "CVE-1", "product": "Windows Server 2022", "kbs": "KB1"},
+        {"cve": "CVE-1", "product": " ", "kbs": ["KB1"]},
+        {"cve": "CVE-1", "product": "Windows Server 2022", "fixed_build": "soon"},
+        {"cve": "CVE-1", "product": "Windows Server 2022", "not_affected": "yes"},
+        {"cve": "CVE-1", "product": "Windows Server", "not_affected": True, "reason": "no IIS"},
+        {"cve": "CVE-1", "product": "Windows 11", "fixed_build": "10.0.26100.7019"}]}))
+    kev_doc, map_doc = feeds.collect(FeedSettings(kev_catalog=kev, kev_fix_map=fixmap))
+    assert [v["cveID"] for v in kev_doc.data["vulnerabilities"]] == ["CVE-1"]
+    assert kev_doc.data["count_vendor"] == 1
+    assert [e["part"] for e in kev_doc.errors] == ["vulnerabilities[1]", "vulnerabilities[2]",
+                                                   "vulnerabilities[4]"]
+    assert map_doc.data["fixes"] == [
+        {"cve": "CVE-1", "product": "Windows Server", "not_affected": True, "reason": "no IIS"},
+        {"cve": "CVE-1", "product": "Windows 11", "kbs": [], "fixed_build": "10.0.26100.7019"}]
+    assert [e["part"] for e in map_doc.errors] == [f"fixes[{i}]" for i in range(4)]
+    assert map_doc.data["rejected"][:2] == [
+        {"row": 0, "cve": "CVE-1", "product": "Windows Server 2022"},
+        {"row": 1, "cve": "CVE-1", "product": None}]
+
+
 @pytest.mark.parametrize(("content", "message", "line"), [
     ('{\n  "vulnerabilities": [\n    {"cveID": }\n]}', "not valid JSON", 3),
     ('{"catalogVersion": "x"}', "not a CISA KEV catalog", None),

@@ -2,7 +2,8 @@
 
 psutil for the OS facts and processes (`ad_value=None`, so a process we may not inspect does not
 abort the listing); apt (and dnf where present) for pending and security updates, read-only and
-without refreshing the package lists; the reboot-required flag and the running vs newest
+without refreshing the package lists (their age is recorded: the check cannot trust
+"nothing pending" on lists of unknown age); the reboot-required flag and the running vs newest
 installed kernel for "installed but not active".
 """
 
@@ -27,6 +28,8 @@ COLLECTOR = "host.local"
 REBOOT_FLAG = Path("/var/run/reboot-required")
 NOTIFIER = Path("/usr/share/update-notifier/notify-reboot-required")
 APT_LISTS = Path("/var/lib/apt/lists")
+# dnf 4 and dnf 5 keep each repository's metadata under <cache>/<repo>-<hash>/repodata/
+DNF_CACHES = (Path("/var/cache/dnf"), Path("/var/cache/libdnf5"))
 # "name/suite1,suite2 version arch [upgradable from: old]"
 _APT_LINE = re.compile(r"^(?P<name>[^/\s]+)/(?P<suites>\S+)\s+(?P<version>\S+)\s+(?P<arch>\S+)"
                        r"\s+\[upgradable from: (?P<old>[^\]]+)\]")
@@ -103,17 +106,24 @@ def apt_updates(timeout: float) -> dict[str, Any]:
 
 
 def dnf_updates(timeout: float) -> dict[str, Any]:
-    """`dnf updateinfo list --security` and `dnf check-update` (exit 100 = updates available)."""
-    proc = _run(["dnf", "-q", "check-update"], timeout)
+    """`dnf check-update` (exit 100 = updates available) and `dnf updateinfo list --security`,
+    both from the cached metadata; its age is that of the newest cached `repomd.xml`."""
+    proc = _run(["dnf", "-q", "--cacheonly", "check-update"], timeout)
     if proc.returncode not in (0, 100):
         raise RuntimeError(f"dnf check-update exited {proc.returncode}: {proc.stderr[:300]}")
     names = [ln.split()[0] for ln in proc.stdout.splitlines()
              if ln.strip() and not ln.startswith(("Last metadata", "Obsoleting", " "))]
-    sec = _run(["dnf", "-q", "updateinfo", "list", "--security"], timeout)
+    sec = _run(["dnf", "-q", "--cacheonly", "updateinfo", "list", "--security"], timeout)
+    if sec.returncode != 0:  # without it no package can be called a security update
+        raise RuntimeError(f"dnf updateinfo list --security exited {sec.returncode}: "
+                           f"{sec.stderr.strip()[:300]}")
     security = {ln.split()[-1] for ln in sec.stdout.splitlines() if ln.strip()}
     packages = [{"name": n, "security": any(s.startswith(n.rsplit(".", 1)[0] + "-")
                                             for s in security)} for n in names]
-    return {"manager": "dnf", "command": "dnf check-update", "packages": packages}
+    caches = [p.stat().st_mtime for cache in DNF_CACHES if cache.is_dir()
+              for p in cache.glob("*/repodata/repomd.xml")]
+    return {"manager": "dnf", "command": "dnf check-update", "packages": packages,
+            "lists_updated_at": _iso(max(caches)) if caches else None}
 
 
 def reboot_state() -> dict[str, Any]:

@@ -25,7 +25,7 @@ def _hist(date: str, kb: str, result: int = 2) -> dict[str, Any]:
 
 
 PATCHED: dict[str, Any] = {
-    "script": 1, "errors": [],
+    "script": 2, "errors": [],
     "os": {"caption": "Microsoft Windows Server 2022 Standard", "version": "10.0.20348",
            "build": 20348, "ubr": 4405, "last_boot": "2026-11-13T02:14:07.0000000Z",
            "computer": "WIN-PATCHED"},
@@ -51,10 +51,10 @@ def behind() -> dict[str, Any]:
                         "installed_on": "2026-08-13T00:00:00.0000000Z"}]
     doc["history"] = [_hist("2026-08-13", "KB5062572")]
     doc["missing"] = [{"title": "2026-11 Cumulative Update (KB5068787)", "severity": "Critical",
-                       "kbs": ["5068787"], "cves": [], "released":
+                       "hidden": False, "kbs": ["5068787"], "cves": [], "released":
                        "2026-11-11T17:00:00.0000000Z", "categories": ["Security Updates"]},
                       {"title": "2026-09 Cumulative Update (KB5065432)", "severity": "Critical",
-                       "kbs": ["5065432"], "cves": [], "released":
+                       "hidden": False, "kbs": ["5065432"], "cves": [], "released":
                        "2026-09-09T17:00:00.0000000Z", "categories": ["Security Updates"]}]
     return doc
 

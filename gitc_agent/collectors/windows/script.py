@@ -4,6 +4,11 @@ cmd.exe limits a command line to about 8,000 characters and `-EncodedCommand` tr
 size (UTF-16 then base64), so the script itself travels in the shell's environment (GITC_PS,
 base64 UTF-8) and the command line only decodes and runs it. The script writes exactly one JSON
 document to stdout; each part that fails is listed under `errors` instead of stopping the rest.
+The encoded script stays under MAX_ENCODED_SCRIPT (about what pywinrm's `run_ps` gets through
+cmd.exe), so it could still go back on the command line if a host refuses the environment.
+
+The update search includes hidden updates: hiding an update in Windows Update does not install
+it, so a hidden missing security update is still missing (and reported as hidden).
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from collections.abc import Sequence
 
 SCRIPT_VAR = "GITC_PS"
 SERVICES_VAR = "GITC_SERVICES"
-SCRIPT_VERSION = 1
+MAX_ENCODED_SCRIPT = 3000
+SCRIPT_VERSION = 2  # 2: the search includes hidden updates (1 left them out)
 
 # Read-only: CIM, registry, Get-HotFix, the WUA searcher (history + search) and Get-Service.
 SCRIPT = r"""
 $ErrorActionPreference='Stop'
-$o=[ordered]@{script=1;errors=@()}
+$o=[ordered]@{script=2;errors=@()}
 function E($p,$m){$script:o.errors+=@{part=$p;message="$m"}}
 function D($d){if($d){([datetime]$d).ToUniversalTime().ToString('o')}}
 $cv='HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
@@ -30,9 +36,9 @@ installed_on=D $_.InstalledOn}})}catch{E hotfixes $_}
 try{$s=New-Object -ComObject Microsoft.Update.Session;$q=$s.CreateUpdateSearcher()
 $n=$q.GetTotalHistoryCount();$o.history=@(if($n){$q.QueryHistory(0,[Math]::Min($n,200))|
 ?{$_.Operation -eq 1}|%{@{date=D $_.Date;result=$_.ResultCode;title=$_.Title}}})}catch{E history $_}
-try{$r=$q.Search("IsInstalled=0 and Type='Software' and IsHidden=0")
-$o.missing=@($r.Updates|%{@{title=$_.Title;severity=$_.MsrcSeverity;kbs=@($_.KBArticleIDs)
-cves=@($_.CveIDs);released=D $_.LastDeploymentChangeTime
+try{$r=$q.Search("IsInstalled=0 and Type='Software'")
+$o.missing=@($r.Updates|%{@{title=$_.Title;severity=$_.MsrcSeverity;hidden=$_.IsHidden
+kbs=@($_.KBArticleIDs);cves=@($_.CveIDs);released=D $_.LastDeploymentChangeTime
 categories=@($_.Categories|%{$_.Name})}})}catch{E missing_updates $_}
 $b='HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\'
 try{$o.reboot=@{cbs=Test-Path ($b+'Component Based Servicing\RebootPending')
