@@ -26,9 +26,10 @@ EXCEPTION = {"check": "x.accepted", "subject": "s:accepted", "owner": "CISO", "r
              "expires": "2027-06-30", "reference": "MT-1", "state": "valid"}
 
 
-def _result(status: Status, subject: str, **kw: Any) -> Result:
+def _result(status: Status, subject: str, check: str | None = None, **kw: Any) -> Result:
     scored = status.is_finding
-    return Result(check=f"x.{subject.split(':')[1]}", title=f"Title of {subject}", subject=subject,
+    return Result(check=check or f"x.{subject.split(':')[1]}", title=f"Title of {subject}",
+                  subject=subject,
                   status=status, message=f"{status} message for {subject}",
                   evidence={"evidence_file": "x.json", "target": "t", "collected_at": "2026-01-01"},
                   remediation="Fix it.", references=["REF 1"],
@@ -40,17 +41,21 @@ def results() -> list[Result]:
     return [_result(Status.FAIL, "s:fail"), _result(Status.FAIL, "s:open"),
             _result(Status.ACCEPTED, "s:accepted", exception=dict(EXCEPTION)),
             _result(Status.ERROR, "s:error"), _result(Status.PASS, "s:pass"),
-            _result(Status.NOT_APPLICABLE, "s:not_applicable")]
+            _result(Status.NOT_APPLICABLE, "s:not_applicable"),
+            # x.gone was assessed on target t, so its subject that is gone is resolved
+            _result(Status.PASS, "s:gone-sibling", check="x.gone")]
 
 
 def previous() -> dict[str, Any]:
-    """A previous run in which `open` and `pass` failed and a since-gone subject was accepted."""
+    """A previous run in which `open`, `pass` and `error` failed and a since-gone subject was
+    accepted (`error` cannot be looked at now: not re-assessed)."""
     def old(subject: str, status: str) -> dict[str, Any]:
         check = f"x.{subject.split(':')[1]}"
         return {"id": fingerprint(check, subject), "check": check, "title": "t", "subject": subject,
                 "status": status, "priority": "high"}
     return {"run": {"id": "previous-run", "started_at": "2025-12-01T00:00:00+00:00"},
-            "results": [old("s:open", "fail"), old("s:pass", "fail"), old("s:gone", "accepted")]}
+            "results": [old("s:open", "fail"), old("s:pass", "fail"), old("s:gone", "accepted"),
+                        old("s:error", "fail")]}
 
 
 def report() -> dict[str, Any]:

@@ -183,7 +183,8 @@ def test_every_builtin_format_renders_every_status(sample: dict[str, Any]) -> No
     cases = ET.fromstring(out["junit.xml"]).findall("./testsuite/testcase")
     verdict = {c.get("name"): (c[0].tag if len(c) else "pass") for c in cases}
     assert verdict == {"s:fail": "failure", "s:open": "failure", "s:accepted": "skipped",
-                       "s:error": "error", "s:pass": "pass", "s:not_applicable": "skipped"}
+                       "s:error": "error", "s:pass": "pass", "s:not_applicable": "skipped",
+                       "s:gone-sibling": "pass"}
 
     oscal = json.loads(out["oscal-assessment-results.json"])["assessment-results"]["results"][0]
     states = {f["target"]["title"]: f["target"]["status"]["state"] for f in oscal["findings"]}
@@ -204,7 +205,7 @@ def test_console_shows_every_status_and_the_follow_up(sample: dict[str, Any]) ->
     out = Console(file=buffer, width=160, color_system=None)
     console.render(sample, out, "run/report.json")
     text = buffer.getvalue()
-    assert "2 finding(s) (High 2), 1 accepted, 1 passed, 1 not assessed, 1 not applicable" in text
+    assert "2 finding(s) (High 2), 1 accepted, 2 passed, 1 not assessed, 1 not applicable" in text
     assert "Follow-up: 1 new, 1 open, 2 resolved, 1 accepted." in text
     assert re.search(r"resolved .*x\.gone .*gone", text)
     assert "error    x.error" in text

@@ -14,10 +14,12 @@ from datetime import date
 
 from gitc_agent.core.check_api import CheckSpec
 from gitc_agent.core.evidence import EvidenceSet
+from gitc_agent.core.plan import Plan
 from gitc_agent.core.policy import Policy, PolicyCheck
 from gitc_agent.core.registry import Registry
 from gitc_agent.core.results import Outcome, Result, Status
 from gitc_agent.model import subjects
+from gitc_agent.run.interrupt import sigint_noted, stops_the_run
 from gitc_agent.run.redact import redact
 
 MAX_MESSAGE = 2000
@@ -25,9 +27,14 @@ log = logging.getLogger(__name__)
 
 
 def evaluate(policy: Policy, registry: Registry, evidence: EvidenceSet, today: date,
-             expected_kinds: set[str] | frozenset[str] = frozenset()) -> list[Result]:
+             expected_kinds: set[str] | frozenset[str] = frozenset(),
+             plan: Plan | None = None) -> list[Result]:
     """`expected_kinds`: evidence the run set out to collect; missing, it is an error even for
-    a check that has none of its evidence (an interrupted or broken collection)."""
+    a check that has none of its evidence (an interrupted or broken collection). `plan`: the
+    collection plan; each planned target whose evidence is missing is an error of every check
+    that reads its kind (a host file deleted from saved evidence is not a smaller population)."""
+    if plan is not None:
+        expected_kinds = frozenset(expected_kinds) | plan.kinds
     results: list[Result] = []
     for problem in registry.problems:
         results.append(Result(
@@ -37,7 +44,7 @@ def evaluate(policy: Policy, registry: Registry, evidence: EvidenceSet, today: d
             remediation="Fix or remove the plugin; its checks were not run."))
     for pcheck in policy.checks:
         began = time.monotonic()
-        produced = _run_check(pcheck, evidence, expected_kinds)
+        produced = _run_check(pcheck, evidence, expected_kinds, plan)
         results.extend(produced)
         counts = Counter(r.status.value for r in produced)
         log.info("check %s: %s", pcheck.id, dict(counts),
@@ -55,12 +62,57 @@ def evaluate(policy: Policy, registry: Registry, evidence: EvidenceSet, today: d
 
 
 def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet,
-               expected_kinds: set[str] | frozenset[str]) -> list[Result]:
+               expected_kinds: set[str] | frozenset[str], plan: Plan | None) -> list[Result]:
     spec = pcheck.spec
     if spec is None:
         return [_error(pcheck, None, subjects.check(pcheck.id),
                        "the policy enables this check, but no loaded plugin defines it "
                        "(see the plugin load errors in this report)")]
+    kinds = (*spec.evidence, *spec.optional_evidence)
+    lost = _planned_but_missing(pcheck, spec, evidence, plan)
+    results = _judge(pcheck, spec, evidence, expected_kinds, {r.evidence["kind"] for r in lost})
+    _name_target(results, evidence, kinds)
+    return lost + results
+
+
+def _planned_but_missing(pcheck: PolicyCheck, spec: CheckSpec, evidence: EvidenceSet,
+                         plan: Plan | None) -> list[Result]:
+    """An error for each planned (kind, target) of this check's kinds that has no document."""
+    if plan is None:
+        return []
+    primary = (*spec.evidence, *spec.optional_evidence)[:1]
+    lost = []
+    for kind in (*spec.evidence, *spec.optional_evidence):
+        present = {d.target for d in evidence.of_kind(kind)}
+        for target in plan.targets_of(kind):
+            if target in present:
+                continue
+            result = _error(pcheck, spec, subjects.aspect(subjects.evidence(kind), target),
+                            f"the collection planned evidence of kind {kind!r} from {target}, "
+                            f"but it is missing from the evidence, so {target} was not assessed")
+            # the target names the population only for the check's own kind; a missing shared
+            # input (a feed) leaves every target of the check unassessed
+            result.evidence = {**({"target": target} if kind in primary else {}),
+                               "kind": kind, "planned_target": target}
+            lost.append(result)
+    return lost
+
+
+def _name_target(results: list[Result], evidence: EvidenceSet, kinds: tuple[str, ...]) -> None:
+    """A result whose evidence names no target (one resting on several exports) is about the
+    one target its check's evidence has, if there is exactly one: coverage and follow-up are
+    per target."""
+    targets = {d.target for kind in kinds for d in evidence.of_kind(kind)}
+    if len(targets) != 1:
+        return
+    (target,) = targets
+    for result in results:
+        if "target" not in result.evidence:
+            result.evidence = {"target": target, **result.evidence}
+
+
+def _judge(pcheck: PolicyCheck, spec: CheckSpec, evidence: EvidenceSet,
+           expected_kinds: set[str] | frozenset[str], lost_kinds: set[str]) -> list[Result]:
     kinds = (*spec.evidence, *spec.optional_evidence)
     absent = [kind for kind in kinds if not evidence.of_kind(kind)]
     nothing = bool(kinds) and len(absent) == len(kinds)
@@ -77,15 +129,18 @@ def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet,
     missing = [kind for kind in spec.evidence if kind in absent]
     if nothing and not spec.evidence:  # optional kinds only: name those the run expected
         missing = [kind for kind in absent if kind in expected_kinds or not expected_kinds]
-    if missing:
+    if missing:  # a kind whose planned targets are all missing is reported per target
         return [_error(pcheck, spec, subjects.evidence(kind),
                        f"no evidence of kind {kind!r} was collected or supplied, so this "
-                       f"check could not look") for kind in missing]
-    try:
-        outcomes = list(spec.func(evidence, pcheck.params))
-    except Exception as exc:  # a broken (third-party) check must not stop the run
-        return [_error(pcheck, spec, subjects.check(spec.id),
-                       f"the check failed: {type(exc).__name__}: {exc}")]
+                       f"check could not look") for kind in missing if kind not in lost_kinds]
+    with sigint_noted() as delivered:
+        try:
+            outcomes = list(spec.func(evidence, pcheck.params))
+        except BaseException as exc:  # a broken (third-party) check must not stop the run,
+            if stops_the_run(exc, delivered()):  # but the user's Ctrl-C and RunInterrupted do
+                raise
+            return [_error(pcheck, spec, subjects.check(spec.id),
+                           f"the check failed: {type(exc).__name__}: {exc}")]
     results: list[Result] = []
     seen: set[str] = set()
     for outcome in outcomes:
@@ -151,10 +206,10 @@ def _apply_exception(result: Result, policy: Policy, today: date) -> None:
 
 def _score(result: Result, policy: Policy) -> None:
     """Only findings (fail, accepted) are placed on the matrix; the rest carry no priority."""
-    if result.status.is_finding and result.likelihood and result.impact:
+    if result.status.is_finding:  # a check's 0 or None is clamped too: a finding is always scored
         matrix = policy.matrix
-        result.likelihood = matrix.clamp(result.likelihood, "likelihood")
-        result.impact = matrix.clamp(result.impact, "impact")
+        result.likelihood = matrix.clamp(result.likelihood or 0, "likelihood")
+        result.impact = matrix.clamp(result.impact or 0, "impact")
         result.priority = matrix.priority(result.likelihood, result.impact)
     else:
         result.likelihood = result.impact = result.priority = None

@@ -10,8 +10,10 @@ from typing import Any
 from gitc_agent import __version__
 from gitc_agent.core.engine import summarize
 from gitc_agent.core.evidence import EvidenceDoc
+from gitc_agent.core.plan import Plan
 from gitc_agent.core.policy import Policy
 from gitc_agent.core.results import Result, Status
+from gitc_agent.report.coverage import coverage
 from gitc_agent.run.redact import redact_obj
 
 SCHEMA = "gitc-agent/report/v1"
@@ -29,7 +31,9 @@ class RunInfo:
 
 
 def build_report(run: RunInfo, policy: Policy, results: list[Result],
-                 evidence: list[EvidenceDoc], evidence_files: list[dict[str, str]]) -> dict[str, Any]:
+                 evidence: list[EvidenceDoc], evidence_files: list[dict[str, str]],
+                 plan: Plan | None = None) -> dict[str, Any]:
+    """The v1 report; `plan`: the collection plan evaluated against (None: there was none)."""
     summary = summarize(results, policy)
     if run.interrupted:
         summary["complete"] = False
@@ -52,6 +56,7 @@ def build_report(run: RunInfo, policy: Policy, results: list[Result],
             "targets": [{"kind": d.kind, "target": d.target, "collector": d.collector,
                          "collected_at": d.collected_at, "status": d.status} for d in evidence],
             "evidence": evidence_files,
+            "plan": plan.describe() if plan is not None else None,
             "complete": summary["complete"],
             "interrupted": run.interrupted,
         },
@@ -62,5 +67,6 @@ def build_report(run: RunInfo, policy: Policy, results: list[Result],
         },
         "results": [r.to_dict() for r in results],
         "summary": summary,
+        "coverage": coverage(policy, results, evidence, evidence_files, plan),
     }
     return redact_obj(report)

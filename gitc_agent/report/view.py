@@ -17,7 +17,10 @@ from typing import Any
 from gitc_agent.core.results import Status
 from gitc_agent.errors import InputError
 from gitc_agent.report.report import SCHEMA
+from gitc_agent.report.view_coverage import CoverageView, PlanInfo, parse_coverage, parse_plan
 from gitc_agent.report.view_parse import Obj
+
+__all__ = ["GONE", "CoverageView", "FollowUp", "PlanInfo", "ReportView"]
 
 GONE = "gone"  # what a resolved finding is `now` when the current run does not report it
 
@@ -29,6 +32,7 @@ class FollowUp(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
     ACCEPTED = "accepted"
+    NOT_REASSESSED = "not_reassessed"  # failed before; this run could not look: still open
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,22 @@ class ResolvedView:
 
 
 @dataclass(frozen=True)
+class NotReassessedView:
+    """An earlier finding this run could not look at (`now`: its status now, None when gone)."""
+
+    id: str
+    check: str
+    title: str | None
+    subject: str
+    target: str | None
+    priority: str | None
+    status_before: Status
+    now: Status | None
+    last_assessed: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class ReportLink:
     run_id: str | None
     started_at: str | None
@@ -109,6 +129,7 @@ class FollowUpView:
     previous: ReportLink | None
     counts: dict[FollowUp, int] | None
     resolved: tuple[ResolvedView, ...]
+    not_reassessed: tuple[NotReassessedView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +160,7 @@ class RunView:
     policy: PolicyInfo
     targets: tuple[Target, ...]
     previous_report: ReportLink | None
+    plan: PlanInfo | None = None  # None: the evidence had no collection plan
 
 
 @dataclass(frozen=True)
@@ -160,6 +182,7 @@ class ReportView:
     summary: Summary
     follow_up: FollowUpView | None
     document: Mapping[str, Any] = field(compare=False, repr=False)  # the record, as written
+    coverage: tuple[CoverageView, ...] = ()  # empty for a report that predates coverage
 
     @property
     def findings(self) -> list[ResultView]:
@@ -179,16 +202,51 @@ def parse_report(report: Mapping[str, Any]) -> ReportView:
     if doc.raw("schema") != SCHEMA:
         raise InputError(f"not a gitc-agent report (schema {SCHEMA!r})")
     run = doc.obj("run")
-    return ReportView(
+    return _consistent(ReportView(
         schema=SCHEMA, tool_version=doc.obj("tool").string("version"), run=_run(run),
         scoring=_scoring(doc.obj("scoring")),
         results=tuple(_result(r) for r in doc.objs("results")),
         summary=_summary(doc.obj("summary")),
-        follow_up=_follow_up(doc.opt_obj("follow_up")), document=report)
+        follow_up=_follow_up(doc.opt_obj("follow_up")), document=report,
+        coverage=parse_coverage(doc.objs("coverage", optional=True))))
+
+
+def _consistent(view: ReportView) -> ReportView:
+    """What the renderers look up in one another: a heatmap cell for every level pair of the
+    scale, and only priorities that are bands. Each field of a hand-edited report can be
+    well-typed while these are broken, and a renderer would then fail on a missing key."""
+    bands = {b.id for b in view.scoring.bands}
+    known = ", ".join(sorted(bands))
+    cells = {(c.likelihood, c.impact) for c in view.summary.heatmap}
+    for lik in sorted(view.scoring.likelihood):
+        for imp in sorted(view.scoring.impact):
+            if (lik, imp) not in cells:
+                raise InputError(f"report.summary.heatmap has no cell for likelihood {lik}, "
+                                 f"impact {imp}")
+    for i, cell in enumerate(view.summary.heatmap):
+        if cell.priority not in bands:
+            raise InputError(f"report.summary.heatmap[{i}].priority {cell.priority!r} is not a "
+                             f"priority of report.scoring.priorities ({known})")
+    for i, r in enumerate(view.results):
+        if (r.priority is None and r.status.is_finding) or (r.priority is not None
+                                                            and r.priority not in bands):
+            what = "a finding must have one of" if r.priority is None else "must be one of"
+            raise InputError(f"report.results[{i}].priority {r.priority!r}: {what} "
+                             f"report.scoring.priorities ({known})")
+    for band_id in view.summary.priority:
+        if band_id not in bands:
+            raise InputError(f"report.summary.priority counts {band_id!r}, which is not a "
+                             f"priority of report.scoring.priorities ({known})")
+    return view
 
 
 def parse_resolved(items: list[Any], where: str = "resolved findings") -> tuple[ResolvedView, ...]:
     return tuple(_resolved(Obj(item, f"{where}[{i}]")) for i, item in enumerate(items))
+
+
+def parse_not_reassessed(items: list[Any], where: str = "not re-assessed findings"
+                         ) -> tuple[NotReassessedView, ...]:
+    return tuple(_not_reassessed(Obj(item, f"{where}[{i}]")) for i, item in enumerate(items))
 
 
 def _run(run: Obj) -> RunView:
@@ -203,7 +261,7 @@ def _run(run: Obj) -> RunView:
                              collector=t.opt_string("collector"),
                              collected_at=t.opt_string("collected_at"), status=t.string("status"))
                       for t in run.objs("targets", optional=True)),
-        previous_report=_link(run.opt_obj("previous_report")))
+        previous_report=_link(run.opt_obj("previous_report")), plan=parse_plan(run.opt_obj("plan")))
 
 
 def _link(link: Obj | None) -> ReportLink | None:
@@ -269,4 +327,16 @@ def _follow_up(follow: Obj | None) -> FollowUpView | None:
     return FollowUpView(previous=_link(follow.opt_obj("previous")),
                         counts=_opt_counts(follow.opt_obj("counts")),
                         resolved=tuple(_resolved(o)
-                                       for o in follow.objs("resolved", optional=True)))
+                                       for o in follow.objs("resolved", optional=True)),
+                        not_reassessed=tuple(_not_reassessed(o) for o in
+                                             follow.objs("not_reassessed", optional=True)))
+
+
+def _not_reassessed(old: Obj) -> NotReassessedView:
+    now = old.string("now")
+    return NotReassessedView(
+        id=old.string("id"), check=old.string("check"), title=old.opt_string("title"),
+        subject=old.string("subject"), target=old.opt_string("target"),
+        priority=old.opt_string("priority"), status_before=old.enum("status_before", Status),
+        now=None if now == GONE else old.enum("now", Status),
+        last_assessed=old.opt_string("last_assessed"), reason=old.opt_string("reason") or "")

@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from gitc_agent.core.results import Status
+from gitc_agent.report.coverage import Completeness, PlanState
 from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions
 from gitc_agent.report.view import FollowUp, ReportView, ResultView
 
@@ -67,9 +68,12 @@ def _view(report: ReportView) -> dict[str, Any]:
         "band_list": bands, "impacts": [(i, scoring.impact[i]) for i in impacts],
         "heatmap_rows": rows, "cell_findings": in_cell,
         "groups": [g for g in groups if g["results"]],
-        "followed": [r for r in results if r.follow_up],
+        "followed": [r for r in results
+                     if r.follow_up and r.follow_up is not FollowUp.NOT_REASSESSED],
         "resolved_gone": [r for r in follow.resolved if r.now is None] if follow else [],
+        "not_reassessed": follow.not_reassessed if follow else (),
         "follow_up": follow,
+        "coverage": report.coverage, "plan": report.run.plan,
         "accepted_risks": report.with_status(Status.ACCEPTED),
         "errors": report.with_status(Status.ERROR),
         "passed": report.with_status(Status.PASS, Status.NOT_APPLICABLE),
@@ -83,7 +87,8 @@ def _pretty(value: Any) -> str:
 def render_html(report: ReportView | Mapping[str, Any]) -> bytes:
     env = _env()
     env.filters["pretty"] = _pretty
-    env.globals.update(cell_anchor=cell_anchor, Status=Status, FollowUp=FollowUp)
+    env.globals.update(cell_anchor=cell_anchor, Status=Status, FollowUp=FollowUp,
+                       Completeness=Completeness, PlanState=PlanState)
     return env.get_template("report.html.j2").render(**_view(ReportView.of(report))).encode("utf-8")
 
 
