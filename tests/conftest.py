@@ -4,6 +4,9 @@ The lab is started once per test session; each test that uses ``samba`` gets the
 after provisioning (its changes are undone afterwards), so tests do not depend on each other.
 A missing Samba is a test error, not a skip: the README's test command installs it. Set
 ``GITC_LAB=off`` to deselect the lab tests explicitly (they are then reported as skipped).
+
+Under CI (``CI`` set) the lab is the evidence that the AD collectors work: ``GITC_LAB=off`` is
+a usage error there, and the run fails if any lab test was deselected, skipped or did not run.
 """
 
 from __future__ import annotations
@@ -15,6 +18,62 @@ from pathlib import Path
 import pytest
 
 from tests.lab.samba_lab import SambaLab
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+class _LabGuard:
+    """Under CI, a green run without the lab's evidence is a failed run: this plugin counts the
+    lab tests collected, deselected and passed, and fails the session if any did not pass."""
+
+    def __init__(self) -> None:
+        self.collected: set[str] = set()
+        self.deselected: set[str] = set()
+        self.passed: set[str] = set()
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected.update(i.nodeid for i in items if "samba" in i.keywords)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected.update(i.nodeid for i in session.items if "samba" in i.keywords)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" and report.passed and "samba" in report.keywords:
+            self.passed.add(report.nodeid)
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.deselected:
+            found.append(f"{len(self.deselected)} Samba lab test(s) deselected")
+        missing = sorted(self.collected - self.passed)
+        if missing:
+            found.append(f"{len(missing)} Samba lab test(s) skipped or not run: "
+                         + ", ".join(missing[:5]))
+        if not self.collected and not self.deselected:
+            found.append("no Samba lab test was collected")
+        return found
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+            return  # already failing
+        problems = self.problems()
+        if problems:
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            for problem in problems:
+                if reporter is not None:
+                    reporter.write_line(f"CI: {problem}", red=True, bold=True)
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not _ci():
+        return
+    if os.environ.get("GITC_LAB") == "off":
+        raise pytest.UsageError("CI is set and GITC_LAB=off: CI must run the Samba AD lab tests")
+    config.pluginmanager.register(_LabGuard(), "gitc-lab-guard")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -56,11 +56,23 @@ class _Cells(html.parser.HTMLParser):
         self._list: str | None = None
         self.scripts = 0
         self.external: list[str] = []
+        # table rows (their td texts) per <section id>: which section a result is shown in
+        self.rows: dict[str, list[list[str]]] = {}
+        self._section: str | None = None
+        self._td = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if a.get("id"):
             self.ids.add(a["id"] or "")
+        if tag == "section":
+            self._section = a.get("id")
+            self.rows.setdefault(self._section or "", [])
+        if tag == "tr" and self._section:
+            self.rows[self._section].append([])
+        if tag == "td" and self._section and self.rows[self._section]:
+            self.rows[self._section][-1].append("")
+            self._td = True
         if tag == "td" and (a.get("id") or "").startswith("heat-"):
             self._cell = a["id"]
             self.cells[self._cell or ""] = ""
@@ -78,14 +90,19 @@ class _Cells(html.parser.HTMLParser):
                 self.external.append(a[key] or "")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "section":
+            self._section = None
         if tag == "td":
             self._cell = None
+            self._td = False
         if tag == "div":
             self._list = None
 
     def handle_data(self, data: str) -> None:
         if self._cell:
             self.cells[self._cell] += data
+        if self._td and self._section:
+            self.rows[self._section][-1][-1] += data
 
 
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -122,6 +139,14 @@ def test_html_heatmap_in_the_browser_shows_the_report_counts(run, tmp_path: Path
     assert page.scripts == 0 and page.external == []
     for section in ("summary", "findings", "follow-up", "accepted", "not-assessed"):
         assert section in page.ids
+    # every error result is listed under "not assessed" (check, subject, why), and only there
+    errors = sorted((r["check"], r["subject"], r["message"]) for r in report["results"]
+                    if r["status"] == "error")
+    assert errors, "the demo has a host that could not be assessed"
+    shown = sorted(tuple(t.strip() for t in row) for row in page.rows["not-assessed"] if row)
+    assert shown == errors
+    tested = {(row[0].strip(), row[1].strip()) for row in page.rows["tested"] if row}
+    assert not tested & {(c, s) for c, s, _ in errors}
 
 
 def test_html_screenshot_is_a_real_picture(run, tmp_path: Path) -> None:

@@ -784,6 +784,18 @@ class SambaLab:
         if result.returncode != 0:
             raise SambaLabError(f"kinit failed: {result.stderr.strip()}")
 
+    def export_keytab(self, path: Path, principal: str) -> Path:
+        """Write the DC's current keys for ``principal`` (e.g. ``HTTP/host``) to a keytab file:
+        what a service that accepts Kerberos tickets from this KDC is given."""
+        path.unlink(missing_ok=True)
+        cmd = [_program("samba-tool"), "domain", "exportkeytab", str(path),
+               f"--principal={principal}", "-s", str(self.smb_conf)]
+        result = subprocess.run(cmd, capture_output=True, text=True, env=_tool_env())
+        if result.returncode != 0 or not path.is_file() or path.stat().st_size == 0:
+            raise SambaLabError(f"samba-tool domain exportkeytab {principal} failed "
+                                f"({result.returncode}):\n" + _tail(result.stdout + result.stderr))
+        return path
+
     def apply_pso(self, name: str, group_or_user: str) -> None:
         self.samba_tool("domain", "passwordsettings", "pso", "apply", name, group_or_user)
 

@@ -7,6 +7,13 @@ Windows' WinRM service returns (and what pywinrm 0.5 parses): SOAP 1.2 envelopes
 HTTP 500 ``s:Fault`` with a ``WSManFault Code`` and the Receive operation-timeout fault
 (2150858793) when a command has no output within ``w:OperationTimeout``.
 
+Authentication is what Windows offers: Basic, and Negotiate through a real pyspnego acceptor
+(NTLM checked against the server's own users, Kerberos against a keytab from a KDC), bound to
+the TCP connection like HTTP.sys does, with the TLS channel binding checked over HTTPS. Over
+HTTP a Negotiate session must seal every message (MS-WSMV 2.2.9.1.1,
+``multipart/encrypted; protocol="application/HTTP-SPNEGO-session-encrypted"``), as Windows'
+default ``AllowUnencrypted=false`` demands; the answers are sealed the same way.
+
 Many servers must coexist in one process (a benchmark runs 200 hosts), so idle servers cost a
 listening socket only: a single shared thread accepts connections for all of them and each
 connection gets its own handler thread.
@@ -23,11 +30,13 @@ import datetime as dt
 import functools
 import ipaddress
 import json
+import os
 import re
 import selectors
 import shutil
 import socket
 import ssl
+import struct
 import tempfile
 import threading
 import time
@@ -43,6 +52,7 @@ from xml.sax.saxutils import escape, quoteattr
 __all__ = [
     "OPERATION_TIMEOUT_FAULT_CODE",
     "SHELL_NOT_FOUND_FAULT_CODE",
+    "AuthRecord",
     "Behaviour",
     "CommandRecord",
     "EchoBehaviour",
@@ -82,6 +92,10 @@ STATE_RUNNING = f"{NS_SHELL}/CommandState/Running"
 SIGNAL_TERMINATE = f"{NS_SHELL}/signal/terminate"
 ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
 SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8"
+ENCRYPTED_PROTOCOL = "application/HTTP-SPNEGO-session-encrypted"
+_BOUNDARY = b"--Encrypted Boundary"
+_OCTET_STREAM = b"\tContent-Type: application/octet-stream\r\n"
+_NEGOTIATE_SCHEMES = ("negotiate", "ntlm", "kerberos")
 
 #: ERROR_WSMAN_OPERATION_TIMEDOUT: pywinrm turns exactly this code into
 #: WinRMOperationTimeoutError and retries Receive forever.
@@ -267,6 +281,17 @@ class CommandRecord:
     rejected: str | None = None  # e.g. "command line too long"
 
 
+@dataclass(frozen=True)
+class AuthRecord:
+    """How one HTTP request was authenticated and carried (what crossed the wire)."""
+
+    mechanism: str  # "basic", "ntlm" or "kerberos" (as the acceptor negotiated it)
+    user: str  # the configured user it mapped to
+    principal: str  # what the client proved: "DOMAIN\\user", "user@REALM" or the Basic name
+    encrypted: bool  # the body arrived sealed (multipart/encrypted) and was unsealed
+    body: bytes = b""  # the raw request body, with ``record_wire=True`` only
+
+
 _CURRENT_SHELL: contextvars.ContextVar[ShellRecord | None] = contextvars.ContextVar(
     "wsman_current_shell", default=None
 )
@@ -348,6 +373,20 @@ class LoopbackPKI:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption()))
         return pki
+
+    @functools.cached_property
+    def channel_binding(self) -> bytes:
+        """RFC 5929 ``tls-server-end-point`` data, what NTLM/Kerberos bind to over HTTPS."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+
+        cert = x509.load_pem_x509_certificate(self.cert_file.read_bytes())
+        algorithm = cert.signature_hash_algorithm
+        if algorithm is None or algorithm.name in ("md5", "sha1"):
+            algorithm = hashes.SHA256()
+        digest = hashes.Hash(algorithm)
+        digest.update(cert.public_bytes(serialization.Encoding.DER))
+        return b"tls-server-end-point:" + digest.finalize()
 
     @functools.cached_property
     def server_context(self) -> ssl.SSLContext:
@@ -467,6 +506,31 @@ class _Abort(Exception):
     """The server is stopping: drop the connection without an answer."""
 
 
+@dataclass
+class _Negotiation:
+    """A Negotiate (NTLM/Kerberos) security context; HTTP.sys binds it to the TCP connection."""
+
+    context: Any  # spnego.ContextProxy
+    user: str | None = None  # set once the context is complete and the user is known
+    principal: str = ""
+
+
+# pyspnego's NTLM acceptor reads its user store from NTLM_USER_FILE and GSSAPI its keytab from
+# KRB5_KTNAME; both are process-wide, so every acceptor step runs under this lock with the
+# stepping server's own files in place. The keys are set once and then only change value, so a
+# thread iterating os.environ meanwhile is not disturbed.
+_ACCEPTOR_ENV_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _acceptor_env(values: Mapping[str, str]) -> Iterator[None]:
+    with _ACCEPTOR_ENV_LOCK:
+        for key, value in values.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
+        yield
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as requests/pywinrm expect
     server_version = "Microsoft-HTTPAPI/2.0"
@@ -489,6 +553,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.owner._send(self, 405, b"", "text/plain")
 
     do_GET = do_PUT = do_DELETE = _not_allowed
+
+    # per connection: the Negotiate context (NTLM/Kerberos authenticate the connection)
+    negotiation: _Negotiation | None = None
+    # per request: the context that unsealed the request (the answer is sealed with it) and
+    # headers for the answer (the acceptor's last token, Kerberos' mutual authentication)
+    seal: Any = None
+    auth_headers: list[tuple[str, str]] = []  # noqa: RUF012 - replaced per request
 
 
 # --- the simulated host ---------------------------------------------------------------------------
@@ -544,6 +615,34 @@ def _parse_duration(text: str | None) -> float:
     return int(d or 0) * 86400 + int(h or 0) * 3600 + int(mi or 0) * 60 + float(s or 0)
 
 
+def _seal(context: Any, body: bytes, ctype: str) -> bytes:
+    """One MS-WSMV 2.2.9.1.1 encrypted part: the length-prefixed signature, then the sealed data."""
+    wrapped = context.wrap_winrm(body)
+    payload = struct.pack("<I", len(wrapped.header)) + wrapped.header + wrapped.data
+    return (_BOUNDARY + b"\r\n\tContent-Type: " + ENCRYPTED_PROTOCOL.encode() + b"\r\n"
+            + b"\tOriginalContent: type=" + ctype.encode() + b";Length=" + str(len(body)).encode()
+            + b"\r\n" + _BOUNDARY + b"\r\n" + _OCTET_STREAM + payload + _BOUNDARY + b"--\r\n")
+
+
+def _unseal(context: Any, body: bytes) -> tuple[bytes, str]:
+    """The plain message and its original content type; ValueError if it is not well formed."""
+    if not body.endswith(_BOUNDARY + b"--\r\n"):
+        raise ValueError("no closing boundary")
+    parts = [p for p in body[: -len(_BOUNDARY) - 4].split(_BOUNDARY + b"\r\n") if p]
+    if len(parts) != 2 or not parts[1].startswith(_OCTET_STREAM):
+        raise ValueError("expected one header part and one octet-stream part")
+    header = parts[0].decode("ascii")
+    m = re.search(r"OriginalContent:\s*type=([^\r\n]*?);Length=(\d+)", header)
+    if ENCRYPTED_PROTOCOL not in header or m is None:
+        raise ValueError("no OriginalContent")
+    payload = parts[1][len(_OCTET_STREAM):]
+    (length,) = struct.unpack("<I", payload[:4])
+    plain = context.unwrap_winrm(payload[4:4 + length], payload[4 + length:])
+    if len(plain) != int(m.group(2)):
+        raise ValueError("length does not match OriginalContent")
+    return plain, m.group(1)
+
+
 class WSManServer:
     """One simulated Windows host answering ``POST /wsman`` (WinRS cmd shell) on loopback.
 
@@ -567,10 +666,18 @@ class WSManServer:
         garbage: bytes | None = None,
         machine: str = "WIN-GITC-TEST",
         host: str = "127.0.0.1",
+        auth: Sequence[str] = ("basic", "negotiate"),
+        keytab: Path | str | None = None,
+        server_name: str | None = None,
+        allow_unencrypted: bool = False,
+        record_wire: bool = False,
     ) -> None:
         """
         behaviour: what commands do (an object with ``run`` or a plain callable).
-        users: accepted Basic credentials, usernames case-insensitive like Windows.
+        users: accepted credentials, usernames case-insensitive like Windows. Basic and NTLM
+            check the password (NTLM as ``user``, ``MACHINE\\user`` or ``DOMAIN\\user`` if the
+            key names a domain); Kerberos accepts a listed ``user@REALM`` (or bare ``user``)
+            whose ticket the keytab's key decrypts.
         latency: seconds slept before answering every HTTP request (simulated RTT/load).
         max_operation_timeout: caps how long a Receive waits, whatever ``w:OperationTimeout``
             the client sent; a test knob (not Windows) so pywinrm's default PT20S is fast.
@@ -579,6 +686,13 @@ class WSManServer:
         max_receive_bytes: output bytes per Receive; more stays pending with State Running.
         garbage: answer every POST (after auth) with this non-SOAP body: a host that is not
             WinRM.
+        auth: the schemes offered, "basic" and/or "negotiate" (NTLM, and Kerberos if
+            ``keytab`` is given).
+        keytab: the service key(s) for ``HTTP/<server_name>``, exported from a KDC.
+        server_name: the host name in ``endpoint`` (default ``host``); Kerberos' SPN uses it.
+        allow_unencrypted: Windows' AllowUnencrypted. False (Windows' default): over HTTP,
+            Basic is refused and a Negotiate session must seal every message.
+        record_wire: keep every authenticated request's raw body in ``auth_log``.
         """
         self.behaviour = behaviour if behaviour is not None else EchoBehaviour()
         self.scheme = scheme
@@ -592,6 +706,14 @@ class WSManServer:
         self.garbage = garbage
         self.machine = machine
         self.host = host
+        self.auth_schemes = tuple(a.lower() for a in auth)
+        self.keytab = Path(keytab) if keytab is not None else None
+        self.server_name = server_name or host
+        self.allow_unencrypted = allow_unencrypted
+        self.record_wire = record_wire
+        self._ntlm_store: Path | None = None
+        self._auth_log: list[AuthRecord] = []
+        self._auth_errors: list[str] = []
         self._lock = threading.RLock()
         self._closing = threading.Event()
         self._shells: dict[str, _Shell] = {}
@@ -627,6 +749,8 @@ class WSManServer:
             return
         _get_hub().remove(httpd)
         httpd.server_close()
+        if self._ntlm_store is not None:
+            shutil.rmtree(self._ntlm_store.parent, ignore_errors=True)
         self._closing.set()
         with self._lock:
             for shell in self._shells.values():
@@ -647,7 +771,7 @@ class WSManServer:
 
     @property
     def endpoint(self) -> str:
-        return f"{self.scheme}://{self.host}:{self.port}/wsman"
+        return f"{self.scheme}://{self.server_name}:{self.port}/wsman"
 
     @property
     def ca_file(self) -> str | None:
@@ -679,8 +803,21 @@ class WSManServer:
             return list(self._auth_users)
 
     @property
+    def auth_log(self) -> list[AuthRecord]:
+        """Mechanism, user and sealing of every authenticated request, in order."""
+        with self._lock:
+            return list(self._auth_log)
+
+    @property
+    def auth_errors(self) -> list[str]:
+        """Why the Negotiate acceptor refused a token (pyspnego's/GSSAPI's message)."""
+        with self._lock:
+            return list(self._auth_errors)
+
+    @property
     def auth_failures(self) -> list[str | None]:
-        """Username (None if no Basic header) of every request answered with 401."""
+        """Username (None if no Basic header or the Negotiate context failed) of every request
+        answered with a final 401 (a Negotiate challenge leg is not a failure)."""
         with self._lock:
             return list(self._auth_failures)
 
@@ -780,8 +917,13 @@ class WSManServer:
 
     def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str,
               headers: Sequence[tuple[str, str]] = ()) -> None:
+        seal = getattr(h, "seal", None)
+        if seal is not None and body:
+            body = _seal(seal, body, ctype)
+            ctype = (f'multipart/encrypted;protocol="{ENCRYPTED_PROTOCOL}";'
+                     'boundary="Encrypted Boundary"')
         h.send_response(status)
-        for name, value in headers:
+        for name, value in [*getattr(h, "auth_headers", ()), *headers]:
             h.send_header(name, value)
         if body or status != 401:
             h.send_header("Content-Type", ctype)
@@ -794,11 +936,29 @@ class WSManServer:
         if seconds > 0 and self._closing.wait(seconds):
             raise _Abort
 
-    def _check_auth(self, h: BaseHTTPRequestHandler) -> str | None:
+    def _challenge(self) -> list[tuple[str, str]]:
+        offered = []
+        if "negotiate" in self.auth_schemes:
+            offered.append(("WWW-Authenticate", "Negotiate"))
+        if "basic" in self.auth_schemes:
+            offered.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
+        return offered
+
+    def _refuse(self, h: BaseHTTPRequestHandler, user: str | None) -> None:
+        h.negotiation = None  # type: ignore[attr-defined]
+        h.auth_headers = []  # type: ignore[attr-defined]
+        with self._lock:
+            self._auth_failures.append(user)
+            self._actions.append("401")
+        self._send(h, 401, b"", "", self._challenge())
+
+    def _check_auth(self, h: BaseHTTPRequestHandler) -> tuple[str, str, str] | None:
+        """(user, mechanism, principal), or None after answering 401 (refused or a challenge)."""
         header = h.headers.get("Authorization", "")
         scheme, _, value = header.partition(" ")
         user: str | None = None
-        if scheme.lower() == "basic":
+        plain_http = self.scheme == "http" and not self.allow_unencrypted
+        if scheme.lower() == "basic" and "basic" in self.auth_schemes:
             try:
                 raw = base64.b64decode(value.strip(), validate=True)
             except binascii.Error:
@@ -808,16 +968,92 @@ class WSManServer:
             except UnicodeDecodeError:
                 text = raw.decode("latin-1")  # what requests sends for non-ASCII str
             user, sep, password = text.partition(":")
-            if sep:
+            if sep and not plain_http:  # Windows refuses Basic over HTTP unless allowed
                 for known, secret in self.users.items():
                     if known.lower() == user.lower() and secret == password:
-                        return known
-        with self._lock:
-            self._auth_failures.append(user)
-            self._actions.append("401")
-        self._send(h, 401, b"", "", [("WWW-Authenticate", "Negotiate"),
-                                      ("WWW-Authenticate", 'Basic realm="WSMAN"')])
+                        return known, "basic", user
+        elif scheme.lower() in _NEGOTIATE_SCHEMES and "negotiate" in self.auth_schemes:
+            return self._negotiate(h, scheme, value)
+        elif not header:
+            done = getattr(h, "negotiation", None)
+            if done is not None and done.user is not None:  # the connection is authenticated
+                return done.user, done.context.negotiated_protocol, done.principal
+        self._refuse(h, user)
         return None
+
+    def _acceptor_files(self) -> dict[str, str]:
+        """The env pyspnego's acceptor reads: this server's NTLM user store and keytab."""
+        if self._ntlm_store is None:
+            lines = []
+            for name, password in self.users.items():
+                if ":" in name + password or "\n" in name + password:
+                    continue  # the store's line format cannot hold it: NTLM refuses this user
+                domain, sep, bare = name.rpartition("\\")
+                domains = [domain] if sep else ["", self.machine]
+                lines += [f"{d}:{bare}:{password}" for d in domains]
+            store = Path(tempfile.mkdtemp(prefix="wsman-ntlm-")) / "users"
+            store.write_text("\n".join(lines) + "\n")
+            self._ntlm_store = store
+        # no keytab: a missing file, so another server's keytab is never used for this one
+        keytab = self.keytab or self._ntlm_store.parent / "no.keytab"
+        return {"NTLM_USER_FILE": str(self._ntlm_store), "KRB5_KTNAME": f"FILE:{keytab}"}
+
+    def _known_user(self, principal: str, mechanism: str) -> str | None:
+        """The configured user a proven principal is; Kerberos needs it listed as well."""
+        bare = principal.rpartition("\\")[2].partition("@")[0].lower()
+        for known in self.users:
+            if known.lower() == principal.lower():
+                return known
+        for known in self.users:
+            if mechanism == "kerberos" and "@" in known:
+                continue  # a listed user@REALM must match in full
+            if known.rpartition("\\")[2].lower() == bare:
+                return known
+        return None
+
+    def _negotiate(self, h: BaseHTTPRequestHandler, scheme: str,
+                   value: str) -> tuple[str, str, str] | None:
+        import spnego
+        from spnego.channel_bindings import GssChannelBindings
+
+        try:
+            token = base64.b64decode(value.strip(), validate=True)
+        except binascii.Error:
+            token = b""
+        state: _Negotiation | None = getattr(h, "negotiation", None)
+        if not token:
+            self._refuse(h, None)
+            return None
+        try:
+            with _acceptor_env(self._acceptor_files()):
+                if state is None or state.context.complete:
+                    cbt = None
+                    if self.scheme == "https" and self.pki is not None:
+                        cbt = GssChannelBindings(application_data=self.pki.channel_binding)
+                    state = _Negotiation(spnego.server(
+                        hostname=self.server_name, service="http", channel_bindings=cbt,
+                        protocol="negotiate"))
+                    h.negotiation = state  # type: ignore[attr-defined]
+                out = state.context.step(token)
+        except Exception as exc:  # a bad password, a foreign ticket, a broken token: all just 401
+            with self._lock:
+                self._auth_errors.append(f"{type(exc).__name__}: {exc}")
+            self._refuse(h, None)
+            return None
+        reply = [("WWW-Authenticate", f"{scheme} {base64.b64encode(out).decode()}")] if out else []
+        if not state.context.complete:
+            h.auth_headers = []  # type: ignore[attr-defined]
+            self._send(h, 401, b"", "", reply)  # the challenge leg: keep the connection
+            return None
+        mechanism = state.context.negotiated_protocol
+        principal = str(state.context.client_principal or "")
+        user = self._known_user(principal, mechanism)
+        if user is None:
+            self._refuse(h, principal)
+            return None
+        state.user, state.principal = user, principal
+        h.auth_headers = reply  # type: ignore[attr-defined]  # e.g. Kerberos' AP-REP
+        return user, mechanism, principal
 
     def _handle_post(self, h: BaseHTTPRequestHandler) -> None:
         if "chunked" in h.headers.get("Transfer-Encoding", "").lower():
@@ -825,23 +1061,52 @@ class WSManServer:
             h.close_connection = True
             return
         body = h.rfile.read(int(h.headers.get("Content-Length") or 0))
+        h.rfile_body = body  # type: ignore[attr-defined]
         with self._lock:
             self._requests += 1
         self._sleep(self.latency)
         if h.path.split("?")[0].rstrip("/").lower() != "/wsman":
             self._send(h, 404, b"", "text/plain")
             return
-        user = self._check_auth(h)
-        if user is None:
+        h.seal = None  # type: ignore[attr-defined]
+        h.auth_headers = []  # type: ignore[attr-defined]
+        authenticated = self._check_auth(h)
+        if authenticated is None:
             return
+        user, mechanism, principal = authenticated
+        ctype = h.headers.get("Content-Type", "")
+        encrypted = ctype.lower().startswith("multipart/encrypted")
+        negotiation = getattr(h, "negotiation", None)
+        if encrypted:
+            if mechanism == "basic" or negotiation is None or ENCRYPTED_PROTOCOL not in ctype:
+                self._send(h, 415, b"", "text/plain")
+                return
+            try:
+                body, ctype = _unseal(negotiation.context, body)
+            except Exception:  # tampered, out of sequence or not ours: Windows drops it too
+                self._refuse(h, user)
+                return
+            h.seal = negotiation.context  # type: ignore[attr-defined]
         with self._lock:
             self._auth_users.append(user)
+            self._auth_log.append(AuthRecord(
+                mechanism, user, principal, encrypted,
+                h.rfile_body if self.record_wire else b""))  # type: ignore[attr-defined]
+        if not body and mechanism != "basic":
+            # pywinrm's empty POST that sets up the context for message encryption
+            self._send(h, 200, b"", "text/plain")
+            return
+        if self.scheme == "http" and not self.allow_unencrypted and not encrypted:
+            with self._lock:
+                self._actions.append("unencrypted")
+            self._send(h, 400, b"", "text/plain")  # AllowUnencrypted=false
+            return
         if self.garbage is not None:
             with self._lock:
                 self._actions.append("garbage")
             self._send(h, 200, self.garbage, "text/html")
             return
-        if not h.headers.get("Content-Type", "").lower().startswith("application/soap+xml"):
+        if not ctype.lower().startswith("application/soap+xml"):
             self._send(h, 415, b"", "text/plain")
             return
         try:
