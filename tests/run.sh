@@ -5,9 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# chromium renders the HTML report in the tests (always); the rest is the Samba AD lab.
-DEBS=(chromium)
-LAB_DEBS=(samba samba-ad-dc winbind ldb-tools smbclient krb5-user libkrb5-dev iproute2)
+# chromium renders the HTML report in the tests (always), libkrb5-dev builds the Kerberos
+# bindings of the test extra (pykerberos, gssapi, krb5); the rest is the Samba AD lab.
+DEBS=(chromium libkrb5-dev)
+LAB_DEBS=(samba samba-ad-dc winbind ldb-tools smbclient krb5-user iproute2)
 if [ "${GITC_LAB:-on}" != "off" ]; then
     DEBS+=("${LAB_DEBS[@]}")
 fi
