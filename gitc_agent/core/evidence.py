@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,8 +16,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gitc_agent import __version__
+from gitc_agent.core.plan import PLAN_FILE
 from gitc_agent.errors import InputError
-from gitc_agent.run.atomic import write_bytes_atomic
+from gitc_agent.run.atomic import create_new, write_bytes_atomic
+from gitc_agent.run.input_files import parse_json, read_regular
 
 SCHEMA = "gitc-agent/evidence/v1"
 T = TypeVar("T")
@@ -107,45 +108,62 @@ class EvidenceSet:
         return len(self._docs)
 
 
-def save_evidence(docs: Iterable[EvidenceDoc], folder: Path) -> list[dict[str, str]]:
-    """Write each document atomically; return file names with their SHA-256."""
-    folder.mkdir(parents=True, exist_ok=True)
+def _payload(doc: EvidenceDoc) -> bytes:
+    return json.dumps(doc.to_dict(), indent=2, sort_keys=True, ensure_ascii=False).encode()
+
+
+def name_evidence(docs: Iterable[EvidenceDoc]) -> list[dict[str, str]]:
+    """Give freshly collected documents the file names and SHA-256 they will be saved with, so
+    a scan's results and coverage name their evidence file before it is written."""
+    named = []
+    for doc in docs:
+        doc.file = doc.filename
+        named.append({"file": doc.filename, "sha256": hashlib.sha256(_payload(doc)).hexdigest()})
+    return named
+
+
+def save_evidence(docs: Iterable[EvidenceDoc], folder: Path,
+                  fresh: bool = False) -> list[dict[str, str]]:
+    """Write each document atomically; return file names with their SHA-256.
+
+    `fresh`: `folder` is a run's staging folder its caller just made, so every file is created
+    new (`create_new`): a name raced in by another process fails instead of being written
+    through; otherwise (`collect --out`) files are replaced atomically."""
+    if not fresh:
+        folder.mkdir(parents=True, exist_ok=True)
+    write = create_new if fresh else write_bytes_atomic
     written = []
     for doc in docs:
-        payload = json.dumps(doc.to_dict(), indent=2, sort_keys=True, ensure_ascii=False).encode()
-        write_bytes_atomic(folder / doc.filename, payload)
+        payload = _payload(doc)
+        write(folder / doc.filename, payload)
         doc.file = doc.filename
         written.append({"file": doc.filename, "sha256": hashlib.sha256(payload).hexdigest()})
     return written
 
 
 def copy_evidence(docs: Iterable[EvidenceDoc], source: Path, folder: Path) -> None:
-    """Keep the auditor's evidence byte for byte when a run re-evaluates saved files."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Keep the auditor's evidence byte for byte when a run re-evaluates saved files.
+
+    `folder` is a run's freshly made staging folder: each copy is created new (`create_new`),
+    never written through a link planted there."""
     for doc in docs:
         if doc.file:
-            shutil.copy2(source / doc.file, folder / doc.file)
+            create_new(folder / doc.file,
+                       read_regular(source / doc.file, MAX_EVIDENCE_BYTES, "evidence file"))
 
 
 def load_evidence(folder: Path) -> tuple[EvidenceSet, list[dict[str, str]]]:
-    """Read every evidence document in `folder`; malformed files are input errors (exit 2)."""
+    """Read every evidence document in `folder`; malformed files are input errors (exit 2).
+    The collection plan beside them (plan.json) is not evidence: `plan.load_plan` reads it."""
     if not folder.is_dir():
         raise InputError("evidence folder does not exist", folder)
-    files = sorted(folder.glob("*.json"))
+    files = sorted(p for p in folder.glob("*.json") if p.name != PLAN_FILE)
     if not files:
         raise InputError("no evidence documents (*.json) in folder", folder)
     docs, hashes = [], []
     for path in files:
-        raw = path.read_bytes()
-        if len(raw) > MAX_EVIDENCE_BYTES:
-            raise InputError("evidence file too large", path)
-        try:
-            obj = json.loads(raw.decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            raise InputError("evidence is not UTF-8", path) from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
-        docs.append(_parse(obj, path))
+        raw = read_regular(path, MAX_EVIDENCE_BYTES, "evidence file")
+        docs.append(_parse(parse_json(raw, path, "evidence file"), path))
         hashes.append({"file": path.name, "sha256": hashlib.sha256(raw).hexdigest()})
     return EvidenceSet(docs), hashes
 
@@ -160,6 +178,8 @@ def _parse(obj: Any, path: Path) -> EvidenceDoc:
     if not _KIND.match(obj["kind"]):
         raise InputError(f"evidence kind {obj['kind'][:80]!r} is not a dotted name like "
                          "'ad.password_policy'", path)
+    if not isinstance(obj.get("tool", {}), dict):
+        raise InputError("evidence field 'tool' is not an object (name, version)", path)
     errors = obj["errors"]
     if not all(isinstance(e, dict) and isinstance(e.get("part"), str) for e in errors):
         raise InputError("evidence 'errors' entries need a 'part' and a 'message'", path)

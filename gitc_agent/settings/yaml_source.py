@@ -16,8 +16,10 @@ import yaml
 from pydantic import ValidationError
 
 from gitc_agent.errors import InputError
+from gitc_agent.run.input_files import read_regular
 
 MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64  # a policy nests < 10 deep; PyYAML's composer recurses and crashes near 1,000
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -28,6 +30,23 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
 }
+_NODE_OF_TAG = {"tag:yaml.org,2002:map": yaml.MappingNode, "tag:yaml.org,2002:seq": yaml.SequenceNode}
+
+
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """SafeLoader whose (recursive) composer refuses nesting deeper than MAX_DEPTH."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 Path_ = tuple[str | int, ...]
 
@@ -73,19 +92,13 @@ class YamlDocument:
 def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
     """Read and parse `path`; raise InputError with file and line on any problem."""
     if text is None:
-        try:
-            size = path.stat().st_size
-            if size > MAX_BYTES:
-                raise InputError(f"file is {size} bytes; more than {MAX_BYTES} is refused", path)
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read file: {exc.strerror}", path) from None
+        raw = read_regular(path, MAX_BYTES, "file")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 text (byte {exc.start})", path) from None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _DepthLimitedLoader(text)
     except yaml.reader.ReaderError as exc:  # control characters are refused before parsing
         line = text.count("\n", 0, exc.position) + 1
         raise InputError(f"invalid YAML: character {exc.character!r} is not allowed", path,
@@ -112,7 +125,7 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
     return doc
 
 
-def _build(node: yaml.Node, at: Path_, doc: YamlDocument, loader: yaml.SafeLoader,
+def _build(node: yaml.Node, at: Path_, doc: YamlDocument, loader: _DepthLimitedLoader,
            seen: set[int]) -> Any:
     line = node.start_mark.line + 1
     if id(node) in seen:
@@ -120,6 +133,9 @@ def _build(node: yaml.Node, at: Path_, doc: YamlDocument, loader: yaml.SafeLoade
     seen.add(id(node))
     if node.tag not in _STANDARD_TAGS:
         raise InputError(f"YAML tag {node.tag!r} is not allowed", doc.path, line)
+    expected = _NODE_OF_TAG.get(node.tag, yaml.ScalarNode)
+    if not isinstance(node, expected):
+        raise InputError(f"YAML tag {node.tag!r} does not fit a {node.id}", doc.path, line)
     doc.lines.setdefault(at, line)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -142,4 +158,24 @@ def _build(node: yaml.Node, at: Path_, doc: YamlDocument, loader: yaml.SafeLoade
             doc.lines[(*at, index)] = item.start_mark.line + 1
             items.append(_build(item, (*at, index), doc, loader, seen))
         return items
-    return loader.construct_object(node, deep=True)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except Exception as exc:  # any failure here is the file's value, not a bug
+        # PyYAML's constructors trust the tag: 2027-02-30, !!int "abc", !!int "", !!bool "maybe",
+        # !!timestamp "banana" and 5,000-digit integers each fail in their own way (ValueError,
+        # IndexError, KeyError, AttributeError)
+        detail = f": {exc}" if isinstance(exc, ValueError | OverflowError) else ""
+        raise InputError(f"{_preview(node.value)} is not a valid YAML "
+                         f"{node.tag.rsplit(':', 1)[-1]}{detail}", doc.path, line) from None
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(f"a lone surrogate in {_preview(value)} is not Unicode text",
+                             doc.path, line) from None
+    return value
+
+
+def _preview(value: Any) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:40] + "...")
