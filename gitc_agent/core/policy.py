@@ -15,11 +15,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from gitc_agent.core.check_api import CheckParams, CheckSpec
 from gitc_agent.core.registry import Registry
-from gitc_agent.core.scoring import Band, RiskMatrix
+from gitc_agent.core.scoring import Band, RiskMatrix, scale_problem
 from gitc_agent.errors import InputError
 from gitc_agent.settings.base import Strict
 from gitc_agent.settings.yaml_source import YamlDocument, load_yaml
@@ -158,6 +158,7 @@ def load_policy(ref: str, registry: Registry) -> Policy:
         model = PolicyModel.model_validate(doc.data)
     except ValidationError as exc:
         raise doc.validation_error(exc) from None
+    _refuse_repeated_levels(doc)
     matrix = _matrix(model, doc)
     checks = [_policy_check(cid, section, registry, matrix, doc, model.shared)
               for cid, section in model.checks.items() if section.enabled]
@@ -178,7 +179,30 @@ def load_policy(ref: str, registry: Registry) -> Policy:
                   matrix=matrix, checks=checks, exceptions=exceptions)
 
 
+_LEVEL = TypeAdapter(int)
+
+
+def _refuse_repeated_levels(doc: YamlDocument) -> None:
+    """`5:` and `"5":` (or `5.0:`) are different YAML keys but the same level once validated:
+    the later row would silently replace the earlier one, so a level written twice is refused."""
+    scale = doc.data.get("scale") or {}
+    for at, mapping in ((("scale", "likelihood"), scale.get("likelihood")),
+                        (("scale", "impact"), scale.get("impact")),
+                        (("matrix",), doc.data.get("matrix"))):
+        seen: dict[int, Any] = {}
+        for key in mapping or {}:
+            level = _LEVEL.validate_python(key)  # the model accepted it, so it converts
+            if level in seen:
+                raise doc.error((*at, key), f"level {level} is written twice ({seen[level]!r} "
+                                            f"and {key!r}): write each level once")
+            seen[level] = key
+
+
 def _matrix(model: PolicyModel, doc: YamlDocument) -> RiskMatrix:
+    for axis in ("likelihood", "impact"):
+        problem = scale_problem(getattr(model.scale, axis))
+        if problem:
+            raise doc.error(("scale", axis), problem)
     bands = tuple(Band(p.id, p.label, p.color) for p in model.priorities)
     band_ids = [b.id for b in bands]
     if len(set(band_ids)) != len(band_ids):

@@ -1,7 +1,10 @@
 """Find checks: built-in (`checks/`), entry points (`gitc_agent.checks`) and `--checks-dir`.
 
 A third-party module that fails to import, or that reuses a known check id, is recorded as a load
-problem; the engine reports it as an `error` result instead of crashing the run. A built-in check
+problem; the engine reports it as an `error` result instead of crashing the run. "Fails" includes
+`sys.exit()`, a `KeyboardInterrupt` the module raises itself and any other BaseException: only
+the run's own interruption and a Ctrl-C the user presses (a real SIGINT, see
+`run.interrupt.sigint_noted`) still end the run, with no report. A built-in check
 must live in the module named after its id, so the id a report shows leads to its code.
 """
 
@@ -20,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from gitc_agent.core.check_api import CheckSpec
+from gitc_agent.run.interrupt import sigint_noted, stops_the_run
 
 ENTRY_POINT_GROUP = "gitc_agent.checks"
 
@@ -60,17 +64,24 @@ def _specs_in(obj: Any) -> list[CheckSpec]:
     return []
 
 
+def _failed(what: str, exc: BaseException) -> str:
+    return f"{what} failed: {type(exc).__name__}: {exc}"
+
+
 def _builtin(registry: Registry) -> None:
     package = importlib.import_module("gitc_agent.checks")
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):
             continue
         name = f"gitc_agent.checks.{info.name}"
-        try:
-            module = importlib.import_module(name)
-        except Exception as exc:  # a broken module must not stop the others
-            registry.problems.append(LoadProblem(name, f"import failed: {type(exc).__name__}: {exc}"))
-            continue
+        with sigint_noted() as delivered:
+            try:
+                module = importlib.import_module(name)
+            except BaseException as exc:  # a broken module must not stop the others
+                if stops_the_run(exc, delivered()):
+                    raise
+                registry.problems.append(LoadProblem(name, _failed("import", exc)))
+                continue
         for spec in _specs_in(module):
             module_name = spec.id.replace(".", "_")
             if module_name != info.name:
@@ -84,11 +95,14 @@ def _builtin(registry: Registry) -> None:
 def _from_entry_points(registry: Registry) -> None:
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         source = f"entry point {ep.name} ({ep.value})"
-        try:
-            loaded = ep.load()
-        except Exception as exc:
-            registry.problems.append(LoadProblem(source, f"load failed: {type(exc).__name__}: {exc}"))
-            continue
+        with sigint_noted() as delivered:
+            try:
+                loaded = ep.load()
+            except BaseException as exc:
+                if stops_the_run(exc, delivered()):
+                    raise
+                registry.problems.append(LoadProblem(source, _failed("load", exc)))
+                continue
         specs = _specs_in(loaded)
         if not specs:
             registry.problems.append(LoadProblem(source, "defines no check"))
@@ -103,17 +117,20 @@ def _from_dir(registry: Registry, folder: Path) -> None:
             continue
         name = f"gitc_agent_plugins_{tag}.{path.stem}"
         source = str(path)
-        try:
-            spec = importlib.util.spec_from_file_location(name, path)
-            if spec is None or spec.loader is None:
-                raise ImportError("not a Python module")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-        except Exception as exc:
-            sys.modules.pop(name, None)
-            registry.problems.append(LoadProblem(source, f"import failed: {type(exc).__name__}: {exc}"))
-            continue
+        with sigint_noted() as delivered:
+            try:
+                spec = importlib.util.spec_from_file_location(name, path)
+                if spec is None or spec.loader is None:
+                    raise ImportError("not a Python module")
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[name] = module
+                spec.loader.exec_module(module)
+            except BaseException as exc:
+                sys.modules.pop(name, None)
+                if stops_the_run(exc, delivered()):
+                    raise
+                registry.problems.append(LoadProblem(source, _failed("import", exc)))
+                continue
         for check_spec in _specs_in(module):
             registry.add(check_spec, source)
 

@@ -20,12 +20,43 @@ class Band:
     color: str
 
 
+def scale_problem(levels: Iterable[int]) -> str | None:
+    """What is wrong with the levels of a scale axis, or None.
+
+    Scores are clamped to the scale's lowest and highest level and then looked up, so a gap
+    (1, 2, 3, 5) leaves a score of 4 without a cell; a level 0 would read as "not scored".
+    """
+    ordered = sorted(levels)
+    if not ordered:
+        return "the scale has no levels"
+    if ordered[0] < 1:
+        return f"levels start at 1 or higher, not {ordered[0]}"
+    missing = sorted(set(range(ordered[0], ordered[-1] + 1)) - set(ordered))
+    if missing:
+        return (f"levels must be consecutive whole numbers ({', '.join(map(str, ordered))}): "
+                f"level {', '.join(map(str, missing))} is missing")
+    return None
+
+
 @dataclass(frozen=True)
 class RiskMatrix:
+    """Every (likelihood, impact) pair of two consecutive scales has a cell: `priority` of a
+    clamped score can never miss."""
+
     likelihood: dict[int, str]
     impact: dict[int, str]
     bands: tuple[Band, ...]
     cells: dict[tuple[int, int], str]
+
+    def __post_init__(self) -> None:
+        for axis, levels in (("likelihood", self.likelihood), ("impact", self.impact)):
+            problem = scale_problem(levels)
+            if problem:
+                raise ValueError(f"{axis} scale: {problem}")
+        missing = [(lik, imp) for lik in self.likelihood for imp in self.impact
+                   if (lik, imp) not in self.cells]
+        if missing:
+            raise ValueError(f"the matrix has no cell for (likelihood, impact) {missing[0]}")
 
     def priority(self, likelihood: int, impact: int) -> str:
         return self.cells[(likelihood, impact)]

@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.printable import printable
 from gitc_agent.run.redact import redact, redact_obj
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -39,8 +41,27 @@ class _JsonLines(logging.Formatter):
 
 
 class _Readable(logging.Formatter):
+    """One line on stderr, a terminal: control characters escaped (the JSON lines keep them)."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return redact(f"gitc-agent: {record.levelname.lower()}: {record.getMessage()}")
+        return printable(redact(f"gitc-agent: {record.levelname.lower()}: {record.getMessage()}"))
+
+
+class _LogFile(logging.StreamHandler):
+    """The JSON-lines file. A write that fails (a full disk) is said once on stderr, without
+    logging's traceback, and the run goes on: the log is a record of the run, not its output."""
+
+    def __init__(self, stream: Any, path: Path):
+        super().__init__(stream)
+        self.path, self.failed = path, False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            self.failed = True
+            exc = sys.exc_info()[1]
+            reason = getattr(exc, "strerror", None) or exc
+            sys.stderr.write(printable(f"gitc-agent: warning: cannot write the log file "
+                                       f"{self.path}: {reason}; later lines are lost") + "\n")
 
 
 def configure(run_id: str, log_file: Path | None) -> None:
@@ -61,6 +82,6 @@ def configure(run_id: str, log_file: Path | None) -> None:
             fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
         except OSError as exc:
             raise InputError(f"cannot open the log file: {exc.strerror}", log_file) from None
-        handler = logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8"))
+        handler = _LogFile(os.fdopen(fd, "a", encoding="utf-8"), log_file)
         handler.setFormatter(_JsonLines(run_id))
         root.addHandler(handler)

@@ -10,14 +10,16 @@ that must exist, combinations TLS would not protect), so every problem names the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, ValidationError, model_validator
 
 from gitc_agent.errors import InputError
+from gitc_agent.run.redact import MASK
 from gitc_agent.settings.base import FROM_FILE, RESOLVED, Section
 from gitc_agent.settings.credentials import PasswordSource, Secret
 from gitc_agent.settings.datafix_config import DatafixSettings
@@ -278,10 +280,58 @@ class Config(Section):
                                        "source": doc.path})
 
 
+# scheme://userinfo@ : greedy up to the last @ of the authority, so a password with an @ in it
+# is masked whole.
+_URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?P<userinfo>[^/?#\s]*)@")
+_HOST_USERINFO = re.compile(r"^(?P<userinfo>[^/?#\s]*)@")
+
+
+def _host_fields(data: dict[str, Any]) -> set[Path_]:
+    """Where the file names a server or host: `user:password@host` there is credentials too."""
+    at: set[Path_] = set()
+    ad, winrm = data.get("ad"), data.get("winrm")
+    if isinstance(ad, dict) and isinstance(ad.get("servers"), list):
+        at.update(("ad", "servers", i) for i in range(len(ad["servers"])))
+    if isinstance(winrm, dict) and isinstance(winrm.get("hosts"), list):
+        for i, host in enumerate(winrm["hosts"]):
+            at.update({("winrm", "hosts", i), ("winrm", "hosts", i, "name"),
+                       ("winrm", "hosts", i, "address")} if isinstance(host, dict | str) else ())
+    return at
+
+
+def _refuse_credentials_in_urls(doc: YamlDocument) -> None:
+    """A user or password written into a URL (`ldaps://svc:pw@dc1`) or a host (`svc:pw@ws01`)
+    would travel with the URL into evidence, the report, the log and the console, and the
+    secret is then in a file owned by someone else. Checked before anything else reads the
+    values, so no other message can echo one; the message masks it."""
+    hosts = _host_fields(doc.data)
+
+    def walk(value: Any, at: Path_) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*at, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*at, index))
+        elif isinstance(value, str):
+            found = _URL_USERINFO.search(value) or (_HOST_USERINFO.search(value)
+                                                    if at in hosts else None)
+            if found:
+                start, end = found.span("userinfo")
+                masked = value[:start] + MASK + value[end:]
+                raise doc.error(at, f"{masked!r}: credentials in a URL or host name are refused "
+                                    "(they would be written into evidence, reports and logs); "
+                                    "name the account in 'user' and reference its password in "
+                                    "'password' (env, file or keyring)")
+
+    walk(doc.data, ())
+
+
 def load_config(path: Path) -> Config:
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
         raise InputError("a config must be a mapping (ad:, output:)", path, 1)
+    _refuse_credentials_in_urls(doc)
     try:
         config = Config.model_validate(doc.data, context=FROM_FILE)
     except ValidationError as exc:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ldap3 import Connection
+from ldap3.utils.conv import escape_filter_chars
 
 from gitc_agent.collectors.ad import workers
 from gitc_agent.collectors.ad.parallel import (
@@ -32,7 +33,12 @@ from gitc_agent.collectors.ad.session import (
     read_ranged,
 )
 from gitc_agent.model import kinds
-from gitc_agent.model.directory import ACCOUNT_COLUMNS, Directory, privileged_summary
+from gitc_agent.model.directory import (
+    ACCOUNT_COLUMNS,
+    Directory,
+    privileged_groups,
+    privileged_summary,
+)
 from gitc_agent.model.sid import sid_to_str
 from gitc_agent.settings.config import ADSettings
 
@@ -191,6 +197,35 @@ def read_groups(conn: Connection, base_dn: str, page_size: int,
     return groups
 
 
+def cross_check_privileged(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
+                           errors: list[dict[str, str]]) -> None:
+    """Mark a privileged group incomplete when objects name it in `memberOf` that its `member`
+    does not list.
+
+    Why: a bound account denied reading `member` sees the group empty, which looks like "no
+    members"; `memberOf` sits on the members under their own ACL, so it shows the gap."""
+    by_dn = {g["dn"].lower(): g for g in data["groups"]}
+    for entry in privileged_groups(Directory.from_data({**data, "accounts": []})):
+        group = entry.group
+        if group is None or group.incomplete:
+            continue
+        listed = {m.lower() for m in group.members}
+        try:
+            named = [dn for dn, _ in paged_search(
+                conn, base_dn, f"(memberOf={escape_filter_chars(group.dn)})", ["1.1"], page_size)]
+        except LdapReadError as exc:
+            message = f"members could not be cross-checked against memberOf: {exc}"
+        else:
+            hidden = [dn for dn in named if dn.lower() not in listed]
+            if not hidden:
+                continue
+            message = (f"members could not be read completely: member lists {len(listed)} "
+                       f"value(s), but {len(hidden)} more object(s) name the group in memberOf "
+                       f"(e.g. {hidden[0]}), so member was not readable for the bound account")
+        by_dn[group.dn.lower()]["members_incomplete"] = True
+        errors.append({"part": f"group:{group.dn}", "message": message})
+
+
 def read_accounts_part(base_dn: str, ldap_filter: str, page_size: int) -> dict[str, Any]:
     """Reader-process task: compact rows of one partition, or the error that stopped it."""
     unreadable: dict[str, int] = {}
@@ -232,11 +267,15 @@ def collect(conn: Connection, base_dn: str, page_size: int, settings: ADSettings
             _read_parallel(reader, conn, base_dn, page_size, data, errors)
         else:
             _read_serial(conn, base_dn, page_size, data, errors)
-    finally:
         if reader is not None:
             reader.close()
+    except BaseException:  # interrupted (or a bug): the reads in flight are not waited for
+        if reader is not None:
+            reader.abandon()
+        raise
     share_member_strings(data)
     if "accounts" in data and "groups" in data:
+        cross_check_privileged(conn, base_dn, page_size, data, errors)
         data["privileged"] = privileged_summary(Directory.from_data(data))
     data["counts"] = {
         "users": sum(1 for r in data.get("accounts", []) if r[4] == "user"),

@@ -9,6 +9,8 @@ and also taking objects whose `uSNCreated` the bound account cannot see (`(!(uSN
 so the partitions together match exactly what the unpartitioned filter matches: nothing lost,
 nothing twice. A partition that fails makes the whole account list an error; the caller never
 gets a partial list. Processes are started with `spawn`; what each one holds is in `workers`.
+An interrupted run (RunInterrupted while waiting for an answer) does not wait for the processes
+to finish their reads: `abandon` stops them, so SIGTERM and `--deadline` end the run promptly.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from gitc_agent.run.redact import redact
 from gitc_agent.settings.config import ADSettings
 
 CHUNKS_PER_WORKER = 2  # more, smaller ranges balance uneven USN distributions, at a cost
+_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -86,15 +89,32 @@ class ParallelReader:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def abandon(self) -> None:
+        """Stop at once, reads unfinished: the run was interrupted and will not use them."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=2)
+
     def submit(self, task: Callable[..., dict[str, Any]], *args: Any) -> Future:
         """Run `task(*args)` in a process; `task` must be importable (it is sent by name)."""
         return self._pool.submit(task, *args)
 
 
 def result_of(future: Future, what: str) -> dict[str, Any]:
-    """A worker's answer; a crashed worker or an exception becomes {'error': ...}."""
+    """A worker's answer; a crashed worker or an exception becomes {'error': ...}.
+
+    It waits in short steps, so that a signal handled in this (main) thread raises here at once
+    even where the signal cannot break the wait itself; RunInterrupted is not an Exception.
+    """
     try:
-        return future.result()
+        while True:
+            try:
+                return future.result(timeout=_POLL_SECONDS)
+            except TimeoutError:
+                continue
     except BrokenProcessPool:
         return {"error": f"{what}: a reader process ended unexpectedly"}
     except Exception as exc:

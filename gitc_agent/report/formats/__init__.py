@@ -13,6 +13,7 @@ from gitc_agent.errors import InputError
 from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions
 from gitc_agent.report.formats.registry import FormatRegistry, default_registry
 from gitc_agent.report.view import ReportView
+from gitc_agent.run.interrupt import sigint_noted, stops_the_run
 
 __all__ = ["OutputFormat", "RenderOptions", "files", "parse_formats", "parse_separator", "render",
            "render_all"]
@@ -73,8 +74,9 @@ def render_all(report: ReportView | Mapping[str, Any], formats: Iterable[str],
                options: RenderOptions, registry: FormatRegistry | None = None) -> dict[str, bytes]:
     """File name -> content for every requested format that loads and renders.
 
-    A plugin that raises or returns something other than bytes is reported and skipped; a
-    built-in format that fails is a bug and raises.
+    A plugin that raises (SystemExit and KeyboardInterrupt included) or returns something other
+    than bytes is reported and skipped; the run's interruption and the user's Ctrl-C still stop
+    the run. A built-in format that fails is a bug and raises.
     """
     registry = registry or default_registry()
     view = ReportView.of(report)
@@ -92,11 +94,14 @@ def render_all(report: ReportView | Mapping[str, Any], formats: Iterable[str],
         if fmt.source == "built-in":
             outputs[fmt.file_name] = fmt.render(view, options)
             continue
-        try:
-            data = fmt.render(view, options)
-        except Exception as exc:  # a broken plugin must not cost the run its other files
-            registry.problem(fmt.source, f"render failed: {type(exc).__name__}: {exc}")
-            continue
+        with sigint_noted() as delivered:
+            try:
+                data = fmt.render(view, options)
+            except BaseException as exc:  # a broken plugin must not cost the run its other files
+                if stops_the_run(exc, delivered()):
+                    raise
+                registry.problem(fmt.source, f"render failed: {type(exc).__name__}: {exc}")
+                continue
         if not isinstance(data, bytes):
             registry.problem(fmt.source, f"render returned {type(data).__name__}, not bytes")
             continue

@@ -4,7 +4,9 @@ The table means a source checkout works without fresh installed metadata; setup.
 same entry points for tools that list plugins, and this distribution's own entry points are
 skipped in favour of the table. A format loads only when asked for, so a JSON-only run never
 imports a template engine. As with check plugins, a format that fails to load, is not a valid
-format or reuses a name is recorded as a problem and logged, and the run goes on without it.
+format or reuses a name is recorded as a problem and logged, and the run goes on without it:
+that includes a plugin raising SystemExit or KeyboardInterrupt itself, while the run's own
+interruption and the user's Ctrl-C still end the run (`run.interrupt.stops_the_run`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from gitc_agent.report.formats.plugin import NAME, OutputFormat
+from gitc_agent.run.interrupt import sigint_noted, stops_the_run
 from gitc_agent.run.signing import MANIFEST, SIGNATURE
 
 ENTRY_POINT_GROUP = "gitc_agent.formats"
@@ -62,10 +65,13 @@ class FormatRegistry:
     def _load(self, name: str) -> OutputFormat | None:
         ep = self.entries[name]
         source = describe(ep)
-        try:
-            loaded = ep.load()
-        except Exception as exc:  # a broken plugin must not stop the run
-            return self.problem(source, f"load failed: {type(exc).__name__}: {exc}")
+        with sigint_noted() as delivered:
+            try:
+                loaded = ep.load()
+            except BaseException as exc:  # a broken plugin must not stop the run
+                if stops_the_run(exc, delivered()):
+                    raise
+                return self.problem(source, f"load failed: {type(exc).__name__}: {exc}")
         fmt = _format_in(loaded)
         if fmt is None:
             return self.problem(source, "defines no OutputFormat")
