@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -21,21 +22,33 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from gitc_agent import __version__, demo
-from gitc_agent.collectors.run import SECTIONS, collect_all, configured_sections, expected_kinds
+from gitc_agent.collectors.run import (
+    SECTIONS,
+    InputFiles,
+    collect_all,
+    collection_plan,
+    configured_sections,
+    expected_kinds,
+    read_input_files,
+)
 from gitc_agent.core.engine import evaluate
 from gitc_agent.core.evidence import (
     EvidenceDoc,
     EvidenceSet,
     copy_evidence,
     load_evidence,
+    name_evidence,
     save_evidence,
 )
+from gitc_agent.core.plan import Plan, copy_plan, load_plan, save_plan
 from gitc_agent.core.policy import Policy, load_policy, shipped_profiles
 from gitc_agent.core.registry import Registry, discover
 from gitc_agent.core.results import Result, Status
-from gitc_agent.errors import InputError, LockedError
+from gitc_agent.errors import InputError, LockedError, OutputError
+from gitc_agent.model.printable import printable
 from gitc_agent.report import console, followup
 from gitc_agent.report.followup import load_report
 from gitc_agent.report.formats import RenderOptions, parse_formats, parse_separator, render_all
@@ -43,8 +56,15 @@ from gitc_agent.report.report import RunInfo, build_report
 from gitc_agent.run import run_log
 from gitc_agent.run.atomic import write_bytes_atomic
 from gitc_agent.run.interrupt import RunInterrupted, stop_on_signals
-from gitc_agent.run.locking import output_lock
-from gitc_agent.run.output import link_path, previous_in, run_stamp, write_run
+from gitc_agent.run.locking import LOCK_NAME, check_lock_path, output_lock
+from gitc_agent.run.output import (
+    check_latest,
+    check_output_dir,
+    link_path,
+    previous_in,
+    run_stamp,
+    write_run,
+)
 from gitc_agent.run.redact import redact
 from gitc_agent.run.retention import apply_retention
 from gitc_agent.run.signing import keygen, load_private_key, load_public_key
@@ -52,7 +72,14 @@ from gitc_agent.run.verify import verify
 from gitc_agent.settings.config import Config, load_config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+INTERRUPTED = "gitc-agent: interrupted; no report was written"
 log = logging.getLogger("gitc_agent.run")
+
+
+def _say(console: Console, text: str, style: str = "") -> None:
+    """Print as text: paths, names, labels and messages can come from evidence, servers, plugins
+    and policy files, so no markup, no emoji codes, and control characters shown escaped."""
+    console.print(Text(printable(text), style=style))
 
 
 def _now() -> str:
@@ -138,6 +165,15 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("verify", help="check a run's signature, manifest and report chain")
     sp.add_argument("target", type=Path, help="run folder, OUT/latest or a report.json")
     sp.add_argument("--key", type=Path, help="Ed25519 public key (.pub from `keygen`)")
+    sp.add_argument("--allow-additions", action="store_true",
+                    help="files and folders added to a run folder after it was written are "
+                         "notes, not failures (a symlink still fails)")
+    sp.add_argument("--allow-pruned", action="store_true",
+                    help="an earlier run removed whole (as --keep/--keep-days do) is a note, "
+                         "not a failure; a gap in the chain still fails")
+    sp.add_argument("--strict", action="store_true",
+                    help="fail on anything the manifest does not list: the default now, "
+                         "accepted so that older scripts keep working")
 
     checks = sub.add_parser("checks", help="about checks").add_subparsers(dest="action",
                                                                            required=True)
@@ -177,6 +213,7 @@ class Prepared:
     keep: int | None
     keep_days: int | None
     quiet: bool
+    log_file: Path | None = None
 
 
 @dataclass
@@ -190,6 +227,7 @@ class Collected:
     source: Path | None = None  # their folder: the run keeps them byte for byte
     expected: set[str] = field(default_factory=set)  # kinds the config set out to collect
     interrupted: str | None = None  # why collection stopped early
+    plan: Plan | None = None  # kinds x targets the collection set out to read (None: unknown)
 
 
 def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
@@ -206,8 +244,11 @@ def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
                                  f"{policy.id} ({', '.join(b.id for b in policy.matrix.bands)})")
             fail_rank = policy.matrix.rank(band.id)
     out_dir = args.out or (config.output.dir if config else Path("gitc-reports"))
+    _check_out(out_dir, "--out" if args.out else
+               f"output.dir (config {config.source})" if config else "the output folder")
+    if args.log_file is not None:
+        _check_log_file(args.log_file)
     run_id = str(uuid.uuid4())
-    run_log.configure(run_id, args.log_file)
     if args.previous is not None:
         load_report(args.previous)  # invalid input before anything is collected
     return Prepared(policy=policy, registry=registry, fail_rank=fail_rank, out_dir=out_dir,
@@ -216,7 +257,36 @@ def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
                     render_options=RenderOptions(csv_separator=parse_separator(args.csv_separator)),
                     sign_key=load_private_key(args.sign) if args.sign else None,
                     previous=args.previous, keep=args.keep, keep_days=args.keep_days,
-                    quiet=args.quiet)
+                    quiet=args.quiet, log_file=args.log_file)
+
+
+def _check_out(out_dir: Path, what: str, runs: bool = True) -> None:
+    """The output folder, its lock and (`runs`: a folder of run folders) `latest` as a run will
+    need them, checked before anything is collected: a bad one is exit 2 with nothing written,
+    not a traceback later."""
+    check_output_dir(out_dir, what)
+    if out_dir.is_dir():
+        check_lock_path(out_dir / LOCK_NAME)
+        if runs:
+            check_latest(out_dir)
+
+
+def _check_log_file(path: Path) -> None:
+    """Checked without creating it: the log file is opened only once all input is valid."""
+    if path.is_symlink() and not path.exists():
+        raise InputError("--log-file is a dangling symbolic link", path)
+    if path.exists() and not path.is_file():
+        raise InputError("--log-file is not a regular file", path)
+    check_output_dir(path.parent, "the folder of --log-file")
+
+
+@contextmanager
+def _started(prep: Prepared) -> Iterator[None]:
+    """Everything a run creates before collecting, once all input was found valid: the log
+    file, then the output folder and its lock."""
+    run_log.configure(prep.run_id, prep.log_file)
+    with output_lock(prep.out_dir):
+        yield
 
 
 @contextmanager
@@ -226,16 +296,17 @@ def _progress(out: Console) -> Iterator[Callable[[str], None]]:
         yield lambda _msg: None
         return
     with out.status("collecting evidence") as status:
-        yield lambda msg: status.update(redact(msg))
+        yield lambda msg: status.update(Text(printable(redact(msg))))
 
 
-def _collect(config: Config, out: Console, services: Sequence[str] = (),
+def _collect(config: Config, out: Console, files: InputFiles, services: Sequence[str] = (),
              deadline: float | None = None) -> tuple[list[EvidenceDoc], str | None]:
-    """Run the collectors; on SIGTERM/SIGINT or the deadline keep what came, and say why."""
+    """Run the collectors; on SIGTERM/SIGINT or the deadline keep what came, and say why.
+    `files`: the local input files, read (and found valid) before the run started."""
     docs: list[EvidenceDoc] = []
     try:
         with stop_on_signals(deadline), _progress(out) as progress:
-            collect_all(config, progress, services=services, sink=docs)
+            collect_all(config, progress, services=services, sink=docs, files=files)
     except RunInterrupted as exc:
         return docs, exc.reason
     return docs, None
@@ -254,17 +325,34 @@ def _run(prep: Prepared, collected: Collected, out: Console) -> int:
     """Evaluate, compare with the previous run, write the run folder, prune old runs, report."""
     info = RunInfo(id=prep.run_id, mode=collected.mode, started_at=collected.started,
                    as_of=prep.as_of, interrupted=collected.interrupted)
+    if collected.source is None:  # fresh evidence: name its files before results cite them
+        collected.files = name_evidence(collected.docs)
     results = evaluate(prep.policy, prep.registry, EvidenceSet(collected.docs), prep.as_of,
-                       expected_kinds=collected.expected)
+                       expected_kinds=collected.expected, plan=collected.plan)
     info.finished_at = _now()
-    report = build_report(info, prep.policy, results, collected.docs, collected.files)
+    report = build_report(info, prep.policy, results, collected.docs, collected.files,
+                          collected.plan)
     _follow_up(report, prep)
     outputs = render_all(report, prep.formats, prep.render_options)
     folder = _write_run_folder(report, outputs, collected, prep)
-    removed = apply_retention(prep.out_dir, prep.keep, prep.keep_days)
-    _log_finished(report, collected, folder, removed)
-    _print_summary(report, folder / "report.json", prep.quiet, out)
+    with _ctrl_c_ignored():  # the run folder is in place: Ctrl-C must not say nothing was written
+        removed = apply_retention(prep.out_dir, prep.keep, prep.keep_days)
+        _log_finished(report, collected, folder, removed)
+        _print_summary(report, folder / "report.json", prep.quiet, out)
     return _exit_code(report, results, prep)
+
+
+@contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread (an embedding caller): leave its handler alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _follow_up(report: dict[str, Any], prep: Prepared) -> None:
@@ -284,11 +372,19 @@ def _write_run_folder(report: dict[str, Any], outputs: dict[str, bytes], collect
     def write_evidence(folder: Path) -> None:
         if collected.source is not None:
             copy_evidence(collected.docs, collected.source, folder)
+            copy_plan(collected.source, folder)
         else:
-            save_evidence(collected.docs, folder)
+            save_evidence(collected.docs, folder, fresh=True)
+            if collected.plan is not None:
+                save_plan(collected.plan, folder, fresh=True)
 
-    return write_run(prep.out_dir, run_stamp(), prep.run_id, report, write_evidence, outputs,
-                     prep.sign_key)
+    try:
+        return write_run(prep.out_dir, run_stamp(), prep.run_id, report, write_evidence,
+                         outputs, prep.sign_key)
+    except OSError as exc:  # a full disk, a name raced into the staging folder
+        raise OutputError(f"cannot write the run folder in {prep.out_dir}: "
+                          f"{exc.strerror or exc}; no report was written (nothing half-written "
+                          "is left, 'latest' is unchanged)") from None
 
 
 def _log_finished(report: dict[str, Any], collected: Collected, folder: Path,
@@ -307,7 +403,7 @@ def _log_finished(report: dict[str, Any], collected: Collected, folder: Path,
 def _print_summary(report: dict[str, Any], report_path: Path, quiet: bool, out: Console) -> None:
     if quiet:
         s = report["summary"]["status"]
-        out.print(f"{s['fail']} finding(s), {s['accepted']} accepted, {s['pass']} passed, "
+        _say(out, f"{s['fail']} finding(s), {s['accepted']} accepted, {s['pass']} passed, "
                   f"{s['error']} not assessed; report: {report_path}")
     else:
         console.render(report, out, str(report_path))
@@ -334,33 +430,45 @@ def _cmd_scan(args, out: Console) -> int:
     config = load_config(args.config)
     _require_targets(config)
     prep = _prepare(args, config)
+    files = read_input_files(config)  # a broken feed or export: exit 2 before anything exists
     started = _now()
-    with output_lock(prep.out_dir):
+    with _started(prep):
         log.info("scan started", extra={"event": "run_started", "config": str(config.source),
                                         "policy": prep.policy.id,
                                         "sections": configured_sections(config)})
-        docs, interrupted = _collect(config, out, required_windows_services(prep.policy),
-                                     args.deadline)
+        docs, interrupted = _collect(config, out, files,
+                                     required_windows_services(prep.policy), args.deadline)
         return _run(prep, Collected("scan", started, docs, expected=expected_kinds(config),
-                                    interrupted=interrupted), out)
+                                    interrupted=interrupted,
+                                    plan=collection_plan(config, docs)), out)
 
 
 def _cmd_collect(args, out: Console) -> int:
     config = load_config(args.config)
     _require_targets(config)
+    _check_out(args.out, "collect --out", runs=False)
+    files = read_input_files(config)  # a broken feed or export: exit 2 before anything exists
     with output_lock(args.out):
-        docs, interrupted = _collect(config, out)
+        docs, interrupted = _collect(config, out, files)
         if interrupted:
-            out.print(f"collection {interrupted}: saving what was collected")
+            _say(out, f"collection {interrupted}: saving what was collected")
             missing = expected_kinds(config) - {d.kind for d in docs}
             docs.extend(EvidenceDoc(kind=kind, target="(not collected)", collector="gitc-agent",
                                     data={}, errors=[{"part": "connection",
                                                       "message": f"collection {interrupted}"}])
                         for kind in sorted(missing))
-        written = save_evidence(docs, args.out)
+        plan = collection_plan(config, docs)
+        try:
+            written = save_evidence(docs, args.out)
+            save_plan(plan, args.out)
+        except OSError as exc:  # a full disk: each file written is whole, the set is not
+            raise OutputError(f"cannot write the evidence into {args.out}: "
+                              f"{exc.strerror or exc}; the collection is incomplete") from None
     for doc, info in zip(docs, written, strict=True):
-        out.print(f"{info['file']}: {doc.status}"
-                  + "".join(f"\n  {e['part']}: {e['message']}" for e in doc.errors))
+        _say(out, f"{info['file']}: {doc.status}")
+        for e in doc.errors:
+            _say(out, f"  {e['part']}: {e['message']}")
+    _say(out, f"plan.json: {len(plan.targets)} target(s) of {len(plan.kinds)} kind(s) planned")
     return EXIT_INCOMPLETE if any(d.errors for d in docs) else EXIT_OK
 
 
@@ -369,8 +477,10 @@ def _cmd_evaluate(args, out: Console, evidence_dir: Path | None = None, mode="ev
     folder = evidence_dir or args.evidence
     started = _now()
     evidence, files = load_evidence(folder)
-    with output_lock(prep.out_dir):
-        return _run(prep, Collected(mode, started, list(evidence), files, folder), out)
+    plan = load_plan(folder)  # None for older or hand-made evidence: coverage says so
+    with _started(prep):
+        return _run(prep, Collected(mode, started, list(evidence), files, folder,
+                                    plan=plan), out)
 
 
 def _cmd_checks_list(args, out: Console) -> int:
@@ -384,22 +494,24 @@ def _cmd_checks_list(args, out: Console) -> int:
             table.add_column(col, overflow="fold")
         for s in specs:
             kinds = [*s.evidence, *(f"{k} (optional)" for k in s.optional_evidence)]
-            table.add_row(s.id, s.title, str(s.likelihood), str(s.impact), ", ".join(kinds),
-                          "; ".join(s.references), s.source)
+            cells = (s.id, s.title, str(s.likelihood), str(s.impact), ", ".join(kinds),
+                     "; ".join(s.references), s.source)
+            table.add_row(*(Text(printable(c)) for c in cells))
         out.print(table)
     for problem in registry.problems:
-        out.print(f"[magenta]plugin problem[/] {problem.source}: {problem.message}")
+        out.print(Text.assemble(("plugin problem", "magenta"),
+                                f" {printable(problem.source)}: {printable(problem.message)}"))
     return EXIT_INCOMPLETE if registry.problems else EXIT_OK
 
 
 def _cmd_policy(args, out: Console) -> int:
     if args.action == "list":
         for name in shipped_profiles():
-            out.print(name)
+            _say(out, name)
         return EXIT_OK
     registry = _registry(args.checks_dir)
     policy = load_policy(args.file, registry)
-    out.print(f"{policy.source}: valid policy {policy.id} {policy.version} with "
+    _say(out, f"{policy.source}: valid policy {policy.id} {policy.version} with "
               f"{len(policy.checks)} check(s) and {len(policy.exceptions)} exception(s)")
     return EXIT_OK
 
@@ -411,39 +523,53 @@ def _cmd_report(args, out: Console) -> int:
         raise InputError("say which formats to render: --format html,csv,oscal,junit or all")
     options = RenderOptions(csv_separator=parse_separator(args.csv_separator))
     target = args.out or args.report.parent
-    for name, data in render_all(report, formats, options).items():
-        write_bytes_atomic(target / name, data)
-        out.print(f"wrote {target / name}")
+    check_output_dir(target, "report --out" if args.out else "the report's folder")
+    rendered = render_all(report, formats, options)
+    for name, data in rendered.items():
+        try:
+            write_bytes_atomic(target / name, data)
+        except OSError as exc:  # a full disk: each file is whole or absent (atomic rename)
+            raise OutputError(f"cannot write {target / name}: {exc.strerror or exc}") from None
+        _say(out, f"wrote {target / name}")
     return EXIT_OK
 
 
 def _cmd_diff(args, out: Console) -> int:
     old, _ = load_report(args.old)
     new, _ = load_report(args.new)
-    labels, resolved = followup.compare(old["results"], new["results"])
-    console.render_follow_up(new, labels, resolved, out, title=f"Follow-up: {args.old} -> {args.new}")
+    found = followup.compare(old, new)
+    console.render_follow_up(new, found.labels, found.resolved, out,
+                             title=f"Follow-up: {args.old} -> {args.new}",
+                             not_reassessed=found.not_reassessed)
     return EXIT_OK
 
 
 def _cmd_keygen(args, out: Console) -> int:
-    private, public = keygen(args.out)
-    out.print(f"private key (keep it secret, mode 0600): {private}\npublic key: {public}")
+    check_output_dir(args.out, "keygen --out")
+    try:
+        private, public = keygen(args.out)
+    except OSError as exc:  # a full disk: no key file is left half written
+        raise OutputError(f"cannot write the key pair into {args.out}: "
+                          f"{exc.strerror or exc}; no key was written") from None
+    _say(out, f"private key (keep it secret, mode 0600): {private}")
+    _say(out, f"public key: {public}")
     return EXIT_OK
 
 
 def _cmd_verify(args, out: Console) -> int:
     public = load_public_key(args.key) if args.key else None
-    result = verify(args.target, public)
+    result = verify(args.target, public, allow_additions=args.allow_additions and not args.strict,
+                    allow_pruned=args.allow_pruned)
     for note in result.notes:
-        out.print(f"note: {note}", markup=False)
+        _say(out, f"note: {note}")
     for problem in result.problems:
-        out.print(f"FAILED: {problem}", markup=False, style="bold red")
+        _say(out, f"FAILED: {problem}", style="bold red")
     checked = ", ".join(p.name for p in result.runs)
     if result.ok:
-        out.print(f"OK: {len(result.runs)} run(s) verified ({checked})", markup=False)
+        _say(out, f"OK: {len(result.runs)} run(s) verified ({checked})")
         return EXIT_OK
-    out.print(f"verification FAILED: {len(result.problems)} problem(s) in {checked}",
-              markup=False, style="bold red")
+    _say(out, f"verification FAILED: {len(result.problems)} problem(s) in {checked}",
+         style="bold red")
     return EXIT_FINDINGS
 
 
@@ -453,10 +579,12 @@ COMMANDS = {"scan": _cmd_scan, "collect": _cmd_collect, "evaluate": _cmd_evaluat
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    out = Console(highlight=False, soft_wrap=False)
+    """Ctrl-C is handled from the first line on (argument parsing included): the same exit 3
+    and message whenever it comes."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
+        args = _parser().parse_args(argv)
+        out = Console(highlight=False, soft_wrap=False)
         if args.command == "demo":
             if args.out is None:
                 args.out = Path("gitc-demo-reports")
@@ -467,13 +595,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_evaluate(args, out, evidence_dir=demo.evidence_dir(), mode="demo")
         return COMMANDS[args.command](args, out)
     except InputError as exc:
-        err.print(f"gitc-agent: error: {redact(str(exc))}", markup=False)
+        _say(err, f"gitc-agent: error: {redact(str(exc))}")
         return exc.exit_code
     except LockedError as exc:
-        err.print(f"gitc-agent: {exc}", markup=False)
+        _say(err, f"gitc-agent: {exc}")
         return exc.exit_code
+    except OutputError as exc:
+        _say(err, f"gitc-agent: error: {redact(str(exc))}")
+        return exc.exit_code
+    except RunInterrupted as exc:  # raised outside collection (by a plugin): still a stop
+        _say(err, f"gitc-agent: interrupted ({exc.reason}); no report was written")
+        return EXIT_INCOMPLETE
     except KeyboardInterrupt:
-        err.print("gitc-agent: interrupted; no report was written", markup=False)
+        _say(err, INTERRUPTED)
         return EXIT_INCOMPLETE
 
 

@@ -1,4 +1,5 @@
-"""Errors that end a run before anything is written (exit code 2 or 4)."""
+"""Errors that end a run: before anything is written (exit code 2 or 4), or when its output
+cannot be written (exit 3, with nothing half-written left)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,12 @@ class LockedError(Exception):
     """Another run holds the lock on the output folder."""
 
     exit_code = 4
+
+
+class OutputError(Exception):
+    """The run's output could not be written (a full disk, a folder removed under the run).
+
+    Exit 3, an incomplete run: the input was valid, and the staged files were removed, so no
+    half run folder is left and `latest` still points at the previous run."""
+
+    exit_code = 3

@@ -123,3 +123,52 @@ def test_verify_input_errors(tmp_path: Path, copy) -> None:
     loose.chmod(0o644)
     run = gitc("demo", "--out", tmp_path / "o", "--sign", loose)
     assert run.code == 2 and "chmod 600" in run.stderr and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("victim", ["report.html", "evidence"])
+def test_a_deleted_manifest_file_fails(copy, victim: str) -> None:
+    key, runs = copy
+    path = runs[1] / victim if victim != "evidence" else sorted(
+        (runs[1] / "evidence").iterdir())[0]
+    path.unlink()
+    for with_key in (key, None):  # the hashes are checked with or without the signature
+        run = _verify(runs[1], with_key)
+        assert run.code == 1, run.output
+        assert f"{path}: listed in the manifest but missing" in run.stdout.replace("\n", "")
+
+
+def test_additions_fail_and_allow_additions_makes_them_notes(copy) -> None:
+    """Issue 13: additions fail by default (`--strict` is accepted and is that default);
+    `--allow-additions` downgrades files and folders to notes, never a symlink."""
+    key, runs = copy
+    added = {
+        runs[1] / "evidence" / "extra.json": "file",
+        runs[1] / "notes": "folder",
+    }
+    (runs[1] / "evidence" / "extra.json").write_text("{}")
+    (runs[1] / "notes").mkdir()
+    (runs[1] / "notes" / "a.txt").write_text("x")
+    for extra in ([], ["--strict"]):
+        run = gitc("verify", runs[1], "--key", key, *extra)
+        text = run.stdout.replace("\n", "")
+        assert run.code == 1, run.output
+        for path, kind in added.items():
+            assert f"FAILED: {path}: {kind} not covered by the manifest" in text
+        assert "verification FAILED: 2 problem(s)" in text
+        assert "a.txt" not in text  # the added folder is named, not each thing in it
+    allowed = gitc("verify", runs[1], "--key", key, "--allow-additions")
+    text = allowed.stdout.replace("\n", "")
+    assert allowed.code == 0, allowed.output  # still what was signed; the additions are named
+    for path, kind in added.items():
+        assert f"note: {path}: {kind} not covered by the manifest (added later)" in text
+    (runs[1] / "report-link.json").symlink_to(runs[1] / "report.json")
+    linked = gitc("verify", runs[1], "--key", key, "--allow-additions")
+    assert linked.code == 1 and f"FAILED: {runs[1] / 'report-link.json'}: symlink inside a run " \
+        "folder" in linked.stdout.replace("\n", "")
+
+
+def test_strict_passes_an_untouched_chain(copy) -> None:
+    key, runs = copy
+    run = gitc("verify", runs[1], "--key", key, "--strict")
+    assert run.code == 0, run.output
+    assert "not covered" not in run.stdout

@@ -15,6 +15,7 @@ from gitc_agent.collectors.ad import password_policy as ad_password_policy
 from gitc_agent.collectors.ad.session import LdapReadError, connect, default_naming_context
 from gitc_agent.collectors.datafix import files as datafix_files
 from gitc_agent.core.evidence import EvidenceDoc
+from gitc_agent.core.plan import Plan, make_plan
 from gitc_agent.run.redact import redact
 from gitc_agent.settings.config import ADSettings, Config
 
@@ -70,23 +71,51 @@ def _collect_accounts(conn, url: str, base_dn: str, settings: ADSettings,
                        errors=[{**e, "message": redact(e["message"])} for e in errors])
 
 
+#: Evidence read from local input files before a run starts: section -> (documents, seconds).
+InputFiles = dict[str, tuple[list[EvidenceDoc], float]]
+
+
+def read_input_files(config: Config) -> InputFiles:
+    """Read the local input files (feeds, datafix exports) before anything is written.
+
+    A broken one is invalid input (exit 2) and must be found before the output folder, its
+    lock or the log file exist; reading them is quick and local, so it happens before the
+    collection (and its --deadline) starts."""
+    from gitc_agent.collectors import feeds
+
+    readers: dict[str, Callable[[], list[EvidenceDoc]]] = {}
+    if config.feeds is not None:
+        readers["feeds"] = lambda: feeds.collect(config.feeds)
+    if config.datafix is not None:
+        readers["datafix"] = lambda: list(datafix_files.collect(config.datafix))
+    read: InputFiles = {}
+    for section, reader in readers.items():
+        began = time.monotonic()
+        docs = reader()
+        read[section] = (docs, round(time.monotonic() - began, 3))
+    return read
+
+
 def collect_all(config: Config, progress: Progress, services: Sequence[str] = (),
-                sink: list[EvidenceDoc] | None = None) -> list[EvidenceDoc]:
+                sink: list[EvidenceDoc] | None = None,
+                files: InputFiles | None = None) -> list[EvidenceDoc]:
     """Run every configured collector; documents are appended to `sink` as each finishes, so an
     interrupted run keeps what it already collected. `services`: extra Windows service names
-    to query (those the policy requires; the caller knows the policy, collection does not)."""
-    from gitc_agent.collectors import feeds, local_host
+    to query (those the policy requires; the caller knows the policy, collection does not).
+    `files`: what `read_input_files` already read (else the files are read here)."""
+    from gitc_agent.collectors import local_host
     from gitc_agent.collectors.windows import targets as windows_targets
 
     docs = sink if sink is not None else []
-    if config.feeds is not None:  # local files first: a broken one stops the run (exit 2)
+    files = files if files is not None else read_input_files(config)
+    if "feeds" in files:  # local files first, in the order they always had
         progress("reading vulnerability feed files")
-        _timed("feeds", docs, lambda: feeds.collect(config.feeds))
+        _timed("feeds", docs, lambda: files["feeds"][0], files["feeds"][1])
     if config.ad is not None:
         _timed("ad", docs, lambda: collect_ad(config.ad, progress))
-    if config.datafix is not None:  # files, read after AD so roles resolve on both
+    if "datafix" in files:  # files, listed after AD as before
         progress("reading the datafix exports")
-        _timed("datafix", docs, lambda: datafix_files.collect(config.datafix))
+        _timed("datafix", docs, lambda: files["datafix"][0], files["datafix"][1])
     if config.local_host is not None:
         progress("reading the local admin host (psutil, package manager)")
         _timed("local_host", docs,
@@ -98,12 +127,15 @@ def collect_all(config: Config, progress: Progress, services: Sequence[str] = ()
     return docs
 
 
-def _timed(section: str, docs: list[EvidenceDoc], run: Callable[[], list[EvidenceDoc]]) -> None:
-    """Run one collector, add its documents, and log each target with the time it took."""
+def _timed(section: str, docs: list[EvidenceDoc], run: Callable[[], list[EvidenceDoc]],
+           seconds: float | None = None) -> None:
+    """Run one collector, add its documents, and log each target with the time it took
+    (`seconds`: already measured, for files read before the run)."""
     began = time.monotonic()
     before = len(docs)
     docs.extend(run())
-    seconds = round(time.monotonic() - began, 3)
+    if seconds is None:
+        seconds = round(time.monotonic() - began, 3)
     for doc in docs[before:]:
         log.info("collected %s from %s: %s", doc.kind, doc.target, doc.status,
                  extra={"event": "collected", "section": section, "kind": doc.kind,
@@ -135,3 +167,36 @@ def expected_kinds(config: Config) -> set[str]:
         if config.feeds.kev_fix_map:
             kinds.add(feeds.FIX_MAP_KIND)
     return kinds
+
+
+def collection_plan(config: Config, docs: Sequence[EvidenceDoc]) -> Plan:
+    """The kinds and targets this collection set out to read, for `plan.json` beside the evidence.
+
+    Targets the config names are planned whether or not they were reached (an interrupted run);
+    targets found at run time (the Windows hosts listed from AD, the naming context AD reports)
+    are planned as the collection found them; every document it wrote is planned too, so a
+    deleted evidence file is noticed by an offline evaluation.
+    """
+    from gitc_agent.collectors import feeds
+    from gitc_agent.collectors.windows import hosts as windows_hosts
+    from gitc_agent.collectors.windows import targets as windows_targets
+
+    planned: set[tuple[str, str]] = {(d.kind, d.target) for d in docs}
+    if config.ad is not None and config.ad.base_dn:
+        planned |= {(ad_password_policy.KIND, config.ad.base_dn),
+                    (ad_accounts.KIND, config.ad.base_dn)}
+    if config.winrm is not None:
+        planned |= {(windows_hosts.KIND, h.name) for h in config.winrm.targets}
+        for doc in docs:
+            if doc.kind == windows_targets.KIND:
+                planned |= {(windows_hosts.KIND, str(name))
+                            for name in doc.data.get("hosts_from_ad", [])}
+    if config.datafix is not None:
+        planned |= {(kind, config.datafix.target)
+                    for kind in datafix_files.planned_kinds(config.datafix)}
+    if config.feeds is not None:
+        for kind, path in ((feeds.KEV_KIND, config.feeds.kev_catalog),
+                           (feeds.FIX_MAP_KIND, config.feeds.kev_fix_map)):
+            if path is not None:
+                planned.add((kind, path.stem))
+    return make_plan(expected_kinds(config), planned)

@@ -21,3 +21,31 @@ def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: Refuse a symlink at the last component (0 where the platform has no such flag).
+O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def create_new(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Create `path` and write `data`; fail if anything (a file, a planted symlink) is there.
+
+    For files in a freshly made staging folder: O_EXCL|O_NOFOLLOW means a name another process
+    raced in is an error, never a write through a link. A failed write removes the file it
+    created, so a full disk never leaves a short file behind."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW
+                 | getattr(os, "O_BINARY", 0), mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def make_new_dir(path: Path, mode: int = 0o700) -> None:
+    """Create one folder that must not exist yet (no parents, no `exist_ok`): a folder or link
+    planted under the name fails instead of being written into."""
+    os.mkdir(path, mode)

@@ -6,12 +6,14 @@ dies, so a killed run never leaves a stale lock behind.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from gitc_agent.errors import LockedError
+from gitc_agent.errors import InputError, LockedError
 
 try:
     import fcntl
@@ -31,11 +33,50 @@ def _try_lock(fd: int) -> bool:
     return True
 
 
+LOCK_NAME = ".gitc-agent.lock"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def open_lock_file(path: Path) -> int:
+    """Open (or create) the lock file without following a link, and only a regular file.
+
+    A symlink planted under the lock's name would otherwise have its target truncated, and a
+    folder or FIFO there is no lock at all. Refused as invalid input (exit 2), not as "locked"
+    (exit 4): it will not go away by waiting, so a scheduler must not retry it as a busy folder;
+    someone has to look at the output folder."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0),
+                     0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError("the lock file is a symbolic link, which is refused (remove it)",
+                             path) from None
+        raise InputError(f"cannot open the lock file: {exc.strerror or exc}", path) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError("the lock file is not a regular file, which is refused (remove it)",
+                         path)
+    return fd
+
+
+def check_lock_path(path: Path) -> None:
+    """Before anything is collected: a lock path that is not a regular file is invalid input."""
+    if path.is_symlink():
+        raise InputError("the lock file is a symbolic link, which is refused (remove it)", path)
+    if path.exists() and not path.is_file():
+        raise InputError("the lock file is not a regular file, which is refused (remove it)",
+                         path)
+
+
 @contextmanager
 def output_lock(out_dir: Path) -> Iterator[None]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / ".gitc-agent.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the output folder's lock file for the block; LockedError (exit 4) if it is held."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder: {exc.strerror or exc}",
+                         out_dir) from None
+    fd = open_lock_file(out_dir / LOCK_NAME)
     try:
         if not _try_lock(fd):
             try:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +18,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gitc_agent.run.atomic import write_bytes_atomic
+from gitc_agent.errors import InputError
+from gitc_agent.run.atomic import create_new, make_new_dir
 from gitc_agent.run.signing import write_manifest
 
 
@@ -52,16 +55,20 @@ def write_run(out_dir: Path, stamp: str, run_id: str, report: dict[str, Any],
     of what evidence is, so the caller says how (save the documents, or copy the auditor's files
     byte for byte)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    check_latest(out_dir)
+    remove_stale_staging(out_dir)
     name = f"{stamp}-{run_id[:8]}"
-    staging = out_dir / f".{name}.partial"
+    staging = out_dir / f".{name}.{os.getpid()}@{_HOST}.partial"
     final = out_dir / name
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    make_new_dir(staging)  # exclusive and 0700: never a folder someone else made or linked
     try:
+        make_new_dir(staging / "evidence")
         write_evidence(staging / "evidence")
         for file_name, data in (outputs or {"report.json": report_bytes(report)}).items():
-            write_bytes_atomic(staging / file_name, data)
+            create_new(staging / file_name, data)
         write_manifest(staging, report, sign_key)
+        for folder in (staging / "evidence", staging):
+            os.chmod(folder, _folder_mode())
         os.rename(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -70,7 +77,75 @@ def write_run(out_dir: Path, stamp: str, run_id: str, report: dict[str, Any],
     return final
 
 
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:64] or "host"
+_STAGING = re.compile(r"^\.\d{8}T\d{6}Z-[0-9a-f]{8}(?:\.(?P<pid>\d+)@(?P<host>[A-Za-z0-9-]+))?"
+                      r"\.partial$")
+
+
+def _folder_mode() -> int:
+    """What a plain mkdir would have made (0777 less the umask): staging is 0700 only while
+    it is written, the finished run folder is as readable as before."""
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but is another user's (or the platform cannot tell): keep it
+        return True
+    return True
+
+
+def remove_stale_staging(out_dir: Path) -> list[Path]:
+    """Remove `.partial` staging folders a killed run (SIGKILL, power loss) left behind.
+
+    Only folders whose owner process is gone: named with this host and a pid that no longer
+    runs, or from a version that did not record its owner (the caller holds the folder's lock,
+    which every run takes, so no live run can be writing those). Another host's are kept."""
+    removed = []
+    for path in out_dir.iterdir():
+        match = _STAGING.match(path.name)
+        if match is None or path.is_symlink() or not path.is_dir():
+            continue
+        if match["pid"] is not None and (match["host"] != _HOST or int(match["pid"]) == os.getpid()
+                                         or _alive(int(match["pid"]))):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def check_latest(out_dir: Path) -> None:
+    """`latest` must be the symlink this tool makes (or absent): a real folder or file under
+    that name would be replaced or fail only after the run folder was written."""
+    link = out_dir / "latest"
+    if link.exists() and not link.is_symlink():
+        raise InputError("'latest' in the output folder is not a symbolic link (a real "
+                         "folder or file is refused: move it away)", link)
+
+
+def check_output_dir(path: Path, what: str) -> None:
+    """Before anything is collected or written: `path` must be a folder, or creatable as one,
+    and writable; else invalid input (exit 2) that names it."""
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{what} is not a folder", path)
+    probe = path
+    while not probe.exists():
+        if probe.is_symlink():  # a dangling link: mkdir would fail
+            raise InputError(f"{what} lies under a dangling symbolic link ({probe})", path)
+        probe = probe.parent
+    if not probe.is_dir():
+        raise InputError(f"{what} lies under a file ({probe}), so it cannot be created", path)
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"{what} is not writable ({probe})", path)
+
+
 def _point_latest(out_dir: Path, name: str) -> None:
+    check_latest(out_dir)
     link = out_dir / "latest"
     tmp = out_dir / f".latest.{os.getpid()}"
     tmp.unlink(missing_ok=True)

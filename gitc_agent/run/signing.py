@@ -5,7 +5,7 @@ format, every evidence file) and the previous report's hash; `manifest.json.sig`
 Ed25519 signature over the exact bytes of the manifest. Signing the manifest (not each file)
 covers the report and everything else with one signature, and verify can name the exact file
 that changed. The report itself records the previous report's SHA-256, so the chain of runs is
-tamper-evident even without signatures.
+tamper-evident even without signatures. A symlink is never listed: the writer refuses one.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +24,43 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from gitc_agent.errors import InputError
-from gitc_agent.run.atomic import write_bytes_atomic
+from gitc_agent.run.atomic import create_new, write_bytes_atomic
+from gitc_agent.run.input_files import read_regular
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
+MAX_KEY_BYTES = 64 * 1024  # a PEM key is a few hundred bytes
 MANIFEST_SCHEMA = "gitc-agent/manifest/v1"
 PRIVATE_NAME, PUBLIC_NAME = "gitc-agent-signing.key", "gitc-agent-signing.pub"
 
 
 def sha256_file(path: Path) -> str:
+    """Hash the file itself, never what a symlink put in its place points at."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def walk_folder(folder: Path) -> Iterator[tuple[Path, str]]:
+    """Every entry below `folder` with its kind (file, folder, symlink, special file), sorted.
+
+    Links are never followed: what a symlink points at can change after signing, so neither the
+    manifest writer nor verify may treat it as part of the run."""
+    with os.scandir(folder) as entries:
+        ordered = sorted(entries, key=lambda e: e.name)
+    for entry in ordered:
+        path = Path(entry.path)
+        if entry.is_symlink():
+            yield path, "symlink"
+        elif entry.is_dir(follow_symlinks=False):
+            yield path, "folder"
+            yield from walk_folder(path)
+        elif entry.is_file(follow_symlinks=False):
+            yield path, "file"
+        else:
+            yield path, "special file"
 
 
 def key_id(public: Ed25519PublicKey) -> str:
@@ -54,14 +78,14 @@ def keygen(out_dir: Path) -> tuple[Path, Path]:
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
     public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                                serialization.PublicFormat.SubjectPublicKeyInfo)
-    fd = os.open(public_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(public_pem)
+    create_new(private_path, pem, 0o600)  # a full disk leaves no short key behind
+    try:
+        create_new(public_path, public_pem, 0o644)
+    except BaseException:  # half a pair would block the next keygen: remove it
+        private_path.unlink(missing_ok=True)
+        raise
     return private_path, public_path
 
 
@@ -69,9 +93,9 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     """Like the bind password file: refuse a key that others can read."""
     try:
         info = path.stat()
-        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read signing key: {exc.strerror}", path) from None
+    data = read_regular(path, MAX_KEY_BYTES, "signing key")
     if info.st_mode & 0o077:
         raise InputError(f"signing key has mode {stat.S_IMODE(info.st_mode):04o}; others must "
                          f"not be able to read it (chmod 600 {path})", path)
@@ -86,9 +110,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     try:
-        key = serialization.load_pem_public_key(path.read_bytes())
-    except OSError as exc:
-        raise InputError(f"cannot read public key: {exc.strerror}", path) from None
+        key = serialization.load_pem_public_key(read_regular(path, MAX_KEY_BYTES, "public key"))
     except ValueError:
         raise InputError("not a PEM public key", path) from None
     if not isinstance(key, Ed25519PublicKey):
@@ -97,11 +119,17 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
 
 
 def hash_folder(folder: Path) -> dict[str, str]:
-    """Relative path -> SHA-256 of every regular file except the manifest and its signature."""
+    """Relative path -> SHA-256 of every regular file except the manifest and its signature.
+
+    A symlink or special file is refused (InputError), not skipped: a manifest that left it out
+    would sign a run folder whose content is not what it lists, so the run is not written."""
     files = {}
-    for path in sorted(folder.rglob("*")):
+    for path, kind in walk_folder(folder):
         rel = path.relative_to(folder).as_posix()
-        if path.is_file() and not path.is_symlink() and rel not in (MANIFEST, SIGNATURE):
+        if kind in ("symlink", "special file"):
+            raise InputError(f"refusing to sign a run folder holding a {kind} (planted by "
+                             "another process?); the run was not written", path)
+        if kind == "file" and rel not in (MANIFEST, SIGNATURE):
             files[rel] = sha256_file(path)
     return files
 
