@@ -18,6 +18,7 @@ from gitc_agent.report.formats.registry import BUILTIN, discover
 from gitc_agent.run.interrupt import RunInterrupted
 from tests import report_samples
 from tests.cli_run import gitc
+from tests.fake_distribution import fake_distribution
 
 RENDERS = '''
 import os, signal, time
@@ -63,15 +64,7 @@ ISOLATED = {"importexit": "iso_import_exit:FORMAT", "importkbd": "iso_import_key
 
 def _distribution(folder: Path, entry_points: dict[str, str]) -> Path:
     """An installed distribution `isofmt` on `folder`: the modules plus dist-info metadata."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in MODULES.items():
-        (folder / f"{name}.py").write_text(text)
-    info = folder / "isofmt-1.0.dist-info"
-    info.mkdir(exist_ok=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: isofmt\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(
-        "[gitc_agent.formats]\n" + "".join(f"{k} = {v}\n" for k, v in entry_points.items()))
-    return folder
+    return fake_distribution(folder, "isofmt", MODULES, entry_points)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from gitc_agent.report.formats.registry import BUILTIN, discover
 from gitc_agent.report.view import FollowUp, ReportView
 from tests import report_samples
 from tests.cli_run import gitc
+from tests.fake_distribution import fake_distribution
 
 PACKAGE = Path(gitc_agent.__file__).parent
 ROOT = PACKAGE.parent
@@ -65,16 +66,9 @@ BAD_ENTRY_POINTS = {
 
 def _distribution(folder: Path, entry_points: dict[str, str]) -> Path:
     """An installed distribution `fakefmt` on `folder`: modules plus dist-info metadata."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "fake_tsv.py").write_text(FAKE_TSV)
-    (folder / "fake_bad.py").write_text(FAKE_BAD)
-    (folder / "fake_broken.py").write_text('raise ImportError("needs a library that is missing")\n')
-    info = folder / "fakefmt-1.0.dist-info"
-    info.mkdir(exist_ok=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fakefmt\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(
-        "[gitc_agent.formats]\n" + "".join(f"{k} = {v}\n" for k, v in entry_points.items()))
-    return folder
+    return fake_distribution(folder, "fakefmt", {
+        "fake_tsv": FAKE_TSV, "fake_bad": FAKE_BAD,
+        "fake_broken": 'raise ImportError("needs a library that is missing")\n'}, entry_points)
 
 
 @pytest.fixture
