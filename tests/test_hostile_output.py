@@ -261,15 +261,19 @@ def test_out_under_a_file(tmp_path: Path) -> None:
     assert "under a file" in run.stderr and _listing(tmp_path) == ["file"]
 
 
-@pytest.fixture
-def read_only(tmp_path: Path) -> Iterator[Path]:
-    folder = tmp_path / "ro"
+def _tmpfs(folder: Path, options: str, what: str) -> Iterator[Path]:
+    """A real tmpfs on `folder` for the test's duration: the only honest way to run out of room."""
     folder.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", folder],
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", folder],
                       capture_output=True).returncode:
-        pytest.skip("cannot mount a read-only tmpfs here (needs root)")
+        pytest.skip(f"cannot mount {what} here (needs root)")
     yield folder
     subprocess.run(["umount", folder], check=True)
+
+
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Path]:
+    yield from _tmpfs(tmp_path / "ro", "ro,size=64k", "a read-only tmpfs")
 
 
 def test_out_that_is_not_writable(read_only: Path) -> None:
@@ -356,13 +360,7 @@ def test_stale_partial_folders_are_removed_and_live_ones_kept(out: Path) -> None
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A tmpfs that holds one demo run (about 400 KiB) but not two."""
-    folder = tmp_path / "disk"
-    folder.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=640k", "tmpfs", folder],
-                      capture_output=True).returncode:
-        pytest.skip("cannot mount a small tmpfs here (needs root)")
-    yield folder
-    subprocess.run(["umount", folder], check=True)
+    yield from _tmpfs(tmp_path / "disk", "size=640k", "a small tmpfs")
 
 
 def test_a_disk_that_fills_mid_run_is_incomplete_with_nothing_half_written(
