@@ -15,6 +15,7 @@ from gitc_agent.core.policy import Policy
 from gitc_agent.core.results import Result, Status, fingerprint
 from gitc_agent.core.scoring import Band, RiskMatrix
 from gitc_agent.report import followup
+from gitc_agent.report.finding_report import add_findings
 from gitc_agent.report.report import RunInfo, build_report
 
 MATRIX = RiskMatrix(likelihood={1: "unlikely", 2: "likely"}, impact={1: "small", 2: "large"},
@@ -52,7 +53,7 @@ def previous() -> dict[str, Any]:
     def old(subject: str, status: str) -> dict[str, Any]:
         check = f"x.{subject.split(':')[1]}"
         return {"id": fingerprint(check, subject), "check": check, "title": "t", "subject": subject,
-                "status": status, "priority": "high"}
+                "status": status, "priority": "high", "evidence": {"target": "t"}}
     return {"run": {"id": "previous-run", "started_at": "2025-12-01T00:00:00+00:00"},
             "results": [old("s:open", "fail"), old("s:pass", "fail"), old("s:gone", "accepted"),
                         old("s:error", "fail")]}
@@ -66,5 +67,6 @@ def report() -> dict[str, Any]:
     built = build_report(run, POLICY, results(), [], [])
     assert built["summary"] == {**summarize(results(), POLICY), "not_assessed": [
         {"check": "x.error", "subject": "s:error", "message": "error message for s:error"}]}
+    add_findings(built, POLICY)  # as a run does, before the follow-up
     followup.apply(built, previous(), "f" * 64, "../previous/report.json")
     return json.loads(json.dumps(built))

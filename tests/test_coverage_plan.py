@@ -24,6 +24,8 @@ DEMO_HOSTS = ("app02", "dc01", "file03", "ws-fin-014")
 WINDOWS_CHECKS = {"windows.patch.update_age", "windows.patch.missing_updates",
                   "windows.patch.kev_overdue", "windows.patch.reboot_pending",
                   "windows.password.local_min_length", "windows.monitoring.agent_running"}
+HOST_ADVISORY_CHECKS = {"vuln.advisory.remediation_overdue", "vuln.advisory.undecidable",
+                        "vuln.process.ticket_per_advisory"}
 
 
 def _host_file(name: str) -> str:
@@ -62,7 +64,8 @@ def test_a_deleted_host_file_is_an_error_for_that_host(tmp_path: Path) -> None:
     assert code == 3 and not report["summary"]["complete"]
     host = "dc01.corp.vbz.example"
     lost = [r for r in report["results"] if r["evidence"].get("planned_target") == host]
-    assert {r["check"] for r in lost} == WINDOWS_CHECKS
+    # the advisory checks match this host's software too, so they lose it as well
+    assert {r["check"] for r in lost} == WINDOWS_CHECKS | HOST_ADVISORY_CHECKS
     assert all(r["status"] == "error" and r["evidence"]["target"] == host
                and "missing from the evidence" in r["message"] for r in lost)
     not_assessed = {(n["check"], n["subject"]) for n in report["summary"]["not_assessed"]}
@@ -104,6 +107,7 @@ def test_without_a_plan_evidence_still_evaluates_and_says_the_plan_is_unknown(
     evidence = _demo_copy(tmp_path / "ev")
     (evidence / PLAN_FILE).unlink()
     (evidence / _host_file("file03")).unlink()
+    (evidence / _host_file("ws-fin-014")).unlink()  # its undecidable NCSC advisory is an error too
     code, report, stdout = _evaluate(evidence, tmp_path / "out")
     assert code == 1  # hand-made evidence keeps working ...
     assert report["run"]["plan"] is None  # ... but nobody can say the population was complete
@@ -125,7 +129,7 @@ def test_a_malformed_plan_is_invalid_input(tmp_path: Path) -> None:
 
 
 def test_the_demo_coverage_record(tmp_path: Path) -> None:
-    run = gitc("demo", "--out", tmp_path / "out", "--format", "html")
+    run = gitc("demo", "--out", tmp_path / "out", "--format", "html", "--details")
     assert run.code == 3, run.output
     report = latest_report(tmp_path / "out")
     checks = [c["check"] for c in report["coverage"]]
@@ -183,7 +187,7 @@ def test_the_console_shows_one_coverage_line_per_check(tmp_path: Path) -> None:
     run = gitc("demo", "--out", tmp_path / "out", "--quiet")
     report = latest_report(tmp_path / "out")
     buffer = io.StringIO()
-    console.render(report, Console(file=buffer, width=400, color_system=None))
+    console.render(report, Console(file=buffer, width=400, color_system=None), show_details=True)
     block = buffer.getvalue().split("Coverage: what was tested", 1)[1].splitlines()[1:]
     checks = list(dict.fromkeys(c["check"] for c in report["coverage"]))
     lines = [line for line in block if line.split()[:2] and line.split()[1] in checks]

@@ -253,7 +253,8 @@ def test_evidence_text_is_shown_as_text(tmp_path: Path, case: str) -> None:
     evidence = tmp_path / "ev"
     save_evidence([_password_doc(dn)], evidence)
     out = tmp_path / "out"
-    run = gitc("evaluate", "--evidence", evidence, "--policy", "adr-gitc", "--out", out)
+    run = gitc("evaluate", "--evidence", evidence, "--policy", "adr-gitc", "--out", out,
+               "--details")  # the subjects under each finding, where the DN is shown too
     assert run.code == 1, run.output  # the weak domain policy is a finding; the run is complete
     assert "Traceback" not in run.output
     assert f"from {shown} " in run.stdout and f"domain:{shown}" in run.stdout, run.stdout

@@ -110,8 +110,19 @@ def test_second_run_marks_new_open_resolved_and_accepted(two_runs) -> None:
     assert link["run_id"] == first["run"]["id"] and link["path"].startswith("../")
     html = (out / "latest" / "report.html").read_text()
     assert 'class="fu-new"' in html and "no longer reported" in html
-    cell = f'id="heat-{accepted["likelihood"]}-{accepted["impact"]}"'
-    assert cell in html and " +1</a>" in html.split(cell, 1)[1].split("</td>", 1)[0]
+    # the heatmap counts findings (one per check and scope), the follow-up compares them
+    finding = next(f for f in second["findings"] if f["check"] == "ad.password.min_length")
+    cell = f'id="heat-{finding["likelihood"]}-{finding["impact"]}"'
+    assert cell in html and "</a>" in html.split(cell, 1)[1].split("</td>", 1)[0]
+    before = next(f for f in first["findings"] if f["id"] == finding["id"])
+    then = before["counts"]["deviations"] + before["counts"]["accepted"]
+    now_ = finding["counts"]["deviations"] + finding["counts"]["accepted"]
+    assert now_ < then and finding["population"]["completeness"] == "complete"
+    assert finding["follow_up"]["status"] == "partly_resolved"
+    row = next(r for r in second["follow_up"]["findings"] if r["id"] == finding["id"])
+    assert (row["status"], row["deviations_then"], row["deviations_now"]) == (
+        "partly_resolved", then, now_)
+    assert 'class="ffu-partly_resolved"' in html
 
 
 def test_diff_prints_the_same_as_a_table(two_runs) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gitc_agent.report.formats.csv import COLUMNS, neutralise, render_csv
-from gitc_agent.report.formats.html import render_html
+from gitc_agent.report.formats.html import DEVIATIONS_SHOWN, render_html
 from gitc_agent.report.formats.oscal import render_oscal
 from tests.cli_run import gitc
 
@@ -122,7 +122,7 @@ def test_html_heatmap_in_the_browser_shows_the_report_counts(run, tmp_path: Path
     assert dom.returncode == 0, dom.stderr.decode(errors="replace")[-2000:]
     page = _Cells()
     page.feed(dom.stdout.decode())
-    cells = report["summary"]["heatmap"]
+    cells = report["summary"]["findings"]["heatmap"]  # the heatmap plots findings
     assert len(page.cells) == len(cells) == 25
     for c in cells:
         text = page.cells[f"heat-{c['likelihood']}-{c['impact']}"].strip()
@@ -133,9 +133,17 @@ def test_html_heatmap_in_the_browser_shows_the_report_counts(run, tmp_path: Path
         if c["findings"] or c["accepted"]:
             assert f"#{anchor}" in page.hrefs and anchor in page.ids
             assert page.lists[anchor] == c["findings"] + c["accepted"]
-    assert sum(c["findings"] for c in cells) == report["summary"]["status"]["fail"] > 0
-    fails = [r for r in report["results"] if r["status"] == "fail"]
-    assert all(f"f-{r['id']}" in page.ids for r in fails)
+    reported = [f for f in report["findings"] if f["status"] in ("finding", "accepted")]
+    assert sum(c["findings"] + c["accepted"] for c in cells) == len(reported) > 0
+    assert all(f"f-{f['id']}" in page.ids for f in reported)
+    # each finding shows its deviations up to the limit (worst first) and says how many are left
+    for f in reported:
+        shown = (f["deviations"] + f["accepted"])[:DEVIATIONS_SHOWN]
+        assert all(f"r-{rid}" in page.ids for rid in shown)
+        total = len(f["deviations"]) + len(f["accepted"])
+        left = f"{total - DEVIATIONS_SHOWN} more deviation(s) not shown here: all {total} are"
+        assert (left in dom.stdout.decode()) == (total > DEVIATIONS_SHOWN)
+    assert any(len(f["deviations"]) > DEVIATIONS_SHOWN for f in reported)  # the limit is tested
     assert page.scripts == 0 and page.external == []
     for section in ("summary", "findings", "follow-up", "accepted", "not-assessed"):
         assert section in page.ids
@@ -233,20 +241,23 @@ def test_oscal_validates_with_trestle_and_carries_the_results(run) -> None:
     doc = AssessmentResults.oscal_read(folder / "oscal-assessment-results.json")
     assert doc is not None
     result = doc.results[0]
-    assert len(result.findings) == len(result.observations) == len(report["results"])
-    findings = [r for r in report["results"] if r["status"] in ("fail", "accepted")]
-    assert len(result.risks) == len(findings)
-    by_id = {next(p.value for p in f.props if p.name == "result-id"): f for f in result.findings}
+    assert len(result.observations) == len(report["results"])
+    assert len(result.findings) == len(report["findings"])  # one per check and scope
+    observations = {o.uuid: next(p.value for p in o.props if p.name == "result-id")
+                    for o in result.observations}
+    by_id = {next(p.value for p in f.props if p.name == "finding-id"): f for f in result.findings}
     risks = {r.uuid: r for r in result.risks}
-    for r in report["results"]:
-        finding = by_id[r["id"]]
-        want = "satisfied" if r["status"] in ("pass", "not_applicable") else "not-satisfied"
-        assert finding.target.status.state.value == want
-        if r in findings:
+    for f in report["findings"]:
+        finding = by_id[f["id"]]
+        want = "satisfied" if f["status"] == "no_finding" else "not-satisfied"
+        assert finding.target.status.state.value == want and finding.target.target_id == f["check"]
+        related = {observations[o.observation_uuid] for o in finding.related_observations or []}
+        assert related == set(f["deviations"] + f["accepted"] + f["not_assessed"])
+        if f["status"] in ("finding", "accepted"):
             risk = risks[finding.related_risks[0].risk_uuid]
-            facets = {f.name: f.value for f in risk.characterizations[0].facets}
-            assert facets == {"likelihood": str(r["likelihood"]), "impact": str(r["impact"]),
-                              "priority": r["priority"]}
+            facets = {x.name: x.value for x in risk.characterizations[0].facets}
+            assert facets == {"likelihood": str(f["likelihood"]), "impact": str(f["impact"]),
+                              "priority": f["priority"]}
 
 
 def test_oscal_accepted_risk_is_a_deviation_with_owner_and_expiry(run) -> None:
@@ -269,22 +280,23 @@ def test_oscal_accepted_risk_is_a_deviation_with_owner_and_expiry(run) -> None:
 
 # --- JUnit ------------------------------------------------------------------------------
 
-def test_junit_has_one_case_per_result_with_the_right_verdicts(run) -> None:
+def test_junit_has_one_case_per_finding_with_the_right_verdicts(run) -> None:
     folder, report = run
     root = ET.parse(folder / "junit.xml").getroot()
     cases = root.findall("./testsuite/testcase")
-    assert len(cases) == len(report["results"])
-    status = report["summary"]["status"]
-    assert len(root.findall("./testsuite/testcase/failure")) == status["fail"] > 0
-    assert len(root.findall("./testsuite/testcase/error")) == status["error"]
-    assert len(root.findall("./testsuite/testcase/skipped")) == (status["accepted"]
-                                                                 + status["not_applicable"])
+    assert len(cases) == len(report["findings"])
+    status = report["summary"]["findings"]["status"]
+    assert len(root.findall("./testsuite/testcase/failure")) == status["finding"] > 0
+    assert len(root.findall("./testsuite/testcase/error")) == status["not_assessed"]
+    assert len(root.findall("./testsuite/testcase/skipped")) == status["accepted"]
     suite = root.find("testsuite")
-    assert suite is not None and suite.get("failures") == str(status["fail"])
-    for case, r in zip(cases, report["results"], strict=True):
-        assert (case.get("classname"), case.get("name")) == (r["check"], r["subject"])
-        if r["status"] == "fail":
-            assert case.find("failure").get("message") == r["message"]
+    assert suite is not None and suite.get("failures") == str(status["finding"])
+    results = {r["id"]: r for r in report["results"]}
+    for case, f in zip(cases, report["findings"], strict=True):
+        assert (case.get("classname"), case.get("name")) == (f["check"], f["scope_label"])
+        if f["status"] == "finding":
+            text = case.find("failure").text
+            assert all(results[rid]["subject"] in text for rid in f["deviations"][:50])
 
 
 def test_report_command_needs_a_format_and_a_report(tmp_path: Path, run) -> None:
@@ -293,4 +305,4 @@ def test_report_command_needs_a_format_and_a_report(tmp_path: Path, run) -> None
     (tmp_path / "x.json").write_text("{}")
     bad = gitc("report", tmp_path / "x.json", "--format", "html")
     assert bad.code == 2 and "not a gitc-agent report" in bad.stderr
-    assert gitc("demo", "--out", tmp_path / "o", "--format", "pdf").code == 2
+    assert gitc("demo", "--out", tmp_path / "o", "--format", "docx").code == 2

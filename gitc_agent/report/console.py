@@ -1,4 +1,4 @@
-"""The console view: findings by priority, the heatmap, what was not assessed, the verdict."""
+"""The console view: management summary, findings, follow-up, the verdict (see console_findings)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.padding import Padding
-from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
 from gitc_agent.core.results import Status
 from gitc_agent.model.printable import printable
+from gitc_agent.report import console_findings, finding_followup
 from gitc_agent.report.console_coverage import coverage_block
+from gitc_agent.report.console_findings import say
+from gitc_agent.report.finding_model import (
+    Finding,
+    FindingFollowUp,
+    FindingStatus,
+    parse_follow_up_rows,
+    to_dict,
+)
+from gitc_agent.report.findings import findings_of, follow_up_rows
 from gitc_agent.report.view import (
     GONE,
     Band,
@@ -50,61 +58,78 @@ def _color(value: str | None) -> str:
 
 
 def render(report: ReportView | Mapping[str, Any], console: Console,
-           run_folder: str | None = None) -> None:
+           run_folder: str | None = None, show_details: bool = False,
+           heatmap_of: str = "findings") -> None:
+    """Management summary first, then one line per finding (`show_details`: with its subjects,
+    the coverage per check and the follow-up per result), the follow-up of earlier findings."""
     view = ReportView.of(report)
     run, summary, bands = view.run, view.summary, _bands(view)
-    console.print(Text.assemble(("gitc-agent", "bold"), f" {_p(view.tool_version)}  policy ",
-                                (_p(run.policy.id), "bold"),
-                                f" {_p(run.policy.version)}  as of {_p(run.as_of)}"))
+    say(console, Text.assemble(("gitc-agent", "bold"), f" {_p(view.tool_version)}  policy ",
+                               (_p(run.policy.id), "bold"),
+                               f" {_p(run.policy.version)}  as of {_p(run.as_of)}"))
     for target in run.targets:
-        console.print(Text(f"  evidence: {_p(target.kind)} from {_p(target.target)} "
-                           f"({_p(target.status)}, {_p(target.collected_at)})"))
-    findings = view.findings
-    if findings:
-        console.print(Rule("Findings by priority"))
-        for r in findings:
-            band = bands[r.priority or ""]
-            head = Text.assemble(
-                (f"{_p(band.label):<10}", f"bold {_color(band.color)}"), " ",
-                (f"{r.likelihood}x{r.impact}", "bold"), " ",
-                (f"{r.status:<8}", _STATUS_STYLE[r.status]), " ",
-                (_p(r.check), "cyan"))
-            console.print(head)
-            console.print(Padding(Text(_p(r.subject), style="dim"), (0, 0, 0, 4)))
-            console.print(Padding(Text(_p(r.message)), (0, 0, 0, 4)))
-    else:
-        console.print("[green]No findings.[/]")
-    console.print(heatmap(view))
-    errors = view.with_status(Status.ERROR)
-    if errors:
-        console.print(Rule("Not assessed: the run is incomplete", style="magenta"))
-        for r in errors:
-            console.print(Text.assemble((f"{Status.ERROR:<9}", _STATUS_STYLE[Status.ERROR]),
-                                        (_p(r.check), "cyan"), "  ", (_p(r.subject), "dim")))
-            console.print(Padding(Text(_p(r.message)), (0, 0, 0, 4)))
-    coverage_block(view, console)
+        say(console, Text(f"  evidence: {_p(target.kind)} from {_p(target.target)} "
+                          f"({_p(target.status)}, {_p(target.collected_at)})"))
+    findings = findings_of(view)
+    console_findings.summary(view, findings, console, heatmap_of)
+    console_findings.findings_block(view, findings, console, show_details)
+    if show_details:
+        coverage_block(view, console)
     follow = view.follow_up
+    rows = follow_up_rows(view)
     if follow and follow.previous:
-        labels = {r.id: r.follow_up for r in view.results if r.follow_up}
-        _follow_up_table(view, labels, follow.resolved, console,
-                         title=f"Follow-up of run {follow.previous.run_id}", only_changes=True,
-                         not_reassessed=follow.not_reassessed)
+        console_findings.follow_up(view, rows, console,
+                                   f"Progress of earlier findings (run {follow.previous.run_id})")
+        if show_details:
+            labels = {r.id: r.follow_up for r in view.results if r.follow_up}
+            _follow_up_table(view, labels, follow.resolved, console,
+                             title="Follow-up per subject (changes)", only_changes=True,
+                             not_reassessed=follow.not_reassessed)
     counts = summary.status
-    by_band = ", ".join(f"{_p(bands[b].label)} {n}" for b, n in summary.priority.items() if n)
-    console.print(Text.assemble(
-        (f"{counts[Status.FAIL]} finding(s)", "bold"), f" ({by_band})" if by_band else "",
-        f", {counts[Status.ACCEPTED]} accepted, {counts[Status.PASS]} passed, "
-        f"{counts[Status.ERROR]} not assessed, {counts[Status.NOT_APPLICABLE]} not applicable. ",
+    reported = [f for f in findings if f.is_reported]
+    by_band = ", ".join(f"{_p(bands[b].label)} {n}" for b, n in
+                        _finding_bands(view, reported).items() if n)
+    accepted = sum(f.status is FindingStatus.ACCEPTED for f in reported)
+    say(console, Text.assemble(
+        (f"{len(reported) - accepted} finding(s)", "bold"), f" ({by_band})" if by_band else "",
+        f", {accepted} risk(s) accepted; in {counts[Status.FAIL]} failing, "
+        f"{counts[Status.ACCEPTED]} accepted, {counts[Status.PASS]} passed, "
+        f"{counts[Status.ERROR]} not assessed, {counts[Status.NOT_APPLICABLE]} not applicable "
+        "result(s). ",
         ("Run complete.", "green") if summary.complete
         else ("Run INCOMPLETE: some checks could not look.", "magenta bold")))
+    if follow and follow.previous:
+        new = sum(1 for f in findings if f.follow_up and f.follow_up.status is FindingFollowUp.NEW)
+        say(console, console_findings.follow_up_counts(rows, new))
     if summary.follow_up:
         fu = summary.follow_up
-        console.print(f"Follow-up: {fu[FollowUp.NEW]} new, {fu[FollowUp.OPEN]} open, "
-                      f"{fu[FollowUp.RESOLVED]} resolved, {fu[FollowUp.ACCEPTED]} accepted."
-                      + (f" {fu[FollowUp.NOT_REASSESSED]} not re-assessed (still open: this "
-                         "run could not look)." if fu[FollowUp.NOT_REASSESSED] else ""))
+        say(console, f"Follow-up per subject: {fu[FollowUp.NEW]} new, {fu[FollowUp.OPEN]} open, "
+                     f"{fu[FollowUp.RESOLVED]} resolved, {fu[FollowUp.ACCEPTED]} accepted."
+                     + (f" {fu[FollowUp.NOT_REASSESSED]} not re-assessed (still open: this "
+                        "run could not look)." if fu[FollowUp.NOT_REASSESSED] else ""))
     if run_folder:
-        console.print(Text(f"Report written to {_p(run_folder)}"))
+        say(console, Text(f"Report written to {_p(run_folder)}"))
+
+
+def render_finding_follow_up(old: Mapping[str, Any], new: Mapping[str, Any], console: Console,
+                             title: str) -> None:
+    """`diff`: each earlier finding of `old` then and now in `new`, and the count line."""
+    view = ReportView.of(new)
+    findings = [to_dict(f) for f in findings_of(view)]
+    labels, rows = finding_followup.compare(old, findings)
+    parsed = parse_follow_up_rows(rows)
+    console_findings.follow_up(view, parsed, console, title)
+    new_count = sum(1 for v in labels.values() if v and v["status"] == FindingFollowUp.NEW)
+    say(console, console_findings.follow_up_counts(parsed, new_count))
+
+
+def _finding_bands(view: ReportView, reported: list[Finding]) -> dict[str, int]:
+    """Open findings per band, highest first."""
+    counts = {b.id: 0 for b in reversed(view.scoring.bands)}
+    for f in reported:
+        if f.status is FindingStatus.FINDING and f.priority in counts:
+            counts[f.priority] += 1
+    return counts
 
 
 def heatmap(report: ReportView | Mapping[str, Any]) -> Table:
@@ -160,25 +185,28 @@ def _follow_up_table(report: ReportView, labels: Mapping[str, FollowUp],
     if only_changes:
         rows = [(label, r) for label, r in rows if label is not FollowUp.OPEN]
     rows.sort(key=lambda lr: (_FOLLOW_ORDER[lr[0]], lr[1].check, lr[1].subject))
-    table = Table(title=Text(_p(title), style="table.title"), expand=True)
-    for col, kw in (("Follow-up", {"no_wrap": True}), ("Priority", {"no_wrap": True}),
-                    ("Check", {"no_wrap": True}), ("Subject", {"overflow": "fold", "ratio": 2}),
-                    ("Now", {"no_wrap": True})):
-        table.add_column(col, **kw)
-    for label, r in rows:
-        table.add_row(Text(label, _FOLLOW_STYLE[label]), Text(_band_label(bands, r.priority)),
-                      Text(_p(r.check)), Text(_p(r.subject)), Text(r.status))
     resolved = list(resolved)
-    for old in resolved:
-        table.add_row(Text(FollowUp.RESOLVED, _FOLLOW_STYLE[FollowUp.RESOLVED]),
-                      Text(_band_label(bands, old.priority) + " (before)"), Text(_p(old.check)),
-                      Text(_p(old.subject)), Text(old.now or GONE))
-    for old in not_reassessed:
-        table.add_row(Text(FollowUp.NOT_REASSESSED, _FOLLOW_STYLE[FollowUp.NOT_REASSESSED]),
-                      Text(_band_label(bands, old.priority) + " (before)"), Text(_p(old.check)),
-                      Text(_p(old.subject)),
-                      Text(f"{old.now or GONE}; last assessed {_p(old.last_assessed or '?')}"))
-    if table.row_count:
+    cells = [(Text(label, _FOLLOW_STYLE[label]), Text(_band_label(bands, r.priority)),
+              Text(_p(r.check)), Text(_p(r.subject)), Text(r.status)) for label, r in rows]
+    cells += [(Text(FollowUp.RESOLVED, _FOLLOW_STYLE[FollowUp.RESOLVED]),
+               Text(_band_label(bands, old.priority) + " (before)"), Text(_p(old.check)),
+               Text(_p(old.subject)), Text(old.now or GONE)) for old in resolved]
+    cells += [(Text(FollowUp.NOT_REASSESSED, _FOLLOW_STYLE[FollowUp.NOT_REASSESSED]),
+               Text(_band_label(bands, old.priority) + " (before)"), Text(_p(old.check)),
+               Text(_p(old.subject)),
+               Text(f"{old.now or GONE}; last assessed {_p(old.last_assessed or '?')}"))
+              for old in not_reassessed]
+    if cells and not console.is_terminal:  # a pipe: one whole line per subject, never cut
+        say(console, Text(_p(title), style="table.title"))
+        for row in cells:
+            say(console, Text("  ").join(row))
+    elif cells:  # a terminal: columns wrap their text (fold), none is dropped
+        table = Table(title=Text(_p(title), style="table.title"), expand=True)
+        for col, ratio in (("Follow-up", 1), ("Priority", 1), ("Check", 2), ("Subject", 3),
+                           ("Now", 1)):
+            table.add_column(col, overflow="fold", ratio=ratio, min_width=6)
+        for row in cells:
+            table.add_row(*row)
         console.print(table)
     if only_changes:  # the caller prints the counts in its summary
         return

@@ -36,7 +36,7 @@ def coverage_block(view: ReportView, console: Console) -> None:
     for record in view.coverage:
         by_check.setdefault(record.check, []).append(record)
     for check, records in by_check.items():
-        console.print(_line(check, records))
+        console.print(_line(check, records), soft_wrap=not console.is_terminal)  # grep-able
 
 
 def _line(check: str, records: list[CoverageView]) -> Text:

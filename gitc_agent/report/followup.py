@@ -18,6 +18,7 @@ from typing import Any
 
 from gitc_agent.core.results import FINDING_STATUSES, Status
 from gitc_agent.errors import InputError
+from gitc_agent.report import finding_followup, trend
 from gitc_agent.report.coverage import Completeness
 from gitc_agent.report.report import SCHEMA
 from gitc_agent.report.view import GONE, FollowUp, ReportView
@@ -180,6 +181,8 @@ def apply(report: dict[str, Any], previous: dict[str, Any] | None, previous_sha2
         report["follow_up"] = {"previous": None, "counts": None, "resolved": [],
                                "not_reassessed": []}
         report["summary"]["follow_up"] = None
+        finding_followup.apply(report, None)
+        trend.add(report, None)
         return
     found = compare(previous, report)
     for r in report["results"]:
@@ -191,3 +194,5 @@ def apply(report: dict[str, Any], previous: dict[str, Any] | None, previous_sha2
     report["follow_up"] = {"previous": link, "counts": tally, "resolved": found.resolved,
                            "not_reassessed": found.not_reassessed}
     report["summary"]["follow_up"] = dict(tally)
+    finding_followup.apply(report, previous)  # the same, per finding (control and scope)
+    trend.add(report, previous)  # findings per priority over the chain of reports

@@ -27,8 +27,21 @@ def run_stamp(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
 
 
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def report_bytes(report: dict[str, Any]) -> bytes:
-    return (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode()
+    """report.json: indented, except that each item of a top-level list (results, findings,
+    coverage) is one compact line. Indenting makes `json` use its pure-Python encoder, which took
+    3 of the 4 s of writing a report of 200,000 results; one result per line is as readable."""
+    parts = []
+    for key, value in report.items():
+        if isinstance(value, list) and value:
+            body = "[\n" + ",\n".join("    " + _ONE_LINE(item) for item in value) + "\n  ]"
+        else:
+            body = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        parts.append(f"  {_ONE_LINE(key)}: {body}")
+    return ("{\n" + ",\n".join(parts) + "\n}\n").encode()
 
 
 def previous_in(out_dir: Path) -> Path | None:

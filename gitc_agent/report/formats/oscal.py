@@ -1,10 +1,13 @@
 """OSCAL 1.1 assessment-results (JSON): the report in the form GRC tools import.
 
-Mapping: every result is a finding (its verdict) with one observation (what the evidence showed,
-with the evidence file as relevant evidence); every fail or accepted result also has a risk whose
-characterization carries likelihood, impact and priority as facets. An accepted result's risk has
-status `deviation-approved` and a risk-log entry with owner, reason and expiry. UUIDs are derived
-from the run id and the result fingerprint, so re-rendering one report gives the same document.
+Mapping: every result is an observation (what the evidence showed about one subject, with the
+evidence file as relevant evidence); every finding (one check on one scope, see findings.py) is an
+OSCAL finding whose related observations are its deviations, accepted and not-assessed results,
+and whose target is the control with its state. A reported finding (open or accepted) has a risk
+whose characterization carries the finding's likelihood, impact and priority as facets; each
+deviation with an exception is also a risk of its own: an accepted result's risk has status
+`deviation-approved` and a risk-log entry with owner, reason and expiry. UUIDs are derived
+from the run id and the fingerprints, so re-rendering one report gives the same document.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from gitc_agent.core.results import Status
+from gitc_agent.report.finding_model import Finding, FindingStatus
+from gitc_agent.report.findings import findings_of
 from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions
 from gitc_agent.report.view import ReportView, ResultView, RunView
 
@@ -23,13 +29,16 @@ OSCAL_VERSION = "1.1.2"
 NS = "https://github.com/gitc-agent/gitc-agent/ns/oscal"
 _UUID_NS = uuid.UUID("5f0c6b0e-2f4a-4c55-9a53-6d1c3f5a2b10")
 # objective status per result status: (state, reason)
-_TARGET_STATUS = {Status.PASS: ("satisfied", "pass"),
-                  Status.NOT_APPLICABLE: ("satisfied", "other"),
-                  Status.FAIL: ("not-satisfied", "fail"),
-                  Status.ACCEPTED: ("not-satisfied", "fail"),
-                  Status.ERROR: ("not-satisfied", "other")}
+_FINDING_STATE = {FindingStatus.NO_FINDING: ("satisfied", "pass"),
+                  FindingStatus.FINDING: ("not-satisfied", "fail"),
+                  FindingStatus.ACCEPTED: ("not-satisfied", "fail"),
+                  FindingStatus.NOT_ASSESSED: ("not-satisfied", "other")}
 
 
+_EVIDENCE_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # made once: 200,000 calls
+
+
+@lru_cache(maxsize=1 << 19)  # an observation's uuid is asked for by its finding and its risk too
 def _uuid(*parts: str) -> str:
     return str(uuid.uuid5(_UUID_NS, "\x00".join(parts)))
 
@@ -59,7 +68,7 @@ def _observation(run: RunView, r: ResultView, tool: str) -> dict[str, Any]:
         "methods": ["TEST"], "types": ["finding" if r.status.is_finding else "control-objective"],
         "origins": [{"actors": [{"type": "tool", "actor-uuid": tool}]}],
         "collected": evidence.get("collected_at") or run.started_at,
-        "remarks": json.dumps(evidence, ensure_ascii=False, sort_keys=True),
+        "remarks": _EVIDENCE_JSON(evidence),
     }
     if evidence.get("evidence_file"):
         obs["relevant-evidence"] = [{"href": f"evidence/{evidence['evidence_file']}",
@@ -108,33 +117,77 @@ def _risk(report: ReportView, r: ResultView, tool: str) -> dict[str, Any]:
     return risk
 
 
+def _finding_risk(report: ReportView, f: Finding, tool: str) -> dict[str, Any]:
+    run, scoring = report.run, report.scoring
+    labels = {b.id: b.label for b in scoring.bands}
+    return {
+        "uuid": _uuid(run.id, f.id, "finding-risk"),
+        "title": _value(f"{f.title}: {f.scope_label}"),
+        "description": _value(f.headline()),
+        "statement": _value(f"{f.check} on {f.scope_label}: {f.headline()}"),
+        "props": [_prop("finding-id", f.id), _prop("priority", f.priority),
+                  _prop("population", f.population.count)],
+        "status": "deviation-approved" if f.status is FindingStatus.ACCEPTED else "open",
+        "characterizations": [{
+            "origin": {"actors": [{"type": "tool", "actor-uuid": tool}]},
+            "facets": [
+                {"name": "likelihood", "system": NS, "value": str(f.likelihood),
+                 "remarks": scoring.likelihood.get(f.likelihood or 0, "-")},
+                {"name": "impact", "system": NS, "value": str(f.impact),
+                 "remarks": scoring.impact.get(f.impact or 0, "-")},
+                {"name": "priority", "system": NS, "value": _value(f.priority),
+                 "remarks": labels.get(f.priority or "", "-")},
+            ]}],
+        "remediations": [{"uuid": _uuid(run.id, f.id, "remediation"), "lifecycle":
+                          "recommendation", "title": "Remediation",
+                          "description": next((r.remediation for r in f.deviations + f.accepted
+                                               if r.remediation), "-")}],
+        "related-observations": [{"observation-uuid": _uuid(run.id, r.id, "observation")}
+                                 for r in (*f.deviations, *f.accepted)],
+    }
+
+
+def _finding(view: ReportView, f: Finding, tool: str, risks: list[dict[str, Any]]
+             ) -> dict[str, Any]:
+    run = view.run
+    state, reason = _FINDING_STATE[f.status]
+    related = [*f.deviations, *f.accepted, *f.not_assessed]
+    finding: dict[str, Any] = {
+        "uuid": _uuid(run.id, f.id, "finding"),
+        "title": _value(f"{f.title}: {f.scope_label}"),
+        "description": _value(f.headline()),
+        "props": [_prop("finding-id", f.id), _prop("status", f.status), _prop("scope", f.scope),
+                  _prop("population", f"{f.population.count} {f.population.what}"),
+                  _prop("completeness", f.population.completeness)]
+                 + ([_prop("follow-up", f.follow_up.status)] if f.follow_up else []),
+        "origins": [{"actors": [{"type": "tool", "actor-uuid": tool}]}],
+        "target": {"type": "objective-id", "target-id": _value(f.check),
+                   "title": _value(f.scope_label),
+                   "description": "; ".join(related[0].references) if related else "-",
+                   "status": {"state": state, "reason": reason}},
+    }
+    if related:
+        finding["related-observations"] = [
+            {"observation-uuid": _uuid(run.id, r.id, "observation")} for r in related]
+    if f.is_reported and f.priority:
+        risk = _finding_risk(view, f, tool)
+        risks.append(risk)
+        # a subject's own risk only where it has its own story: an exception (accepted or
+        # expired) with owner and expiry; the finding's risk covers the other deviations
+        detail = [_risk(view, r, tool) for r in (*f.deviations, *f.accepted)
+                  if r.priority and r.exception]
+        risks.extend(detail)
+        finding["related-risks"] = [{"risk-uuid": k["uuid"]} for k in (risk, *detail)]
+    return finding
+
+
 def render_oscal(report: ReportView | Mapping[str, Any]) -> bytes:
     view = ReportView.of(report)
     run = view.run
     tool = _uuid(run.id, "tool")
-    observations, risks, findings = [], [], []
-    for r in view.results:
-        obs = _observation(run, r, tool)
-        observations.append(obs)
-        state, reason = _TARGET_STATUS[r.status]
-        finding: dict[str, Any] = {
-            "uuid": _uuid(run.id, r.id, "finding"),
-            "title": _value(f"{r.title}: {r.subject}"),
-            "description": r.message or "-",
-            "props": [_prop("result-id", r.id), _prop("status", r.status)]
-                     + ([_prop("follow-up", r.follow_up)] if r.follow_up else []),
-            "origins": [{"actors": [{"type": "tool", "actor-uuid": tool}]}],
-            "target": {"type": "objective-id", "target-id": _value(r.check),
-                       "title": _value(r.subject),
-                       "description": "; ".join(r.references) or "-",
-                       "status": {"state": state, "reason": reason}},
-            "related-observations": [{"observation-uuid": obs["uuid"]}],
-        }
-        if r.status.is_finding and r.priority:
-            risk = _risk(view, r, tool)
-            risks.append(risk)
-            finding["related-risks"] = [{"risk-uuid": risk["uuid"]}]
-        findings.append(finding)
+    observations = [_observation(run, r, tool) for r in view.results]
+    risks: list[dict[str, Any]] = []
+    findings = [_finding(view, f, tool, risks) for f in findings_of(view)]
     policy = run.policy
     result: dict[str, Any] = {
         "uuid": _uuid(run.id, "result"),
@@ -167,7 +220,8 @@ def render_oscal(report: ReportView | Mapping[str, Any]) -> bytes:
                                  f"{policy.version} (sha256 {policy.sha256}) is the plan."},
         "results": [result],
     }}
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    # compact: with indent, json falls back to its pure-Python encoder (minutes at 200,000)
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _render(report: ReportView, options: RenderOptions) -> bytes:
