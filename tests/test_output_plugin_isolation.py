@@ -123,7 +123,7 @@ def test_a_format_plugin_that_exits_does_not_end_the_report_command(tmp_path: Pa
     assert done.code == 0, done.output
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == ["good.txt", "junit.xml", "oscal-assessment-results.json", "report.csv",
-                       "report.html"]
+                       "report.html", "report.pdf", "report.xlsx"]
     assert "load failed: SystemExit: 0" in done.stderr
     assert "render failed: KeyboardInterrupt" in done.stderr
     assert "Traceback" not in done.stderr

@@ -164,7 +164,7 @@ def test_every_builtin_format_renders_every_status(sample: dict[str, Any]) -> No
     names = parse_formats(["all"], discover(use_entry_points=False))
     assert names == list(BUILTIN)
     out = render_all(sample, names, RenderOptions(";"), discover(use_entry_points=False))
-    assert set(out) == {"report.json", "report.html", "report.csv",
+    assert set(out) >= {"report.json", "report.html", "report.csv",
                         "oscal-assessment-results.json", "junit.xml"}
     assert json.loads(out["report.json"]) == sample
     statuses = {r["subject"]: r["status"] for r in sample["results"]}
@@ -174,23 +174,29 @@ def test_every_builtin_format_renders_every_status(sample: dict[str, Any]) -> No
     assert {row["subject"]: row["status"] for row in rows} == statuses
     assert {row["follow_up"] for row in rows} == {f.value for f in FollowUp} | {""}
 
+    # JUnit and OSCAL follow the findings: here one per check (each has one subject on target t)
     cases = ET.fromstring(out["junit.xml"]).findall("./testsuite/testcase")
-    verdict = {c.get("name"): (c[0].tag if len(c) else "pass") for c in cases}
-    assert verdict == {"s:fail": "failure", "s:open": "failure", "s:accepted": "skipped",
-                       "s:error": "error", "s:pass": "pass", "s:not_applicable": "skipped",
-                       "s:gone-sibling": "pass"}
+    verdict = {c.get("classname"): (c[0].tag if len(c) else "pass") for c in cases}
+    assert verdict == {"x.fail": "failure", "x.open": "failure", "x.accepted": "skipped",
+                       "x.error": "error", "x.pass": "pass", "x.not_applicable": "pass",
+                       "x.gone": "pass"}
 
     oscal = json.loads(out["oscal-assessment-results.json"])["assessment-results"]["results"][0]
-    states = {f["target"]["title"]: f["target"]["status"]["state"] for f in oscal["findings"]}
-    assert states == {s: "not-satisfied" if st in ("fail", "accepted", "error") else "satisfied"
-                      for s, st in statuses.items()}
-    assert len(oscal["risks"]) == 3
+    states = {f["target"]["target-id"]: f["target"]["status"]["state"] for f in oscal["findings"]}
+    checks = {r["check"]: r["status"] for r in sample["results"]}
+    assert states == {c: "not-satisfied" if st in ("fail", "accepted", "error") else "satisfied"
+                      for c, st in checks.items()}
+    assert len(oscal["observations"]) == len(sample["results"])
+    assert len(oscal["risks"]) == 4  # a risk per reported finding, and the accepted subject's own
 
     page = out["report.html"].decode()
     for status in set(Status) - {Status.ERROR}:
         assert f'class="status-{status}"' in page, status
     assert re.search(r'id="not-assessed">.*<td>x\.error</td>', page, re.DOTALL)
-    assert "Follow-up of the previous report: 1 new, 1 still open, 2 resolved, 1 accepted." in page
+    assert "Follow-up of the previous report per subject: 1 new, 1 still open, 2 resolved, " \
+        "1 accepted." in page
+    assert "Progress of earlier findings: 2 resolved, 0 partly resolved, 1 not resolved, " \
+        "0 risk accepted, 1 not re-assessed; 1 new." in page
     assert "no longer reported" in page  # the accepted risk whose subject is gone
 
 
@@ -199,10 +205,14 @@ def test_console_shows_every_status_and_the_follow_up(sample: dict[str, Any]) ->
     out = Console(file=buffer, width=160, color_system=None)
     console.render(sample, out, "run/report.json")
     text = buffer.getvalue()
-    assert "2 finding(s) (High 2), 1 accepted, 2 passed, 1 not assessed, 1 not applicable" in text
-    assert "Follow-up: 1 new, 1 open, 2 resolved, 1 accepted." in text
-    assert re.search(r"resolved .*x\.gone .*gone", text)
-    assert "error    x.error" in text
+    assert "2 finding(s) (High 2), 1 risk(s) accepted; in 2 failing, 1 accepted, 2 passed, " \
+        "1 not assessed, 1 not applicable result(s)" in text
+    assert "Follow-up per subject: 1 new, 1 open, 2 resolved, 1 accepted." in text
+    assert "Progress of earlier findings: 2 resolved, 0 partly resolved, 1 not resolved" in text
+    assert re.search(r"^resolved +x\.gone +t +priority High -> -", text, re.MULTILINE)
+    assert "  x.error  s:error: error message for s:error" in text  # not assessed, by subject
+    console.render(sample, out, "run/report.json", show_details=True)
+    assert re.search(r"resolved .*x\.gone .*gone", buffer.getvalue())  # per subject: --details
 
 
 def test_a_view_renders_the_same_as_its_dict(sample: dict[str, Any]) -> None:
@@ -271,7 +281,7 @@ def test_broken_format_plugins_are_reported_and_the_rest_is_written(
     assert names == [*BUILTIN, "raises", "text"]
     out = render_all(sample, names, RenderOptions(), registry)
     assert set(out) == {"report.json", "report.html", "report.csv",
-                        "oscal-assessment-results.json", "junit.xml"}
+                        "oscal-assessment-results.json", "junit.xml", "report.xlsx", "report.pdf"}
     assert b"other.html" not in out["report.html"] and out["report.json"]
     problems = {p.source.split()[2]: p.message for p in registry.problems}
     assert problems == {
@@ -285,8 +295,8 @@ def test_broken_format_plugins_are_reported_and_the_rest_is_written(
         "text": "render returned str, not bytes",
     }
     assert parse_formats(["broken", "csv"], registry) == ["json", "csv"]
-    with pytest.raises(InputError, match="unknown --format 'pdf'"):
-        parse_formats(["pdf"], registry)
+    with pytest.raises(InputError, match="unknown --format 'docx'"):
+        parse_formats(["docx"], registry)
 
 
 def test_cli_renders_a_plugin_and_survives_a_broken_one(tmp_path: Path, saved: Path) -> None:
@@ -296,13 +306,14 @@ def test_cli_renders_a_plugin_and_survives_a_broken_one(tmp_path: Path, saved: P
     assert done.code == 0, done.output
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == ["findings.tsv", "junit.xml", "oscal-assessment-results.json",
-                       "report.csv", "report.html"]
+                       "report.csv", "report.html", "report.pdf", "report.xlsx"]
     assert "output format entry point broken (fake_broken:FORMAT): load failed: ImportError: " \
            "needs a library that is missing; that format is not written" in done.stderr
     assert "render failed: RuntimeError: the printer is on fire" in done.stderr
     assert "Traceback" not in done.stderr
-    bad = gitc("report", saved, "--format", "pdf", "--out", tmp_path / "o2", env=env)
-    assert bad.code == 2 and "choose from json, html, csv, oscal, junit, broken" in bad.stderr
+    bad = gitc("report", saved, "--format", "docx", "--out", tmp_path / "o2", env=env)
+    assert bad.code == 2 and "choose from json, html, csv, oscal, junit, xlsx, pdf, broken" \
+        in bad.stderr
 
 
 def test_a_json_only_run_does_not_import_jinja(saved: Path) -> None:

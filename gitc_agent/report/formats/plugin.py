@@ -15,8 +15,9 @@ A renderer sees the typed report only, so it cannot change the record (report.js
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from gitc_agent.report.view import ReportView
 
@@ -28,6 +29,9 @@ NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 @dataclass(frozen=True)
 class RenderOptions:
     csv_separator: str = ","
+    # samples drawn with `gitc-agent sample` (their sample-*.json records): the workbook adds
+    # a sheet for each
+    samples: tuple[Mapping[str, Any], ...] = ()
 
 
 Renderer = Callable[[ReportView, RenderOptions], bytes]

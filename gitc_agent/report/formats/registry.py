@@ -31,6 +31,8 @@ BUILTIN = {
     "csv": "gitc_agent.report.formats.csv:FORMAT",
     "oscal": "gitc_agent.report.formats.oscal:FORMAT",
     "junit": "gitc_agent.report.formats.junit:FORMAT",
+    "xlsx": "gitc_agent.report.formats.xlsx:FORMAT",
+    "pdf": "gitc_agent.report.formats.pdf:FORMAT",
 }
 RESERVED_FILES = frozenset({MANIFEST, SIGNATURE, "evidence", "latest"})
 log = logging.getLogger(__name__)

@@ -1,0 +1,97 @@
+"""PDF rendering: the HTML report printed to A4 by WeasyPrint, for the audit file.
+
+The PDF is made from the same page as report.html (one template, one truth) with a print
+stylesheet of its own: A4 portrait, every collapsible section opened (paper cannot be clicked
+open), and on every page the page number, the run id and the SHA-256 of report.json, so a
+printed page can be traced to the record it came from. The HTML is autoescaped evidence text;
+WeasyPrint is given no base URL and a URL fetcher that refuses everything, so nothing in a
+report can make it read a file or the network.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gitc_agent.report.formats.html import render_html
+from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions
+from gitc_agent.report.report_hash import report_sha256
+from gitc_agent.report.view import ReportView
+
+# Closed <details> hide their content; the rendered HTML is autoescaped, so a literal
+# `<details` can only come from the template itself.
+_DETAILS = re.compile(r"<details(?![^>]*\sopen)(?=[\s>])")
+_SAFE = re.compile(r"[^A-Za-z0-9 ._:-]")
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal of plain characters (run ids and hashes are; anything else is
+    dropped rather than trusted inside the stylesheet)."""
+    return '"' + _SAFE.sub("", text) + '"'
+
+
+def print_css(report: ReportView) -> str:
+    footer = f"run {report.run.id} · report.json sha256 {report_sha256(report)}"
+    return f"""
+@page {{
+  size: A4 portrait;
+  margin: 16mm 14mm 20mm 14mm;
+  @bottom-left {{ content: {_css_string(footer)}; font: 6.5pt sans-serif; color: #555; }}
+  @bottom-right {{ content: "page " counter(page) " of " counter(pages);
+                   font: 7pt sans-serif; color: #555; }}
+}}
+html {{ font-size: 9pt; }}
+body {{ margin: 0; max-width: none; padding: 0; font: 9pt/1.35 sans-serif; }}
+details, details > * {{ display: block !important; }}
+details > summary {{ font-weight: 600; list-style: none; }}
+a {{ color: inherit; text-decoration: none; }}
+h2 {{ break-after: avoid; }}
+tr, .finding {{ break-inside: avoid; }}
+table {{ width: 100%; table-layout: fixed; }}
+td, th, .subject, pre {{ overflow-wrap: break-word; word-break: normal !important; }}
+pre {{ white-space: pre-wrap; font-size: 7pt; }}
+.finding dl {{ display: block !important; }}
+.finding dt {{ display: block; margin-top: .2em; }}
+.finding dd {{ display: block; margin: 0 0 0 1.5em; }}
+"""
+
+
+def _refuse(url: str, *args: object, **kwargs: object) -> dict[str, object]:
+    raise ValueError(f"the PDF renderer fetches nothing ({url[:60]!r})")
+
+
+def _no_fetcher() -> object:
+    """WeasyPrint 67+ takes a URLFetcher object, older versions a function: refuse in both."""
+    from weasyprint import urls
+
+    if not hasattr(urls, "URLFetcher"):
+        return _refuse
+
+    class NoFetch(urls.URLFetcher):
+        def fetch(self, url: str, headers: object = None) -> object:
+            return _refuse(url)
+
+    return NoFetch()
+
+
+def render_pdf(report: ReportView) -> bytes:
+    from weasyprint import CSS, HTML  # loaded only when a PDF is asked for (it is heavy)
+
+    html = _DETAILS.sub("<details open", render_html(report).decode("utf-8"))
+    fetcher = _no_fetcher()
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[CSS(string=print_css(report), url_fetcher=fetcher)],
+                              pdf_identifier=_identifier(report))
+
+
+def _identifier(report: ReportView) -> bytes:
+    """A fixed PDF /ID from the report, so a re-rendered PDF is byte-identical."""
+    return report_sha256(report)[:32].encode()
+
+
+def _render(report: ReportView, options: RenderOptions) -> bytes:
+    return render_pdf(report)
+
+
+FORMAT = OutputFormat(name="pdf", file_name="report.pdf", render=_render,
+                      description="the HTML report as an A4 PDF: every section expanded, page "
+                                  "numbers, run id and report SHA-256 in the footer")

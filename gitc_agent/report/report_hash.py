@@ -1,0 +1,21 @@
+"""The SHA-256 of report.json as the run writes it, computed once per report view.
+
+The PDF footer and the workbook's summary both name it, so a printed page or a filed workbook
+can be traced to its record. Serialising a 200,000-result report takes seconds, hence the cache
+(on the view, like its findings: the view stays frozen).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from gitc_agent.report.view import ReportView
+from gitc_agent.run.output import report_bytes
+
+
+def report_sha256(view: ReportView) -> str:
+    cached = view.__dict__.get("_report_sha256")
+    if cached is None:
+        cached = hashlib.sha256(report_bytes(dict(view.document))).hexdigest()
+        object.__setattr__(view, "_report_sha256", cached)
+    return cached
