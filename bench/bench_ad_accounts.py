@@ -57,13 +57,14 @@ def child(spec: dict) -> dict:
     from gitc_agent.core.evidence import EvidenceSet
     from gitc_agent.core.policy import load_policy
     from gitc_agent.core.registry import discover
-    from gitc_agent.settings.config import ADSettings
+    from gitc_agent.settings.config import ADSettings, BindSettings
     from gitc_agent.settings.credentials import Secret
 
-    settings = ADSettings(servers=(spec["url"],), base_dn=spec["base_dn"], method="simple",
-                          user=spec["user"], password=Secret(spec["password"], "bench"),
+    bind = BindSettings(method="simple", user=spec["user"],
+                        secret=Secret(spec["password"], "bench"))
+    settings = ADSettings(servers=(spec["url"],), base_dn=spec["base_dn"], bind=bind,
                           starttls=False, ca_file=Path(spec["ca_file"]), validate_certificate=True,
-                          timeout=300, page_size=spec["page_size"],
+                          timeout_seconds=300, page_size=spec["page_size"],
                           parallel_reads=spec["parallel_reads"])
     registry = discover(use_entry_points=False)
     policy = load_policy("adr-gitc", registry)

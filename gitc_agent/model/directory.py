@@ -195,8 +195,9 @@ class Directory:
                         or not isinstance(value(r, "dn"), str))
         if malformed:
             raise MalformedDirectory(f"{malformed} account row(s) have no DN")
-        if tuple(columns) == ACCOUNT_COLUMNS and all(len(r) == len(columns) for r in rows):
-            accounts = [Account(*row) for row in rows]  # the collector's own layout: fast
+        width = len(ACCOUNT_COLUMNS)  # the hygiene columns (model/hygiene.py) may follow
+        if tuple(columns[:width]) == ACCOUNT_COLUMNS and all(len(r) == len(columns) for r in rows):
+            accounts = [Account(*row[:width]) for row in rows]  # the collector's own layout: fast
         else:  # older or hand-made evidence: by column name
             accounts = [Account(**{name: value(row, name) for name in ACCOUNT_COLUMNS
                                    if name != "spn"}, spn=value(row, "spn") or 0)

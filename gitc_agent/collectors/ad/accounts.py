@@ -10,13 +10,14 @@ accounts lacked an attribute every account has), never an empty list that looks 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ldap3 import Connection
 from ldap3.utils.conv import escape_filter_chars
 
-from gitc_agent.collectors.ad import workers
+from gitc_agent.collectors.ad import hygiene, workers
 from gitc_agent.collectors.ad.parallel import (
     CHUNKS_PER_WORKER,
     ParallelReader,
@@ -39,6 +40,7 @@ from gitc_agent.model.directory import (
     privileged_groups,
     privileged_summary,
 )
+from gitc_agent.model.hygiene import HYGIENE_COLUMNS
 from gitc_agent.model.sid import sid_to_str
 from gitc_agent.settings.config import ADSettings
 
@@ -49,7 +51,10 @@ ACCOUNT_ATTRS = [
     "sAMAccountName", "userPrincipalName", "objectSid", "userAccountControl", "pwdLastSet",
     "lastLogonTimestamp", "accountExpires", "whenCreated", "employeeID", "givenName", "sn",
     "mail", "servicePrincipalName", "adminCount", "primaryGroupID", "description",
+    *hygiene.ACCOUNT_ATTRS,  # the hygiene checks' attributes ride along (collectors/ad/hygiene.py)
 ]
+#: The account rows: the directory model's columns, then the hygiene checks' (model/hygiene.py).
+ROW_COLUMNS = (*ACCOUNT_COLUMNS, *HYGIENE_COLUMNS)
 GROUP_ATTRS = ["objectSid", "sAMAccountName", "name", "member"]
 #: Every user and computer has these; when one is missing the bound account could not read it.
 ALWAYS_PRESENT = ("sAMAccountName", "objectSid", "userAccountControl", "whenCreated",
@@ -91,8 +96,11 @@ def _text(value: bytes | None) -> str | None:
     return value.decode("utf-8", "replace") if value is not None else None
 
 
-def account_row(dn: str, raw: dict[str, list[bytes]], unreadable: dict[str, int]) -> list[Any]:
-    """One compact row in ACCOUNT_COLUMNS order; counts attributes that should be there but are not."""
+def account_row(dn: str, raw: dict[str, list[bytes]], unreadable: dict[str, int],
+                patterns: hygiene.Patterns | None = None) -> list[Any]:
+    """One compact row in ROW_COLUMNS order; counts attributes that should be there but are not.
+
+    A description that matches a secret pattern is withheld (only the pattern id is kept)."""
     lowered = {k.lower(): k for k in raw}
     for name in ALWAYS_PRESENT:
         if name.lower() not in lowered:
@@ -107,6 +115,12 @@ def account_row(dn: str, raw: dict[str, list[bytes]], unreadable: dict[str, int]
     primary = first("primaryGroupID")
     spn_key = lowered.get("serviceprincipalname")
     description = _text(first("description"))
+    extra, secret = hygiene.account_cells(
+        first, lambda name: raw.get(lowered.get(name.lower(), ""), []),
+        hygiene.has_any(lowered), description,
+        hygiene.compile_patterns(None) if patterns is None else patterns, filetime, _text)
+    if secret:
+        description = "[withheld: it matches a secret pattern]"
     row = {
         "dn": dn,
         "sam": _text(first("sAMAccountName")),
@@ -127,7 +141,7 @@ def account_row(dn: str, raw: dict[str, list[bytes]], unreadable: dict[str, int]
         "primary_group_id": int(primary) if primary else None,
         "description": description[:_MAX_DESCRIPTION] if description else None,
     }
-    return [row[c] for c in ACCOUNT_COLUMNS]
+    return [row[c] for c in ACCOUNT_COLUMNS] + extra
 
 
 def _domain_sid(conn: Connection, base_dn: str) -> str:
@@ -145,11 +159,13 @@ _SHARED = tuple(ACCOUNT_COLUMNS.index(c) for c in (
 
 
 def read_accounts(conn: Connection, base_dn: str, page_size: int, unreadable: dict[str, int],
-                  ldap_filter: str = ACCOUNT_FILTER) -> list[list[Any]]:
+                  ldap_filter: str = ACCOUNT_FILTER,
+                  secret_patterns: dict[str, str] | None = None) -> list[list[Any]]:
     seen: dict[str, str] = {}
     rows = []
+    patterns = hygiene.compile_patterns(secret_patterns)
     for dn, raw in paged_search(conn, base_dn, ldap_filter, ACCOUNT_ATTRS, page_size):
-        row = account_row(dn, raw, unreadable)
+        row = account_row(dn, raw, unreadable, patterns)
         for i in _SHARED:
             if row[i] is not None:
                 row[i] = seen.setdefault(row[i], row[i])
@@ -230,7 +246,8 @@ def read_accounts_part(base_dn: str, ldap_filter: str, page_size: int) -> dict[s
     """Reader-process task: compact rows of one partition, or the error that stopped it."""
     unreadable: dict[str, int] = {}
     try:
-        rows = read_accounts(workers.connection(), base_dn, page_size, unreadable, ldap_filter)
+        rows = read_accounts(workers.connection(), base_dn, page_size, unreadable, ldap_filter,
+                             workers.secret_patterns())
     except LdapReadError as exc:
         return {"error": str(exc)}
     return {"rows": rows, "unreadable": unreadable}
@@ -253,7 +270,8 @@ def collect(conn: Connection, base_dn: str, page_size: int, settings: ADSettings
     With `settings.parallel_reads` > 1 (and the `url` `conn` is bound to), users, computers and
     groups are read by reader processes over their own connections (see `parallel`).
     """
-    data: dict[str, Any] = {"base_dn": base_dn, "account_columns": list(ACCOUNT_COLUMNS)}
+    data: dict[str, Any] = {"base_dn": base_dn, "account_columns": list(ROW_COLUMNS)}
+    patterns = settings.hygiene.secret_patterns if settings is not None else None
     errors: list[dict[str, str]] = []
     parallel = settings is not None and url is not None and settings.parallel_reads > 1
     reader = ParallelReader(settings, url) if parallel else None  # workers start while we read
@@ -263,10 +281,16 @@ def collect(conn: Connection, base_dn: str, page_size: int, settings: ADSettings
         except LdapReadError as exc:
             errors.append({"part": "domain", "message": f"the domain SID could not be read, so "
                                                         f"domain groups cannot be identified: {exc}"})
+
+        def read_hygiene() -> None:  # while the reader processes read, where there are any
+            data["hygiene"] = hygiene.collect(conn, base_dn, page_size, patterns,
+                                              data.get("domain_sid"), errors)
+
         if reader is not None:
-            _read_parallel(reader, conn, base_dn, page_size, data, errors)
+            _read_parallel(reader, conn, base_dn, page_size, data, errors, read_hygiene, patterns)
         else:
-            _read_serial(conn, base_dn, page_size, data, errors)
+            _read_serial(conn, base_dn, page_size, data, errors, patterns)
+            read_hygiene()
         if reader is not None:
             reader.close()
     except BaseException:  # interrupted (or a bug): the reads in flight are not waited for
@@ -274,6 +298,9 @@ def collect(conn: Connection, base_dn: str, page_size: int, settings: ADSettings
             reader.abandon()
         raise
     share_member_strings(data)
+    if "accounts" in data:
+        data["hygiene"]["readable"] = hygiene.readability(
+            data["hygiene"], data["accounts"], list(ROW_COLUMNS), data.get("domain_sid"))
     if "accounts" in data and "groups" in data:
         cross_check_privileged(conn, base_dn, page_size, data, errors)
         data["privileged"] = privileged_summary(Directory.from_data(data))
@@ -290,19 +317,21 @@ def _accounts_error(exc: Exception) -> dict[str, str]:
 
 
 def _read_accounts_here(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
-                        errors: list[dict[str, str]]) -> None:
+                        errors: list[dict[str, str]],
+                        patterns: dict[str, str] | None = None) -> None:
     """Users and computers on this one connection."""
     unreadable: dict[str, int] = {}
     try:
-        data["accounts"] = read_accounts(conn, base_dn, page_size, unreadable)
+        data["accounts"] = read_accounts(conn, base_dn, page_size, unreadable,
+                                         secret_patterns=patterns)
         data["unreadable"] = unreadable
     except LdapReadError as exc:
         errors.append(_accounts_error(exc))
 
 
 def _read_serial(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
-                 errors: list[dict[str, str]]) -> None:
-    _read_accounts_here(conn, base_dn, page_size, data, errors)
+                 errors: list[dict[str, str]], patterns: dict[str, str] | None = None) -> None:
+    _read_accounts_here(conn, base_dn, page_size, data, errors, patterns)
     try:
         data["groups"] = read_groups(conn, base_dn, page_size, errors)
     except LdapReadError as exc:
@@ -310,7 +339,8 @@ def _read_serial(conn: Connection, base_dn: str, page_size: int, data: dict[str,
 
 
 def _read_parallel(reader: ParallelReader, conn: Connection, base_dn: str, page_size: int,
-                   data: dict[str, Any], errors: list[dict[str, str]]) -> None:
+                   data: dict[str, Any], errors: list[dict[str, str]],
+                   meanwhile: Callable[[], None], patterns: dict[str, str] | None = None) -> None:
     """Groups in one worker, users and computers in uSNCreated partitions across all workers."""
     groups = reader.submit(read_groups_part, base_dn, page_size)
     try:
@@ -318,11 +348,13 @@ def _read_parallel(reader: ParallelReader, conn: Connection, base_dn: str, page_
     except LdapReadError:  # not an AD-like directory: read on this connection
         highest = None
     if highest is None:
-        _read_accounts_here(conn, base_dn, page_size, data, errors)
+        meanwhile()
+        _read_accounts_here(conn, base_dn, page_size, data, errors, patterns)
     else:
         parts = usn_partitions(ACCOUNT_FILTER, highest, reader.workers * CHUNKS_PER_WORKER)
         futures = [reader.submit(read_accounts_part, base_dn, p.ldap_filter, page_size)
                    for p in parts]
+        meanwhile()  # the main connection is idle while the processes read
         answers = [result_of(f, "reading users and computers") for f in futures]
         try:
             data["accounts"], data["unreadable"] = merge_accounts(parts, answers)

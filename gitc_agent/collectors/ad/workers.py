@@ -37,3 +37,8 @@ def connection() -> Connection:
         settings: ADSettings = _worker["settings"]
         _worker["conn"] = open_connection(settings.servers[0], settings)
     return _worker["conn"]
+
+
+def secret_patterns() -> dict[str, str]:
+    """The description/info patterns of this process's settings (ad.hygiene.secret_patterns)."""
+    return dict(_worker["settings"].hygiene.secret_patterns)
