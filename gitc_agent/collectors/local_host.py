@@ -20,6 +20,7 @@ from typing import Any
 
 import psutil
 
+from gitc_agent.collectors import host_packages
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import kinds
 
@@ -172,5 +173,6 @@ def collect(timeout: float = 120) -> EvidenceDoc:
         part(f"updates_{manager}", lambda m=manager: (apt_updates if m == "apt"
                                                       else dnf_updates)(timeout))
     part("reboot", reboot_state)
+    part("packages", lambda: host_packages.installed(timeout))  # for the CSAF advisories
     host = data.get("os", {}).get("hostname") or platform.node() or "localhost"
     return EvidenceDoc(kind=KIND, target=host, collector=COLLECTOR, data=data, errors=errors)

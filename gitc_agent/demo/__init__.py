@@ -4,7 +4,9 @@
 lockout) and four fine-grained password policies; users, groups and nested administrators with
 service, shared and dormant accounts; Windows hosts with stale patches, an open KEV CVE, a stopped
 EDR agent and one whose Windows Update search was denied (so the demo run is incomplete, exit 3);
-and the admin host.
+and the admin host. NCSC-NL and Microsoft CSAF mirrors (built by tests/csaf_demo_sources.py): an
+overdue Urgent advisory, an undecidable one (also not assessed), a stale Microsoft mirror, and
+the back office's ticket export with a patch round that has no CISO validation ticket.
 """
 
 from __future__ import annotations

@@ -25,8 +25,9 @@ def _hist(date: str, kb: str, result: int = 2) -> dict[str, Any]:
 
 
 PATCHED: dict[str, Any] = {
-    "script": 2, "errors": [],
+    "script": 3, "errors": [],
     "os": {"caption": "Microsoft Windows Server 2022 Standard", "version": "10.0.20348",
+           "display_version": "21H2",
            "build": 20348, "ubr": 4405, "last_boot": "2026-11-13T02:14:07.0000000Z",
            "computer": "WIN-PATCHED"},
     "hotfixes": [{"kb": "KB5068787", "description": "Security Update",
@@ -40,6 +41,12 @@ PATCHED: dict[str, Any] = {
         {"name": "SplunkForwarder", "display_name": "SplunkForwarder Service",
          "status": "Running", "start_type": "Automatic"}]},
     "password": {"min_length": 14},
+    # the Uninstall keys (64- and 32-bit); the OS itself is matched from `os`
+    "software": [{"name": "7-Zip 24.08 (x64)", "version": "24.08", "publisher": "Igor Pavlov"},
+                 {"name": "Microsoft Edge", "version": "142.0.3595.65",
+                  "publisher": "Microsoft Corporation"},
+                 {"name": "Notepad++ (64-bit x64)", "version": "8.8.7",
+                  "publisher": "Notepad++ Team"}],
 }
 
 

@@ -25,7 +25,8 @@ from gitc_agent.settings.config import WinRMHost, WinRMSettings
 
 KIND = kinds.WINDOWS_HOST_STATE
 COLLECTOR = "windows.winrm"
-PARTS = ("os", "hotfixes", "history", "missing_updates", "reboot", "services", "password")
+PARTS = ("os", "hotfixes", "history", "missing_updates", "reboot", "services", "password",
+         "software")
 _DENIED = re.compile(r"0x80070005|access is denied|E_ACCESSDENIED|UnauthorizedAccess", re.I)
 
 Progress = Callable[[str], None]
@@ -72,7 +73,7 @@ def normalise(raw: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]
     failed = {e["part"]: e["message"] for e in errors}
     data: dict[str, Any] = {"script_version": raw.get("script")}
     keys = {"os": "os", "hotfixes": "hotfixes", "history": "update_history", "reboot": "reboot",
-            "services": "services", "password": "password_policy"}
+            "services": "services", "password": "password_policy", "software": "software"}
     for part, key in keys.items():
         if part not in failed and part in raw:
             data[key] = raw[part]

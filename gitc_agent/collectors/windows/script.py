@@ -19,17 +19,19 @@ from collections.abc import Sequence
 SCRIPT_VAR = "GITC_PS"
 SERVICES_VAR = "GITC_SERVICES"
 MAX_ENCODED_SCRIPT = 3000
-SCRIPT_VERSION = 2  # 2: the search includes hidden updates (1 left them out)
+SCRIPT_VERSION = 3  # 2: the search includes hidden updates (1 left them out); 3: software
 
-# Read-only: CIM, registry, Get-HotFix, the WUA searcher (history + search) and Get-Service.
+# Read-only: CIM, registry (incl. the Uninstall keys, 64- and 32-bit), Get-HotFix, the WUA
+# searcher (history + search) and Get-Service.
 SCRIPT = r"""
 $ErrorActionPreference='Stop'
-$o=[ordered]@{script=2;errors=@()}
+$o=[ordered]@{script=3;errors=@()}
 function E($p,$m){$script:o.errors+=@{part=$p;message="$m"}}
 function D($d){if($d){([datetime]$d).ToUniversalTime().ToString('o')}}
 $cv='HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
 try{$c=Get-CimInstance Win32_OperatingSystem;$k=Get-ItemProperty $cv
 $o.os=@{caption=$c.Caption;version=$c.Version;build=[int]$k.CurrentBuild;ubr=[int]$k.UBR
+display_version=$k.DisplayVersion
 last_boot=D $c.LastBootUpTime;computer=$env:COMPUTERNAME}}catch{E os $_}
 try{$o.hotfixes=@(Get-HotFix|%{@{kb=$_.HotFixID;description=$_.Description
 installed_on=D $_.InstalledOn}})}catch{E hotfixes $_}
@@ -45,6 +47,9 @@ try{$o.reboot=@{cbs=Test-Path ($b+'Component Based Servicing\RebootPending')
 wu=Test-Path ($b+'WindowsUpdate\Auto Update\RebootRequired')
 pfro=$null -ne (Get-ItemProperty 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager' `
 -Name PendingFileRenameOperations -EA 0)}}catch{E reboot $_}
+try{$o.software=@(gp ($b+'Uninstall\*'),
+'HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\*' -EA 0|?{$_.DisplayName}|
+%{@{name=$_.DisplayName;version=$_.DisplayVersion;publisher=$_.Publisher}})}catch{E software $_}
 try{$w=@($env:GITC_SERVICES -split ','|?{$_});$a=if($w){Get-Service -Name $w -EA 0}else{Get-Service}
 $o.services=@{queried=$w;found=@($a|%{@{name=$_.Name;display_name=$_.DisplayName
 status="$($_.Status)";start_type="$($_.StartType)"}})}}catch{E services $_}

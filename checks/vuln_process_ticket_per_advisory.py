@@ -1,0 +1,155 @@
+"""vuln.process.ticket_per_advisory: every applicable Urgent (or High/High) advisory has a
+ticket for the back office, opened in time and closed within the remediation time.
+
+The audited process: an open vulnerability becomes a ticket. For each advisory of the classes
+the policy names that applies to at least one host (fixed or not), the ticket export must hold
+a ticket whose reference names the advisory id or one of its CVEs, opened within N days of the
+advisory's publication and closed no later than its remediation due date (still open past the
+due date fails; still open before it passes, pending). When no ticket is found but rows of the
+export were rejected, the result is `error`: the ticket may be in a rejected row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from pydantic import Field
+
+from gitc_agent.core.check_api import (
+    CheckParams,
+    EvidenceSet,
+    Outcome,
+    Status,
+    Verdict,
+    check,
+    fail,
+    ok,
+    unknown,
+)
+from gitc_agent.model import subjects
+from gitc_agent.model.kinds import FEED_CISA_KEV, FEED_CSAF, FEED_CVE_FIX_MAP, VULN_TICKETS
+
+from ._advisories import (
+    APPLIES,
+    KINDS,
+    REFERENCES,
+    Kev,
+    Tickets,
+    due_date,
+    kev,
+    out_of_scope,
+    remediation_days,
+    tickets,
+)
+from ._advisory_match import matching
+from ._advisory_model import Advisory
+
+
+class Params(CheckParams):
+    classes: list[str] = Field(default_factory=lambda: ["urgent", "high/high"], min_length=1)
+    open_within_days: int = Field(default=2, ge=0, le=90)
+    remediation_days: dict[str, int] = Field(
+        default_factory=lambda: {"urgent": 7, "high/high": 7, "normal": 30})
+    default_days: int = Field(default=90, ge=0, le=3650)
+
+
+@dataclass(frozen=True)
+class Applicable:
+    advisory: Advisory
+    hosts: tuple[str, ...]
+    export: Tickets
+    kev: Kev
+
+    @property
+    def subject(self) -> str:
+        return self.advisory.subject
+
+    @property
+    def source(self) -> dict[str, Any]:
+        return {**self.export.doc.source, "advisory_file": self.advisory.file}
+
+
+def _applicable(evidence: EvidenceSet) -> Iterator[Applicable | Outcome]:
+    outside = out_of_scope(evidence, VULN_TICKETS)
+    if outside is not None:
+        yield outside
+        return
+    for kind, what in ((FEED_CSAF, "no CSAF advisory source (vuln.sources)"),
+                       (VULN_TICKETS, "no ticket export (vuln.tickets)")):
+        if not evidence.of_kind(kind):
+            yield Outcome(subjects.evidence(kind), Status.ERROR, f"{what} was collected, so "
+                          "whether each urgent advisory became a ticket could not be assessed "
+                          "(configure it, or disable this check in the policy).", {})
+            return
+    found = matching(evidence)
+    export, problems = tickets(evidence)
+    for problem in [*found.problems, *problems]:
+        yield Outcome(problem.subject, Status.ERROR, problem.message, dict(problem.source))
+    if export is None:
+        return
+    hosts: dict[str, set[str]] = {}
+    for pair in found.pairs:
+        if pair.state in APPLIES:
+            hosts.setdefault(pair.advisory.tracking_id, set()).add(pair.inventory.name)
+    kev_state = kev(evidence)
+    for adv in found.advisories:
+        if adv.tracking_id in hosts:
+            yield Applicable(adv, tuple(sorted(hosts[adv.tracking_id])), export, kev_state)
+
+
+@check(
+    id="vuln.process.ticket_per_advisory",
+    title="Each applicable urgent advisory has a ticket, opened and closed in time",
+    likelihood=3,
+    impact=3,
+    evidence=[],
+    optional_evidence=[*KINDS, VULN_TICKETS, FEED_CISA_KEV, FEED_CVE_FIX_MAP],
+    each=_applicable,
+    params=Params,
+    references=[*REFERENCES, "audited process: a back-office ticket per open vulnerability"],
+    remediation="Open a ticket for the back office for every applicable urgent advisory as soon "
+                "as it is published, name the advisory id in it, and close it when the fix is "
+                "installed on every host.",
+)
+def judge(item: Applicable, params: Params) -> Verdict | tuple[()]:
+    adv = item.advisory
+    if adv.klass not in [c.lower() for c in params.classes]:
+        return ()  # not a class the process requires a ticket for
+    days, basis = remediation_days(adv.klass, params.remediation_days, params.default_days)
+    due, why = due_date(adv, days, basis, item.kev.due)
+    keys = {adv.tracking_id.upper(), *(c.upper() for c in adv.cves)}
+    found = sorted((t for t in item.export.tickets if t.references & keys),
+                   key=lambda t: t.opened_at)
+    today = item.export.collected_at.date()
+    open_by = adv.initial_release.date() + timedelta(days=params.open_within_days)
+    evidence = {"advisory": adv.tracking_id, "class": adv.klass, "hosts": list(item.hosts),
+                "published": adv.initial_release.isoformat(), "due": due.isoformat(),
+                "due_basis": why, "open_by": open_by.isoformat(),
+                "tickets": [t.ticket for t in found]}
+    head = f"{adv.tracking_id} ({adv.klass}, applies to {len(item.hosts)} host(s))"
+    if not found:
+        if item.export.rejected:
+            return unknown(f"{head}: no ticket names it, but {item.export.rejected} row(s) of "
+                           "the ticket export were rejected; the ticket may be among them.",
+                           **evidence)
+        return fail(f"{head}: no ticket in the export names the advisory or its CVEs.",
+                    **evidence)
+    ticket = found[0]
+    opened, closed = ticket.opened_at.date(), ticket.closed_at.date() if ticket.closed_at else None
+    evidence.update(ticket=ticket.ticket, opened_at=ticket.opened_at.isoformat(),
+                    closed_at=ticket.closed_at.isoformat() if ticket.closed_at else None)
+    problems = []
+    if opened > open_by:
+        problems.append(f"ticket {ticket.ticket} was opened on {opened}, after {open_by} "
+                        f"({params.open_within_days} days after publication)")
+    if closed is not None and closed > due:
+        problems.append(f"it was closed on {closed}, after the due date {due}")
+    if closed is None and today > due:
+        problems.append(f"it is still open past the due date {due}")
+    if problems:
+        return fail(f"{head}: {'; '.join(problems)}.", **evidence)
+    state = f"closed on {closed}" if closed else f"open, due {due}"
+    return ok(f"{head}: ticket {ticket.ticket} opened on {opened}, {state}.", **evidence)
