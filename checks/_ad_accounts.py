@@ -59,6 +59,7 @@ class Approval(CheckParams):
     until: date
     approved_by: str = Field(min_length=1)
     reference: str = ""
+    granted: date | None = None  # from when; a change before it was not approved
 
     _g = field_validator("group")(classmethod(lambda cls, v: group_key(v)))
 
@@ -72,6 +73,9 @@ class RegisteredAccount(CheckParams):
     monitoring: str = Field(min_length=1)
     privileged_groups: list[str] = Field(default_factory=list)  # justified, agreed with the CISO
     reference: str = ""
+    # where the security events may show it (host patterns; empty: not stated, so not judgeable)
+    allowed_hosts: list[str] = Field(default_factory=list)
+    interactive_allowed: bool = False  # a logon type 2/10/11 is then expected, not a person's use
 
     @field_validator("privileged_groups")
     @classmethod

@@ -131,7 +131,8 @@ def population(doc: EvidenceDoc) -> dict[str, int]:
     if _is_int(data.get("rows")):
         found["rows"] = data["rows"]
     for key, value in data.items():
-        if isinstance(value, list) and key not in _NOT_POPULATION and key not in found:
+        if (isinstance(value, list) and key not in _NOT_POPULATION and key not in found
+                and not key.endswith("_columns")):  # a table's column names, not a population
             found[key] = len(value)
     unreadable = data.get("unreadable")
     if isinstance(unreadable, Mapping | list) and unreadable:

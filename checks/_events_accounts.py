@@ -1,0 +1,99 @@
+"""Which accounts the logon checks watch: the impersonal ones, registered or detected.
+
+Why here and not in the collector: whether an account is impersonal is the policy's rule (its
+register and its detection rules) applied to the AD evidence, and the collector knows neither.
+An account in the register is watched even when the AD evidence is missing (matched by name);
+detection needs the AD evidence, and without it the check says so in an `error`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from pydantic import Field
+
+from gitc_agent.core.check_api import CheckParams, Verdict, unknown
+from gitc_agent.model import subjects
+
+from ._ad_accounts import ImpersonalRules, RegisteredAccount, is_impersonal, unknown_state
+from ._events import Events, Logon
+
+
+class WatchParams(CheckParams):
+    rules: ImpersonalRules = Field(default_factory=ImpersonalRules)
+    # `register` in the policy (shared with the other impersonal-account checks)
+    register_: list[RegisteredAccount] = Field(default_factory=list, alias="register")
+
+
+@dataclass
+class Watched:
+    name: str
+    sid: str | None
+    entry: RegisteredAccount | None
+    reasons: list[str] = field(default_factory=list)
+    dn: str | None = None
+
+    @property
+    def subject(self) -> str:
+        return subjects.account(self.name)
+
+    def evidence(self) -> dict[str, object]:
+        out: dict[str, object] = {"account": self.dn or self.name, "sid": self.sid,
+                                  "registered": self.entry is not None}
+        if self.reasons:
+            out["reasons"] = self.reasons
+        return out
+
+
+def watched(events: Events, params: WatchParams) -> Iterator[Watched | Verdict]:
+    """Every impersonal account: registered (with or without AD) and detected (AD only)."""
+    domain = events.domain
+    register: list[RegisteredAccount] = list(params.register_)
+    seen: set[str] = set()
+    if domain is not None:
+        directory = domain.directory
+        by_dn: dict[str, RegisteredAccount] = {}
+        for entry in register:
+            found = directory.account(entry.account)
+            if found is not None:
+                by_dn[found.dn.lower()] = entry
+        for key, account in sorted(directory.accounts.items()):
+            if account.type != "user":
+                continue
+            entry = by_dn.get(key)
+            reasons = is_impersonal(account, params.rules)
+            if entry is None and not reasons:
+                continue
+            silent = not events.logons_of(account.name, account.sid)
+            if account.enabled is None and silent:
+                yield unknown_state(account)  # disabled (not watched) or enabled: unknown
+                continue
+            if account.enabled is False and silent:
+                continue  # disabled and silent: nothing to watch (unregistered: another check)
+            seen.add(account.name.lower())
+            if entry is not None:
+                seen.add(entry.account.lower())
+            yield Watched(account.name, account.sid, entry, reasons, account.dn)
+    else:
+        yield unknown(f"Impersonal accounts outside the register could not be detected, because "
+                      f"{events.ad_problem}; only the register's accounts were judged (by name).",
+                      subject=subjects.evidence("ad.accounts"))
+    for entry in register:
+        if entry.account.lower() not in seen:
+            seen.add(entry.account.lower())
+            yield Watched(entry.account, entry.account.upper() if entry.account.upper()
+                          .startswith("S-1-") else None, entry)
+
+
+def logons(events: Events, account: Watched) -> list[Logon]:
+    return events.logons_of(account.name, account.sid)
+
+
+def summary(items: Iterable[Logon]) -> str:
+    from ._events import LOGON_TYPE_NAMES
+
+    parts = [f"{lg.count}× type {lg.type} ({LOGON_TYPE_NAMES.get(lg.type, '?')}) on {lg.host}"
+             + (f" from {lg.source}" if lg.source and lg.source != lg.host else "")
+             for lg in sorted(items, key=lambda x: (-x.count, x.host))[:3]]
+    return "; ".join(parts)

@@ -1,0 +1,1 @@
+"""Security events from EVTX files and log-manager exports (collector `events`)."""
