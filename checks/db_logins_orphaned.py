@@ -1,0 +1,154 @@
+"""db.logins.orphaned: every database login belongs to a current person or a registered account.
+
+A login (PostgreSQL login role, SQL or Windows login) is joined to AD through the config's login
+map, a Windows login's DOMAIN\\name, or the same sAMAccountName. It fails when its AD account is
+gone, disabled or expired, or when it maps to no person and is not in the register
+(`db_register`, or the AD `register` for the account it maps to). SQL Server also: Windows-group
+logins whose AD group is gone, `BUILTIN\\` logins, database users without a login, and `guest`
+with CONNECT outside master, tempdb and msdb (CIS SQL Server 3.2, 3.3, 3.9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from pydantic import Field
+
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.model.kinds import DB_INSTANCE
+
+from ._ad_accounts import RegisteredAccount
+from ._db import (
+    SYSTEM_DATABASES,
+    DbRegistered,
+    DbServer,
+    db_servers,
+    login_subject,
+    server_subject,
+)
+from ._db_approvals import registered
+
+
+class Params(CheckParams):
+    db_register: list[DbRegistered] = Field(default_factory=list)
+    register_: list[RegisteredAccount] = Field(default_factory=list, alias="register")
+
+
+@check(
+    id="db.logins.orphaned",
+    title="Database logins belong to a current person or a registered account",
+    likelihood=3,
+    impact=4,
+    evidence=[DB_INSTANCE],
+    each=db_servers,
+    params=Params,
+    references=["ISO 27002:2022 5.16", "ISO 27002:2022 5.18", "CIS SQL Server 3.2",
+                "CIS SQL Server 3.3", "CIS SQL Server 3.9"],
+    remediation=("Drop or disable the login (and database users without a login), revoke "
+                 "CONNECT from guest, or map the login to its person (databases.login_map) or "
+                 "register it as an impersonal account (db_register)."),
+)
+def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
+    problem = server.problem("principals")
+    if problem:
+        yield unknown(f"The logins of {server.name} could not be read, so they were not "
+                      f"assessed: {problem}")
+        return
+    for login in sorted(server.instance.principals.values(), key=lambda p: p.name.lower()):
+        if login.login:
+            yield _login(server, login, params)
+    if server.engine == "sqlserver":
+        yield from _databases(server)
+
+
+def _login(server: DbServer, login, params: Params) -> Verdict:
+    subject = login_subject(server.name, login.name)
+    evidence = {"login": login.name, "type": login.type, "disabled": login.disabled}
+    if login.name.upper().startswith("BUILTIN\\"):
+        return fail(f"{login.name} on {server.name} is a BUILTIN group login: every local member "
+                    f"of that Windows group gets in, and it belongs to no one (CIS 3.9).",
+                    subject=subject, **evidence)
+    if login.name.upper().startswith(("NT SERVICE\\", "NT AUTHORITY\\")):
+        return ok(f"{login.name} on {server.name} is a local service identity of the server "
+                  f"itself.", subject=subject, **evidence)
+    if login.type == "windows_group":
+        why, group = server.ad_group(login.name)
+        if group is not None:
+            return ok(f"{login.name} on {server.name} is the AD group {group.name}.",
+                      subject=subject, **evidence)
+        if "not in the AD evidence" in why:
+            return fail(f"{login.name} on {server.name} is a Windows-group login whose group is "
+                        f"not in AD (deleted or renamed).", subject=subject, **evidence)
+        return unknown(f"{login.name} on {server.name}: {why}.", subject=subject, **evidence)
+    entry = registered(server, login.name, params.db_register, params.register_)
+    if entry is not None:
+        return ok(f"{login.name} on {server.name} is a registered account (owner {entry[0]}: "
+                  f"{entry[1]}).", subject=subject, owner=entry[0], **evidence)
+    identity = server.identity(login.name)
+    evidence["matched_by"] = identity.how
+    if identity.problem:
+        return unknown(f"Who {login.name} on {server.name} belongs to is unknown: "
+                       f"{identity.problem}.", subject=subject, **evidence)
+    account = identity.account
+    if account is None:
+        where = ("the login map names an account that is not in AD"
+                 if identity.how == "login map" else "no AD account matches it")
+        return fail(f"{login.name} on {server.name} belongs to no person ({where}) and is not in "
+                    f"the register of impersonal accounts.", subject=subject, **evidence)
+    evidence["ad_account"] = account.dn
+    if account.enabled is None:
+        return unknown(f"{login.name} on {server.name} is AD account {account.name}, whose "
+                       f"userAccountControl could not be read.", subject=subject, **evidence)
+    if not account.enabled:
+        return fail(f"{login.name} on {server.name} belongs to AD account {account.name}, which "
+                    f"is disabled: the person left or moved, the database login stayed.",
+                    subject=subject, **evidence)
+    expired = account.expired_at(server.as_of)
+    if expired is None:
+        return unknown(f"{login.name} on {server.name} is AD account {account.name}, whose "
+                       f"accountExpires could not be read.", subject=subject, **evidence)
+    if expired:
+        return fail(f"{login.name} on {server.name} belongs to AD account {account.name}, which "
+                    f"has expired.", subject=subject, **evidence)
+    return ok(f"{login.name} on {server.name} belongs to AD account {account.name} "
+              f"({identity.how}), which is active.", subject=subject, **evidence)
+
+
+def _databases(server: DbServer) -> Iterator[Verdict]:
+    if server.problem("databases"):
+        yield unknown(f"The database users of {server.name} could not be read: "
+                      f"{server.problem('databases')}",
+                      subject=f"{server_subject(server.name)}#database_users")
+        return
+    for db in server.instance.databases:
+        name = db["name"]
+        users = db.get("users")
+        if not isinstance(users, list) or not all(isinstance(u, Mapping) for u in users):
+            yield unknown(f"The users of database {name} on {server.name} could not be read.",
+                          subject=f"{server_subject(server.name)}/database:{name}#users")
+            users = []
+        for user in users:
+            subject = f"{server_subject(server.name)}/database:{name}/user:{user.get('name')}"
+            orphaned = user.get("orphaned")
+            if orphaned is True:
+                yield fail(f"Database user {user.get('name')} in {name} on {server.name} has no "
+                           f"login (orphaned user).", subject=subject, database=name)
+            elif orphaned is False:
+                yield ok(f"Database user {user.get('name')} in {name} on {server.name} has a "
+                         f"login.", subject=subject, database=name)
+            else:
+                yield unknown(f"Whether database user {user.get('name')} in {name} is orphaned "
+                              f"is unknown.", subject=subject, database=name)
+        if name.lower() in SYSTEM_DATABASES:
+            continue
+        subject = f"{server_subject(server.name)}/database:{name}/user:guest"
+        guest = db.get("guest_connect")
+        if guest is True:
+            yield fail(f"guest has CONNECT in {name} on {server.name}: every login may enter the "
+                       f"database (CIS 3.2).", subject=subject, database=name)
+        elif guest is False:
+            yield ok(f"guest has no CONNECT in {name} on {server.name}.", subject=subject,
+                     database=name)
+        else:
+            yield unknown(f"Whether guest has CONNECT in {name} on {server.name} is unknown.",
+                          subject=subject, database=name)
