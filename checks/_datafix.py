@@ -31,6 +31,7 @@ from gitc_agent.model.kinds import (
 from gitc_agent.model.timeutil import parse_time
 
 from ._datafix_ad import AdState, ad_state
+from ._datafix_log import BadGroup, LogGroup, audit_off, entry, group, read_groups
 
 REGISTER, DB_ROLES, AUDIT_LOG, KINDS = DATAFIX_REGISTER, DATAFIX_DB_ROLES, DATAFIX_AUDIT_LOG, DATAFIX
 ARROW = " → "
@@ -175,24 +176,13 @@ class Ticket:
 
 
 @dataclass
-class Statement:
-    row: int
-    at: datetime
-    principal: str
-    statement: str
-    object: str
-    ticket: str
-    database: str
-
-
-@dataclass
 class Datafix:
     """Everything a datafix check reads, plus the outcomes for what could not be read. Judged as
     one population: segregation of duties is a question about all tickets and roles at once."""
 
     people: People
     tickets: list[Ticket]
-    statements: list[Statement]
+    log: list[LogGroup]  # the audit log, grouped (see _datafix_log)
     memberships: list[dict[str, Any]]
     directory: Directory | None
     as_of: datetime
@@ -201,6 +191,7 @@ class Datafix:
     present: set[str]  # kinds with a readable document (DB roles: memberships exported)
     rejected_tickets: set[str] = field(default_factory=set)  # ids on rejected register rows
     ad: AdState = field(default_factory=lambda: AdState(None))
+    log_audit_off: str | None = None  # why the audit the log comes from is not known to be on
 
     @property
     def persons_problem(self) -> str | None:
@@ -254,11 +245,12 @@ class _Reader:
         self.rows: dict[str, dict[str, int]] = {}
         self.present: set[str] = set()
         self.tickets: list[Ticket] = []
-        self.statements: list[Statement] = []
+        self.log: list[LogGroup] = []
         self.memberships: list[dict[str, Any]] = []
         self.logins: dict[str, str] = {}
         self.stamps: list[datetime] = []
         self.rejected_ids: set[str] = set()
+        self.instances: set[str] = set()  # db.instance targets whose audit the log relies on
 
     def read(self, doc: EvidenceDoc) -> None:
         src = {"evidence_file": doc.file or "", "collected_at": doc.collected_at}
@@ -294,24 +286,23 @@ class _Reader:
                 self.memberships.extend(memberships)
             self.logins.update(doc.data.get("logins") or {})
         else:
-            entries, columns = doc.data.get("entries"), doc.data.get("entry_columns")
-            if not entries or not isinstance(entries, list) or not isinstance(columns, list):
+            part = read_groups(doc.data)
+            if part is None:
                 self.present.discard(doc.kind)  # an audit log recording nothing proves nothing
                 self.problems.setdefault(doc.kind, []).append(Outcome(
                     subjects.export(doc.kind), Status.ERROR,
                     f"The {doc.kind} export holds no usable lines, so the change population "
                     f"could not be assessed (counts: {doc.data.get('counts')}).", src))
                 return
-            cols = {c: i for i, c in enumerate(columns)}
-            for e in entries:
-                at = parse_time(e[cols["timestamp"]])
-                if at is None:
-                    self.reject(doc.kind, src, self._bad(
-                        doc, {"row": e[cols["row"]]}, f"unreadable time {e[cols['timestamp']]!r}"))
-                    continue
-                self.statements.append(Statement(e[cols["row"]], at, e[cols["principal"]],
-                                                 e[cols["statement"]], e[cols["object"]],
-                                                 e[cols["ticket"]], e[cols["database"]]))
+            rows, cols, grouped = part
+            instance = (doc.data.get("source") or {}).get("instance")
+            if instance:
+                self.instances.add(str(instance))
+            for cells in rows:
+                try:
+                    self.log.append(group(cells, cols) if grouped else entry(cells, cols))
+                except BadGroup as exc:
+                    self.reject(doc.kind, src, self._bad(doc, {"row": exc.row}, str(exc)))
 
     def reject(self, kind: str, src: dict[str, str], bad: dict[str, Any]) -> None:
         self.problems.setdefault(kind, []).append(Outcome(
@@ -343,6 +334,8 @@ def _load(evidence: EvidenceSet) -> Datafix | Outcome:
                        "No datafix export has a readable collection time, so datafixes were not "
                        "assessed (every time is judged against it).")
     ad = ad_state(evidence)
-    return Datafix(People(ad.directory, reader.logins), reader.tickets, reader.statements,
+    return Datafix(People(ad.directory, reader.logins), reader.tickets, reader.log,
                    reader.memberships, ad.directory, max(reader.stamps), reader.rows,
-                   reader.problems, reader.present, reader.rejected_ids, ad)
+                   reader.problems, reader.present, reader.rejected_ids, ad,
+                   audit_off(evidence, reader.instances, {g.database for g in reader.log})
+                   if reader.instances else None)

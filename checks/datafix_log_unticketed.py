@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import Status, Verdict, check, fail, ok, unknown
 from gitc_agent.model import subjects
 
-from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, Datafix, Statement, Ticket, datafix_exports
+from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, Datafix, Ticket, datafix_exports
+from ._datafix_log import Line, LogGroup
 from ._datafix_roles import RoleParams, holders
 
 SHOWN = 20  # unticketed statements listed in one result's evidence
@@ -28,6 +29,7 @@ OTHER_STATEMENTS = ("SELECT", "EXECUTE", "EXEC", "CALL", "BEGIN", "COMMIT", "ROL
                     "GRANT", "REVOKE", "DENY", "LOGIN", "LOGOUT", "CONNECT", "DISCONNECT",
                     "BACKUP", "RESTORE", "CHECKPOINT", "DBCC")
 UNKNOWN = "?"  # names a ticket whose register row was rejected: cannot tell
+UNDECIDED = "…"  # lines of a summarised group between a first and last in different windows
 
 
 class Params(RoleParams):
@@ -61,6 +63,22 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
                           "could not be compared with the tickets.",
                           subject=subjects.export(AUDIT_LOG), **dfx.evidence(REGISTER))
         return
+    if dfx.log_audit_off:
+        yield unknown(f"The database audit this log comes from is not known to record every "
+                      f"change ({dfx.log_audit_off}), so the log is no complete change "
+                      f"population: no session passes.", subject=subjects.export(AUDIT_LOG),
+                      **dfx.evidence(AUDIT_LOG))
+        for verdict in _judge(dfx, params):  # what the log does show still fails
+            if verdict.status is Status.PASS:
+                verdict = unknown(f"{verdict.message} Not a pass: the audit is not known to "
+                                  f"be on ({dfx.log_audit_off}).", subject=verdict.subject,
+                                  **verdict.evidence)
+            yield verdict
+        return
+    yield from _judge(dfx, params)
+
+
+def _judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
     # who executed datafixes per the register is privileged too, with or without role definitions
     executors = holders(dfx, "executor", params.roles.executor)
     admins = holders(dfx, "audit_admin", params.roles.audit_admin, de_facto=False)
@@ -75,8 +93,8 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
                       **dfx.evidence(AUDIT_LOG))
     privileged = set(executors.how) | set(admins.how)
     population = _Population(dfx, params)
-    for s in dfx.statements:
-        population.add(s, privileged)
+    for g in dfx.log:
+        population.add(g, privileged)
     yield from population.unreadable()
     for key, items in sorted(population.sessions.items()):
         yield _session(dfx, *key, items, population.outside, population.unclear.get(key, 0))
@@ -96,6 +114,7 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
 
 
 Key = tuple[str, str, str]  # principal, database, day
+Item = tuple[LogGroup, Line, str | None, int]  # group, line, its ticket, lines it stands for
 
 
 class _Population:
@@ -107,32 +126,32 @@ class _Population:
         self.changes = {s.strip().upper() for s in params.statements}
         self.known = self.changes | {s.strip().upper() for s in params.other_statements}
         self.windows = _Windows(dfx, params)
-        self.sessions: dict[Key, list[tuple[Statement, str | None]]] = defaultdict(list)
+        self.sessions: dict[Key, list[Item]] = defaultdict(list)
         self.unclear: Counter[Key] = Counter()  # privileged lines with unrecognised statements
         self.unrecognised: Counter[str] = Counter()
         self.outside = 0
 
-    def add(self, s: Statement, privileged: set[str]) -> None:
-        value = s.statement.strip().upper()
+    def add(self, g: LogGroup, privileged: set[str]) -> None:
+        value = g.statement.strip().upper()
         if value in self.known and value not in self.changes:
             return
-        person = self.dfx.people.get(s.principal)
-        key = (s.principal, s.database, s.at.date().isoformat())
+        person = self.dfx.people.get(g.principal)
+        key = (g.principal, g.database, g.day)
         if value not in self.known:
-            self.unrecognised[value] += 1
+            self.unrecognised[value] += g.count
             if person is not None and person.key in privileged:
-                self.unclear[key] += 1
+                self.unclear[key] += g.count
         elif person is None or person.key not in privileged:
-            self.outside += 1
+            self.outside += g.count
         else:
-            self.sessions[key].append((s, self.windows.ticket_of(s, person.key)))
+            self.sessions[key].extend(self.windows.place(g, person.key))
 
     def unreadable(self) -> Iterator[Verdict]:
         """One `error` for the log when statement values were not recognised, with the counts."""
         if not self.unrecognised:
             return
         count = sum(self.unrecognised.values())
-        read = len(self.dfx.statements)
+        read = sum(g.count for g in self.dfx.log)
         values = dict(self.unrecognised.most_common(SHOWN))
         yield unknown(
             f"{count} of {read} audit-log line(s) carry a statement value that is neither a data "
@@ -171,19 +190,39 @@ class _Windows:
         assert start is not None  # only executed tickets have a window
         return start - self.tolerance, (t.execution_end or start + self.open_ended) + self.tolerance
 
-    def ticket_of(self, s: Statement, person: str) -> str | None:
-        """The ticket that covers the statement, UNKNOWN when it names a rejected one, or None."""
-        ref = s.ticket.strip().upper()
+    def place(self, g: LogGroup, person: str) -> list[Item]:
+        """Each line of the group with its ticket. A summarised group (first and last only) is
+        placed whole when one window holds both (a window is one interval, so it holds every
+        line between them); otherwise first and last are placed and the rest is UNDECIDED."""
+        if g.lines is not None:
+            return [(g, line, self.ticket_of(g.ticket_key, line.at, person), 1)
+                    for line in g.lines]
+        first = self.ticket_of(g.ticket_key, g.first.at, person)
+        if first == UNKNOWN:
+            return [(g, g.first, UNKNOWN, g.count)]
+        whole = first if g.ticket_key else self._covering(person, g.first.at, g.last.at)
+        if whole is not None and self.ticket_of(g.ticket_key, g.last.at, person) == whole:
+            return [(g, g.first, whole, g.count)]
+        items: list[Item] = [(g, g.first, first, 1),
+                             (g, g.last, self.ticket_of(g.ticket_key, g.last.at, person), 1)]
+        if g.count > 2:
+            items.append((g, g.first, UNDECIDED, g.count - 2))
+        return items
+
+    def ticket_of(self, ref: str, at: datetime, person: str) -> str | None:
+        """The ticket that covers a line at `at` with reference `ref` (upper case, may be
+        empty), UNKNOWN when it names a rejected one, or None."""
         if ref and ref in self.rejected and ref not in self.by_id:
             return UNKNOWN
         if ref and ref in self.by_id:
             lo, hi = self.window(self.by_id[ref])
-            return self.by_id[ref].id if lo <= s.at <= hi else None
+            return self.by_id[ref].id if lo <= at <= hi else None
         if ref:
             return None
-        return self._covering(person, s.at)
+        return self._covering(person, at, at)
 
-    def _covering(self, key: str, at: datetime) -> str | None:
+    def _covering(self, key: str, at: datetime, until: datetime) -> str | None:
+        """The ticket of a window of this person that holds all of [at, until]."""
         wins = self.by_person.get(key, [])
         i = bisect_right(wins, (at, at, "\uffff"))
         while i > 0:
@@ -191,42 +230,54 @@ class _Windows:
             lo, hi, tid = wins[i]
             if lo < at - self.longest[key]:
                 return None
-            if hi >= at:
+            if hi >= until:
                 return tid
         return None
 
 
-def _session(dfx: Datafix, principal: str, database: str, day: str,
-             items: Iterable[tuple[Statement, str | None]], outside: int,
-             unclear: int = 0) -> Verdict:
+def _session(dfx: Datafix, principal: str, database: str, day: str, items: Iterable[Item],
+             outside: int, unclear: int = 0) -> Verdict:
     """One principal's changes in one database on one day, so 100,000 log lines stay readable."""
     items = list(items)
     subject = subjects.session(principal, database, day)
-    bad = [s for s, m in items if m is None]
-    unknown_refs = sorted({s.ticket for s, m in items if m == UNKNOWN})
-    tickets = sorted({m for _, m in items if m and m != UNKNOWN})
+    bad = sorted(((g, line, n) for g, line, m, n in items if m is None),
+                 key=lambda item: item[1].row)  # file order, as the log reads
+    unknown_refs = sorted({g.ticket for g, _, m, _ in items if m == UNKNOWN})
+    undecided = sum(n for _, _, m, n in items if m == UNDECIDED)
+    tickets = sorted({m for _, _, m, _ in items if m and m not in (UNKNOWN, UNDECIDED)})
+    unticketed = sum(n for _, _, n in bad)
     evidence = dfx.evidence(AUDIT_LOG, REGISTER, principal=principal, database=database,
-                            day=day, statements=len(items), unticketed=len(bad),
-                            tickets=tickets, outside_population=outside,
+                            day=day, statements=sum(n for *_, n in items),
+                            unticketed=unticketed, tickets=tickets, outside_population=outside,
                             unrecognised_statements=unclear)
+    if undecided:
+        evidence["undecided_statements"] = undecided
     if bad:
         evidence["unticketed_statements"] = [
-            {"row": s.row, "at": s.at.isoformat(), "statement": s.statement,
-             "object": s.object, "ticket": s.ticket or None} for s in bad[:SHOWN]]
-        refs = sorted({s.ticket for s in bad if s.ticket})
+            {"row": line.row, "at": line.at.isoformat(), "statement": g.statement,
+             "object": g.object, "ticket": g.ticket or None} for g, line, _ in bad[:SHOWN]]
+        refs = sorted({g.ticket for g, _, _ in bad if g.ticket})
         note = (f"; reference(s) {', '.join(refs)} are not registered or do not cover that "
                 f"time" if refs else "")
-        return fail(f"{principal} made {len(bad)} data change(s) in {database or 'the database'} "
-                    f"on {day} without a matching datafix ticket (first at "
-                    f"{bad[0].at.isoformat()} on {bad[0].object}){note}.", subject=subject,
-                    **evidence)
+        more = f" (and {undecided} more line(s) that could not be placed)" if undecided else ""
+        first_bad = bad[0]
+        return fail(f"{principal} made {unticketed} data change(s){more} in "
+                    f"{database or 'the database'} on {day} without a matching datafix ticket "
+                    f"(first at {first_bad[1].at.isoformat()} on {first_bad[0].object}){note}.",
+                    subject=subject, **evidence)
     if unknown_refs:
         return unknown(f"{principal} changed data on {day} under ticket(s) "
                        f"{', '.join(unknown_refs)}, whose register row(s) were rejected, so these "
                        f"changes could not be matched.", subject=subject, **evidence)
+    if undecided:
+        return unknown(f"{principal} has {undecided} data change(s) in {database or 'the database'} "
+                       f"on {day} that the evidence holds only as a summary (a group of more "
+                       f"than 64 lines keeps its first and last line), and those fall under "
+                       f"different tickets, so whether each change is ticketed could not be "
+                       f"assessed.", subject=subject, **evidence)
     if unclear:
         return _unclear(dfx, principal, database, day, unclear, **evidence)
-    return ok(f"{principal}: all {len(items)} data change(s) on {day} match ticket(s) "
+    return ok(f"{principal}: all {evidence['statements']} data change(s) on {day} match ticket(s) "
               f"{', '.join(tickets)}.", subject=subject, **evidence)
 
 

@@ -38,11 +38,11 @@ class Params(CheckParams):
 def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
     tolerance = timedelta(minutes=params.tolerance_minutes)
     first_log: dict[str, tuple] = {}
-    for s in dfx.statements:
-        if s.ticket:
-            key = s.ticket.strip().upper()
-            lo, hi = first_log.get(key, (s.at, s.at))
-            first_log[key] = (min(lo, s.at), max(hi, s.at))
+    for g in dfx.log:  # a group's first and last line bound all of its lines
+        if g.ticket:
+            key = g.ticket_key
+            lo, hi = first_log.get(key, (g.first.at, g.last.at))
+            first_log[key] = (min(lo, g.first.at), max(hi, g.last.at))
     for t in dfx.tickets:
         if t.execution_start is None:
             yield not_applicable(f"Datafix {t.id} has no execution start: not executed.",

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
+from gitc_agent.settings.audit_log_formats import LOG_FORMAT_DEFAULTS
 from gitc_agent.settings.base import RESOLVED, Section
 from gitc_agent.settings.yaml_source import Path_, YamlDocument
 
@@ -74,6 +75,17 @@ class AuditLogTable(Table):
     """
 
     statement_map: dict[str, str] = Field(default_factory=dict)  # value in the export -> statement
+    # export: any CSV/JSON table; pgaudit: PostgreSQL's csvlog; sqlserver_audit: the result set
+    # of the shipped script (sys.fn_get_audit_file), with its columns and action ids preset
+    log_format: Literal["export", "pgaudit", "sqlserver_audit"] = "export"
+    # the `db.instance` target (databases: name) whose audit state this log depends on
+    instance: str | None = Field(default=None, min_length=1)
+
+    def with_format_defaults(self) -> AuditLogTable:
+        """The preset columns and statement codes of the log format, under the config's own."""
+        columns, codes = LOG_FORMAT_DEFAULTS.get(self.log_format, ({}, {}))
+        return self.model_copy(update={"columns": {**columns, **self.columns},
+                                       "statement_map": {**codes, **self.statement_map}})
 
 
 _KNOWN = {"register_export": (REGISTER_FIELDS, REGISTER_REQUIRED),
@@ -113,6 +125,8 @@ class DatafixSettings(Section):
             table: Table | None = getattr(self, name)
             if table is None:
                 continue
+            if isinstance(table, AuditLogTable):
+                table = table.with_format_defaults()
             at = "register" if name == "register_export" else name
             unknown = sorted(set(table.columns) - set(fields))
             if unknown:

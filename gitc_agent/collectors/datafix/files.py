@@ -13,6 +13,8 @@ import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from gitc_agent.collectors.datafix import audit_log, pgaudit
+from gitc_agent.collectors.datafix.audit_reduce import no_cyclic_gc
 from gitc_agent.collectors.datafix.tabular import (
     DateParser,
     Row,
@@ -24,14 +26,12 @@ from gitc_agent.collectors.datafix.tabular import (
 )
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import kinds
-from gitc_agent.settings.datafix_config import DatafixSettings, Table
+from gitc_agent.settings.datafix_config import AuditLogTable, DatafixSettings, Table
 
 REGISTER = kinds.DATAFIX_REGISTER
 DB_ROLES = kinds.DATAFIX_DB_ROLES
 AUDIT_LOG = kinds.DATAFIX_AUDIT_LOG
 COLLECTOR = "datafix.files"
-AUDIT_COLUMNS = ("row", "timestamp", "principal", "statement", "object", "ticket", "database",
-                 "session")
 
 Parse = Callable[[Row], Any]
 
@@ -164,28 +164,24 @@ def collect_db_roles(settings: DatafixSettings) -> EvidenceDoc:
 
 
 def collect_audit_log(settings: DatafixSettings) -> EvidenceDoc:
-    """Compact rows (a column list plus one list per statement): logs run to 100,000s of lines."""
+    """Streamed and reduced to groups (audit_log.py): logs run to millions of lines."""
     table = settings.audit_log
     assert table is not None
-    dates = DateParser(settings.date_formats, settings.zone)
-    mapping = {k.strip().upper(): v.strip().upper() for k, v in table.statement_map.items()}
+    with no_cyclic_gc():
+        if table.log_format == "pgaudit":
+            return _doc(AUDIT_LOG, settings, lambda: _instance(table, pgaudit.read(
+                table, settings.zone, settings.timezone, lambda: _sha256(table))))
+        dates = DateParser(settings.date_formats, settings.zone)
+        return _doc(AUDIT_LOG, settings, lambda: _instance(table, audit_log.read(
+            table, dates, lambda: _sha256(table))))
 
-    def entry(row: Row) -> list[Any]:
-        v = row.values
-        if not v["principal"] or not v["statement"]:
-            raise RowError("principal or statement class is empty")
-        statement = v["statement"].strip().upper()
-        return [row.number, iso(dates.parse(v["timestamp"], "timestamp")), v["principal"],
-                mapping.get(statement, statement), v["object"], v["ticket"], v["database"],
-                v["session"]]
 
-    def build() -> dict[str, Any]:
-        entries, data = _read(table, entry)
-        if mapping:
-            data["source"]["statement_map"] = mapping
-        return {**data, "entry_columns": list(AUDIT_COLUMNS), "entries": entries}
-
-    return _doc(AUDIT_LOG, settings, build)
+def _instance(table: AuditLogTable, data: dict[str, Any]) -> dict[str, Any]:
+    """Record the log's format and the database server whose audit state it depends on."""
+    data["source"]["log_format"] = table.log_format
+    if table.instance:
+        data["source"]["instance"] = table.instance
+    return data
 
 
 def planned_kinds(settings: DatafixSettings) -> list[str]:

@@ -10,12 +10,13 @@ silently: the caller counts rows read, used and rejected.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from gitc_agent.collectors.datafix.fast_dates import compile_format
 from gitc_agent.errors import InputError
 from gitc_agent.run.input_files import open_regular, parse_json
 from gitc_agent.settings.datafix_config import ISO, Table
@@ -70,6 +71,30 @@ def _missing(table: Table, header: Sequence[str]) -> None:
 
 
 def _csv_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
+    records, info, wanted = csv_records(table)
+
+    def rows() -> Iterator[Row]:
+        for number, line, record in records:
+            if isinstance(record, str):
+                yield Row(number, line, {"__error__": record})
+                continue
+            yield Row(number, line, {f: record[i].strip() if i is not None else ""
+                                     for f, i in wanted.items()})
+
+    return rows(), info
+
+
+Record = tuple[int, int, "list[str] | str"]  # data row number, first line, cells or the reason
+
+
+def csv_records(table: Table) -> tuple[Iterator[Record], dict[str, Any], dict[str, int | None]]:
+    """The CSV records as raw cells (no per-row dict), for exports of millions of lines.
+
+    Same contract as `read_rows`: the header is checked now; each record is yielded with its
+    data row number and first line, or with the reason it cannot be used (wrong field count,
+    unreadable record) in place of its cells. Blank records are not records. Also returns the
+    description of how the file was read and the cell index of every field (None: absent).
+    """
     fd = open_no_follow(table.file)
     handle = open(fd, encoding=table.encoding, newline="")  # noqa: SIM115 - closed by the generator
     try:
@@ -78,7 +103,6 @@ def _csv_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
         delimiter = table.delimiter or _sniff_delimiter(sample, table.file)
         reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True,
                             strict=False)
-        start = 1
         header = next(reader, None)
     except UnicodeDecodeError as exc:
         handle.close()
@@ -100,9 +124,9 @@ def _csv_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
     wanted = {f: index.get(c.strip().lower()) for f, c in table.columns.items()}
     info = {"file": str(table.file), "format": "csv", "delimiter": delimiter,
             "encoding": table.encoding, "header": header}
+    width = len(header)
 
-    def rows() -> Iterator[Row]:
-        nonlocal start
+    def records() -> Iterator[Record]:
         number = 0
         with handle:
             start = reader.line_num + 1
@@ -113,21 +137,22 @@ def _csv_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
                     return
                 except (csv.Error, UnicodeDecodeError) as exc:
                     number += 1
-                    yield Row(number, start, {"__error__": f"unreadable CSV record: {exc}"})
+                    yield number, start, f"unreadable CSV record: {exc}"
                     start = reader.line_num + 1
                     continue
                 line, start = start, reader.line_num + 1
-                if not any(cell.strip() for cell in record):
-                    continue  # blank line (Excel leaves them at the end): not a record
-                number += 1
-                if len(record) != len(header):
-                    yield Row(number, line, {"__error__": f"{len(record)} fields where the header "
-                                                          f"has {len(header)}"})
+                if len(record) != width:
+                    if not any(cell.strip() for cell in record):
+                        continue  # blank line (Excel leaves them at the end): not a record
+                    number += 1
+                    yield number, line, f"{len(record)} fields where the header has {width}"
                     continue
-                yield Row(number, line, {f: record[i].strip() if i is not None else ""
-                                         for f, i in wanted.items()})
+                if not record[0].strip() and not any(cell.strip() for cell in record):
+                    continue  # blank (cheap test first: millions of audit-log lines)
+                number += 1
+                yield number, line, record
 
-    return rows(), info
+    return records(), info, wanted
 
 
 def _sniff_delimiter(sample: str, path: Path) -> str:
@@ -185,12 +210,15 @@ class DateParser:
     def __init__(self, formats: Sequence[str], zone: tzinfo):
         self.formats = tuple(formats)
         self.zone = zone
+        # one parser per format: the compiled equivalent of strptime where there is one
+        self._parsers = [datetime.fromisoformat if fmt == ISO else
+                         compile_format(fmt) or _strptime(fmt) for fmt in self.formats]
 
     def parse(self, text: str, field: str) -> datetime:
         value = text.strip()
-        for fmt in self.formats:
+        for parser in self._parsers:
             try:
-                when = datetime.fromisoformat(value) if fmt == ISO else datetime.strptime(value, fmt)
+                when = parser(value)
             except ValueError:
                 continue
             return when if when.tzinfo else when.replace(tzinfo=self.zone)
@@ -199,6 +227,10 @@ class DateParser:
 
     def optional(self, text: str, field: str) -> str | None:
         return iso(self.parse(text, field)) if text.strip() else None
+
+
+def _strptime(fmt: str) -> Callable[[str], datetime]:
+    return lambda value: datetime.strptime(value, fmt)
 
 
 def iso(when: datetime) -> str:

@@ -1,0 +1,165 @@
+"""Read the audit log of `datafix.audit_log` evidence as groups of lines.
+
+Why groups: the collector reduces millions of lines to one group per principal, database, day,
+statement, object and ticket reference (gitc_agent/collectors/datafix/audit_reduce.py). A group
+holds every line's row and time while it is small (a DBA's datafix) and only count, first and
+last when it is large (an application's own traffic); `lines is None` says which, so a check can
+never mistake a summary for the lines themselves. Evidence saved before the reduction (one entry
+per line, `entry_columns`) still reads: each entry is a group of one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gitc_agent.core.check_api import EvidenceSet
+from gitc_agent.model.db_audit import audit_state
+from gitc_agent.model.kinds import DB_INSTANCE
+from gitc_agent.model.timeutil import parse_time
+
+GROUP_KEYS = ("principal", "database", "day", "statement", "object", "ticket", "count", "first",
+              "first_row", "last", "last_row", "lines")
+
+
+@dataclass(frozen=True, slots=True)  # slots: a log has hundreds of thousands of them
+class Line:
+    row: int
+    at: datetime
+
+
+@dataclass(slots=True)
+class LogGroup:
+    principal: str
+    database: str
+    day: str  # the date of the lines' local time, as the log wrote it
+    statement: str
+    object: str
+    ticket: str
+    count: int
+    first: Line
+    last: Line
+    lines: list[Line] | None  # every line (first, last, then the rest); None: only first and last kept
+
+    @property
+    def ticket_key(self) -> str:
+        return self.ticket.strip().upper()
+
+
+class BadGroup(ValueError):
+    """A group (or an old-style entry) the collector would not have written: its lines are
+    rejected, never read as fewer changes."""
+
+    def __init__(self, row: Any, reason: str):
+        super().__init__(reason)
+        self.row = row
+
+
+def _text(value: Any, what: str, row: Any) -> str:
+    if not isinstance(value, str):
+        raise BadGroup(row, f"{what} is not text")
+    return value
+
+
+def _when(value: Any, what: str, row: Any) -> datetime:
+    at = parse_time(value)
+    if at is None:
+        raise BadGroup(row, f"unreadable {what} time {value!r}")
+    return at
+
+
+def _row(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise BadGroup(value, f"row {value!r} is not a row number")
+    return value
+
+
+def group(cells: Any, cols: dict[str, int]) -> LogGroup:
+    """One group of the reduced evidence; raises BadGroup when it cannot be trusted."""
+    if not isinstance(cells, list) or len(cells) != len(cols):
+        raise BadGroup("?", "a group of the audit log is not a list of its columns")
+    get = {k: cells[i] for k, i in cols.items()}
+    first_row, last_row = _row(get["first_row"]), _row(get["last_row"])
+    first, last = _when(get["first"], "first", first_row), _when(get["last"], "last", last_row)
+    count = get["count"]
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise BadGroup(first_row, f"line count {count!r} is not a positive number")
+    day = _text(get["day"], "the day", first_row)
+    if not (day == get["first"][:10] == get["last"][:10]) or last < first:
+        raise BadGroup(first_row, "first and last line do not fall on the group's day in order")
+    lines: list[Line] | None = None
+    middle = get["lines"]
+    if middle is not None:
+        if not isinstance(middle, list):
+            raise BadGroup(first_row, "the group's lines are not a list")
+        lines = [Line(first_row, first)]
+        if count > 1:
+            lines.append(Line(last_row, last))
+        for item in middle:
+            if not isinstance(item, list) or len(item) != 2:
+                raise BadGroup(first_row, "a line of the group is not [row, time]")
+            lines.append(Line(_row(item[0]), _when(item[1], "line", item[0])))
+        if len(lines) != count:
+            raise BadGroup(first_row, f"{len(lines)} line(s) listed for a count of {count}")
+    return LogGroup(_text(get["principal"], "the principal", first_row),
+                    _text(get["database"], "the database", first_row), day,
+                    _text(get["statement"], "the statement", first_row),
+                    _text(get["object"], "the object", first_row),
+                    _text(get["ticket"], "the ticket", first_row), count,
+                    Line(first_row, first), Line(last_row, last), lines)
+
+
+def entry(cells: Any, cols: dict[str, int]) -> LogGroup:
+    """One line of evidence written before the reduction, as a group of one."""
+    if not isinstance(cells, list) or len(cells) < len(cols):
+        raise BadGroup("?", "an entry of the audit log is not a list of its columns")
+    row = cells[cols["row"]]
+    at = parse_time(cells[cols["timestamp"]])
+    if at is None:
+        raise BadGroup(row, f"unreadable time {cells[cols['timestamp']]!r}")
+    line = Line(row, at)
+    return LogGroup(cells[cols["principal"]], cells[cols["database"]], at.date().isoformat(),
+                    cells[cols["statement"]], cells[cols["object"]], cells[cols["ticket"]], 1,
+                    line, line, [line])
+
+
+def read_groups(data: dict[str, Any]) -> tuple[list[Any], dict[str, int], bool] | None:
+    """The rows and column index of the log part, and whether they are groups (new) or
+    entries (old); None when the document holds neither."""
+    for rows_key, cols_key, grouped in (("groups", "group_columns", True),
+                                        ("entries", "entry_columns", False)):
+        rows, columns = data.get(rows_key), data.get(cols_key)
+        if rows_key not in data and cols_key not in data:
+            continue
+        if not rows or not isinstance(rows, list) or not isinstance(columns, list):
+            return None
+        cols = {c: i for i, c in enumerate(columns)}
+        needed = GROUP_KEYS if grouped else ("row", "timestamp", "principal", "statement",
+                                             "object", "ticket", "database")
+        if any(k not in cols for k in needed):
+            return None
+        return rows, cols, grouped
+    return None
+
+
+def audit_off(evidence: EvidenceSet, instances: set[str], databases: set[str]) -> str | None:
+    """Why the audit the log comes from cannot be trusted to record every change (None: it is
+    on). `instances` are the `db.instance` targets the audit-log config names; their evidence
+    is read with the same rule as db.audit.enabled (gitc_agent.model.db_audit)."""
+    problems = []
+    for name in sorted(instances):
+        docs = [d for d in evidence.of_kind(DB_INSTANCE) if d.target == name]
+        if not docs:
+            problems.append(f"{name}: no db.instance evidence was collected, so whether its "
+                            f"audit is on is unknown")
+            continue
+        for doc in docs:
+            unreadable = "; ".join(f"{e.get('part')}: {e.get('message', '?')}" for e in doc.errors
+                                   if e.get("part") in ("connection", "audit", "settings"))
+            state = audit_state(doc.data or {}, unreadable or (None if doc.data else "no data"),
+                                audited_databases=sorted(databases))
+            if state.on is not True:
+                word = "unknown" if state.on is None else "off or incomplete"
+                problems.append(f"{name}: the audit is {word} ({'; '.join(state.reasons)})")
+    return "; ".join(problems) or None

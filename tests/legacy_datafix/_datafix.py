@@ -1,0 +1,348 @@
+"""Shared reading of datafix evidence for the datafix checks: people, tickets, audit log.
+
+Why shared: every datafix check must say the same thing about missing or unreadable evidence and
+rejected rows (an `error` naming file and row, never a skip), report the same row counts, and
+decide "is this the same person?" the same way. A person is resolved through the DB-login mapping
+and the `ad.accounts` evidence to one employee (employeeID), so the DBA's admin account and
+office account count as one person; names that match no account stay names. When the directory
+could not be read (or was not collected), that person question has no answer: `persons_problem`
+says why, and a check that needs it reports `error` instead of trusting that two names are two
+people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePath
+from typing import Any
+
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status
+from gitc_agent.core.evidence import EvidenceDoc
+from gitc_agent.model import subjects
+from gitc_agent.model.directory import Account, Directory
+from gitc_agent.model.kinds import (
+    DATAFIX,
+    DATAFIX_AUDIT_LOG,
+    DATAFIX_DB_ROLES,
+    DATAFIX_REGISTER,
+)
+from gitc_agent.model.timeutil import parse_time
+
+from ._datafix_ad import AdState, ad_state
+
+REGISTER, DB_ROLES, AUDIT_LOG, KINDS = DATAFIX_REGISTER, DATAFIX_DB_ROLES, DATAFIX_AUDIT_LOG, DATAFIX
+ARROW = " → "
+REFERENCES = ["ISO 27002:2022 5.3", "ISO 27002:2022 8.31", "ISO 27002:2022 8.32", "BIO2 5.03",
+              "NIS2 art. 21(2)(e)"]
+
+
+# --- people --------------------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    key: str  # employee:104206, account:adm-x or name:x
+    label: str
+    names: set[str] = field(default_factory=set)  # how this person appears in the exports
+
+    @property
+    def subject(self) -> str:
+        return subjects.person(self.key)
+
+
+class People:
+    """Resolve names from exports (ticket fields, DB logins) to persons."""
+
+    def __init__(self, directory: Directory | None, logins: dict[str, str]):
+        self.directory = directory
+        self.logins = {k.strip().lower(): v for k, v in logins.items()}
+        self._by_alias: dict[str, Account] = {}
+        if directory is not None:
+            for account in directory.accounts.values():
+                for alias in (account.upn, account.mail):
+                    if alias:
+                        self._by_alias[alias.lower()] = account
+        self.persons: dict[str, Person] = {}
+        self._cache: dict[str, Person | None] = {}
+
+    def account(self, name: str) -> Account | None:
+        text = name.strip()
+        mapped = self.logins.get(text.lower())
+        if mapped:
+            text = mapped.strip()
+        if self.directory is None or not text:
+            return None
+        found = self.directory.account(text) or self._by_alias.get(text.lower())
+        if found is None and "\\" in text:
+            found = self.directory.account(text.rsplit("\\", 1)[1])
+        if found is None and "@" in text:
+            found = self.directory.account(text.split("@", 1)[0])
+        return found
+
+    def of_account(self, account: Account, alias: str | None = None) -> Person:
+        if account.employee_id:
+            key = f"employee:{account.employee_id}"
+            label = " ".join(p for p in (account.given_name, account.sn) if p) or account.name
+        else:
+            key, label = f"account:{account.name.lower()}", account.name
+        person = self.persons.setdefault(key, Person(key, label))
+        person.names.add(alias or account.name)
+        return person
+
+    def get(self, name: str) -> Person | None:
+        """The person behind a name; None for an empty name."""
+        text = name.strip()
+        if not text:
+            return None
+        if text in self._cache:
+            return self._cache[text]
+        account = self.account(text)
+        if account is not None:
+            person = self.of_account(account, text)
+        else:
+            mapped = self.logins.get(text.lower(), text).strip()
+            key = f"name:{mapped.lower()}"
+            person = self.persons.setdefault(key, Person(key, mapped))
+            person.names.add(text)
+        self._cache[text] = person
+        return person
+
+
+def same(people: People, x: str, y: str) -> bool:
+    """Whether two names from the exports are one person."""
+    px, py = people.get(x), people.get(y)
+    return px is not None and py is not None and px.key == py.key
+
+
+# --- evidence ------------------------------------------------------------------------------
+
+
+def _time(value: Any) -> datetime:
+    """A time the collector wrote; one that cannot be read rejects its row (never a guess)."""
+    parsed = parse_time(value)
+    if parsed is None:
+        raise ValueError(f"unreadable time {value!r}")
+    return parsed
+
+
+# the register's required columns: without one, a ticket would silently read as not executed,
+# not reviewed or not approved
+TICKET_KEYS = ("ticket", "row", "requester", "approvers", "executor", "execution_start",
+               "reviewer", "reviewed_at")
+
+
+@dataclass
+class Ticket:
+    id: str
+    row: int
+    requester: str
+    approvers: list[tuple[str, datetime]]
+    executor: str
+    execution_start: datetime | None
+    execution_end: datetime | None
+    reviewer: str
+    reviewed_at: datetime | None
+    window_start: datetime | None
+    window_end: datetime | None
+    database: str
+
+    @property
+    def subject(self) -> str:
+        return subjects.ticket(self.id)
+
+    @classmethod
+    def from_data(cls, t: dict[str, Any]) -> Ticket:
+        """Raises ValueError for a time that cannot be read, a field the collector always writes
+        that is missing, or an execution that ended without starting."""
+        missing = [k for k in TICKET_KEYS if k not in t]
+        if missing:
+            raise ValueError(f"field(s) {', '.join(missing)} missing from the evidence")
+        if not isinstance(t["ticket"], str) or not t["ticket"].strip():
+            raise ValueError("the ticket id is empty")
+        if t.get("execution_end") and not t["execution_start"]:
+            raise ValueError("an execution end but no execution start")
+
+        def when(key: str) -> datetime | None:
+            return _time(t[key]) if t.get(key) else None
+
+        return cls(t["ticket"], t["row"], t["requester"],
+                   [(a["name"], _time(a["at"])) for a in t["approvers"]], t["executor"],
+                   when("execution_start"), when("execution_end"), t["reviewer"],
+                   when("reviewed_at"), when("window_start"), when("window_end"),
+                   t.get("database", ""))
+
+
+@dataclass
+class Statement:
+    row: int
+    at: datetime
+    principal: str
+    statement: str
+    object: str
+    ticket: str
+    database: str
+
+
+@dataclass
+class Datafix:
+    """Everything a datafix check reads, plus the outcomes for what could not be read. Judged as
+    one population: segregation of duties is a question about all tickets and roles at once."""
+
+    people: People
+    tickets: list[Ticket]
+    statements: list[Statement]
+    memberships: list[dict[str, Any]]
+    directory: Directory | None
+    as_of: datetime
+    rows: dict[str, dict[str, int]]  # kind -> counts (read, used, rejected)
+    problems: dict[str, list[Outcome]]  # kind -> error outcomes (unreadable doc, rejected rows)
+    present: set[str]  # kinds with a readable document (DB roles: memberships exported)
+    rejected_tickets: set[str] = field(default_factory=set)  # ids on rejected register rows
+    ad: AdState = field(default_factory=lambda: AdState(None))
+
+    @property
+    def persons_problem(self) -> str | None:
+        """Why names cannot be resolved to persons (None: they can)."""
+        return self.ad.persons_problem
+
+    @property
+    def subject(self) -> str:
+        return subjects.DATAFIX_EXPORTS
+
+    @property
+    def source(self) -> dict[str, Any]:
+        """Empty: a result rests on several exports and names them itself (`evidence`)."""
+        return {}
+
+    def evidence(self, *kinds: str, **extra: object) -> dict[str, object]:
+        """Result evidence: the row counts of the exports this result rests on."""
+        return {"rows": {k: self.rows[k] for k in kinds if k in self.rows},
+                "as_of": self.as_of.isoformat(timespec="seconds"), **extra}
+
+    def errors(self, *kinds: str) -> Iterator[Outcome]:
+        for kind in kinds:
+            yield from self.problems.get(kind, [])
+
+
+def datafix_exports(*kinds: str) -> Callable[[EvidenceSet], Iterator[Datafix | Outcome]]:
+    """A walker: the datafix exports as one population, after an `error` for each unreadable
+    export of `kinds` and each of its rejected rows (not_applicable when none was configured)."""
+    def walk(evidence: EvidenceSet) -> Iterator[Datafix | Outcome]:
+        dfx = load(evidence)
+        if isinstance(dfx, Outcome):
+            yield dfx
+            return
+        yield from dfx.errors(*kinds)
+        yield dfx
+
+    return walk
+
+
+def load(evidence: EvidenceSet) -> Datafix | Outcome:
+    """Read the datafix evidence once per evaluation for all seven checks; an Outcome
+    (not_applicable) when none was configured at all."""
+    return evidence.derived("datafix", lambda: _load(evidence))
+
+
+class _Reader:
+    """Collects what each export holds, and an `error` for every part that cannot be used."""
+
+    def __init__(self) -> None:
+        self.problems: dict[str, list[Outcome]] = {}
+        self.rows: dict[str, dict[str, int]] = {}
+        self.present: set[str] = set()
+        self.tickets: list[Ticket] = []
+        self.statements: list[Statement] = []
+        self.memberships: list[dict[str, Any]] = []
+        self.logins: dict[str, str] = {}
+        self.stamps: list[datetime] = []
+        self.rejected_ids: set[str] = set()
+
+    def read(self, doc: EvidenceDoc) -> None:
+        src = {"evidence_file": doc.file or "", "collected_at": doc.collected_at}
+        stamp = parse_time(doc.collected_at)
+        if stamp is not None:  # an unreadable export was still collected at this time
+            self.stamps.append(stamp)
+        if doc.errors or not doc.data or stamp is None:
+            message = "; ".join(e.get("message", "?") for e in doc.errors) or (
+                "no data" if not doc.data else f"unreadable collection time {doc.collected_at!r}")
+            self.problems.setdefault(doc.kind, []).append(Outcome(
+                subjects.export(doc.kind), Status.ERROR,
+                f"The {doc.kind} export could not be read, so it was not assessed: {message}", src))
+            return
+        if doc.kind != DB_ROLES:  # DB roles count as read only when memberships were exported
+            self.present.add(doc.kind)
+        self.rows[doc.kind] = dict(doc.data.get("counts", {}))
+        for bad in doc.data.get("rejected", []):
+            self.reject(doc.kind, src, bad)
+        if doc.kind == REGISTER:
+            self.rejected_ids.update(b["ticket"].strip().upper()
+                                     for b in doc.data.get("rejected", []) if b.get("ticket"))
+            for t in doc.data.get("tickets", []):
+                try:
+                    self.tickets.append(Ticket.from_data(t))
+                except ValueError as exc:
+                    self.reject(doc.kind, src, self._bad(doc, t, str(exc)))
+                    self.rejected_ids.add(str(t.get("ticket") or "").strip().upper())
+        elif doc.kind == DB_ROLES:
+            memberships = doc.data.get("memberships")
+            # absent: only a login mapping was configured; empty: no database lacks role members
+            if isinstance(memberships, list) and memberships:
+                self.present.add(doc.kind)
+                self.memberships.extend(memberships)
+            self.logins.update(doc.data.get("logins") or {})
+        else:
+            entries, columns = doc.data.get("entries"), doc.data.get("entry_columns")
+            if not entries or not isinstance(entries, list) or not isinstance(columns, list):
+                self.present.discard(doc.kind)  # an audit log recording nothing proves nothing
+                self.problems.setdefault(doc.kind, []).append(Outcome(
+                    subjects.export(doc.kind), Status.ERROR,
+                    f"The {doc.kind} export holds no usable lines, so the change population "
+                    f"could not be assessed (counts: {doc.data.get('counts')}).", src))
+                return
+            cols = {c: i for i, c in enumerate(columns)}
+            for e in entries:
+                at = parse_time(e[cols["timestamp"]])
+                if at is None:
+                    self.reject(doc.kind, src, self._bad(
+                        doc, {"row": e[cols["row"]]}, f"unreadable time {e[cols['timestamp']]!r}"))
+                    continue
+                self.statements.append(Statement(e[cols["row"]], at, e[cols["principal"]],
+                                                 e[cols["statement"]], e[cols["object"]],
+                                                 e[cols["ticket"]], e[cols["database"]]))
+
+    def reject(self, kind: str, src: dict[str, str], bad: dict[str, Any]) -> None:
+        self.problems.setdefault(kind, []).append(Outcome(
+            subjects.row(bad["file"], bad["row"]), Status.ERROR,
+            f"{bad['file']} row {bad['row']} (line {bad.get('line', '?')}) was rejected and "
+            f"not assessed: {bad['reason']}", {**src, **bad}))
+
+    @staticmethod
+    def _bad(doc: EvidenceDoc, row: dict[str, Any], reason: str) -> dict[str, Any]:
+        """A row the collector accepted but this reading cannot use, as the collector would
+        have rejected it."""
+        file = PurePath(str((doc.data.get("source") or {}).get("file") or doc.kind)).name
+        return {"file": file, "row": row.get("row"), "line": row.get("line", "?"),
+                "ticket": row.get("ticket", ""), "reason": reason}
+
+
+def _load(evidence: EvidenceSet) -> Datafix | Outcome:
+    docs = [d for kind in KINDS for d in evidence.of_kind(kind)]
+    if not docs:
+        return Outcome(subjects.DATAFIX_EXPORTS, Status.NOT_APPLICABLE,
+                       "No datafix exports were collected or supplied (the config has no "
+                       "'datafix:' section), so datafix segregation was not assessed here. If this "
+                       "environment has datafixes, configure the register, DB roles and audit log.")
+    reader = _Reader()
+    for doc in docs:
+        reader.read(doc)
+    if not reader.stamps:
+        return Outcome(subjects.DATAFIX_EXPORTS, Status.ERROR,
+                       "No datafix export has a readable collection time, so datafixes were not "
+                       "assessed (every time is judged against it).")
+    ad = ad_state(evidence)
+    return Datafix(People(ad.directory, reader.logins), reader.tickets, reader.statements,
+                   reader.memberships, ad.directory, max(reader.stamps), reader.rows,
+                   reader.problems, reader.present, reader.rejected_ids, ad)

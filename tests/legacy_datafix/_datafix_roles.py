@@ -1,0 +1,188 @@
+"""Who holds which datafix role, and who holds two that must be apart (segregation of duties).
+
+A role is held by policy definition (AD groups resolved transitively, DB roles through the login
+mapping, named accounts) and, de facto, by whoever acted in it in the register: a role definition
+that misses a DBA must not hide the tickets that DBA executed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from pydantic import Field, field_validator
+
+from gitc_agent.core.check_api import CheckParams, Verdict, fail, ok, unknown
+from gitc_agent.model import subjects
+from gitc_agent.model.directory import Group
+from gitc_agent.model.sid import group_key
+
+from ._datafix import ARROW, DB_ROLES, KINDS, REGISTER, Datafix, Person, Ticket
+
+
+class DbRoleRef(CheckParams):
+    role: str = Field(min_length=1)  # e.g. db_owner, db_datawriter, sysadmin
+    database: str = "*"  # glob; server roles have no database
+
+
+class RoleDef(CheckParams):
+    """What makes someone hold a datafix role: AD groups (transitive), DB roles, named accounts."""
+
+    ad_groups: list[str] = Field(default_factory=list)  # SID, RID:nnn or DN, never a name
+    db_roles: list[DbRoleRef] = Field(default_factory=list)
+    accounts: list[str] = Field(default_factory=list)  # sAMAccountName, UPN or DB login
+
+    @field_validator("ad_groups")
+    @classmethod
+    def _keys(cls, values: list[str]) -> list[str]:
+        return [group_key(v) for v in values]
+
+    @property
+    def defined(self) -> bool:
+        return bool(self.ad_groups or self.db_roles or self.accounts)
+
+
+class Roles(CheckParams):
+    executor: RoleDef = Field(default_factory=RoleDef)
+    approver: RoleDef = Field(default_factory=RoleDef)
+    reviewer: RoleDef = Field(default_factory=RoleDef)
+    audit_admin: RoleDef = Field(default_factory=RoleDef)
+
+
+class RoleParams(CheckParams):
+    roles: Roles = Field(default_factory=Roles)
+
+
+@dataclass
+class Holders:
+    """Who holds one role, and how (paths, DB roles, tickets)."""
+
+    role: str
+    defined: bool
+    how: dict[str, list[str]] = field(default_factory=dict)  # person key -> reasons
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, person: Person | None, reason: str) -> None:
+        if person is not None:
+            reasons = self.how.setdefault(person.key, [])
+            if reason not in reasons and len(reasons) < 20:
+                reasons.append(reason)
+
+
+def holders(dfx: Datafix, role: str, definition: RoleDef, de_facto: bool = True) -> Holders:
+    """Holders of a role by the policy's definition, plus (de facto) who acted in that role."""
+    out = Holders(role, definition.defined)
+    people, directory = dfx.people, dfx.directory
+    unreadable = dfx.ad.groups_problem or (dfx.persons_problem if directory is None else None)
+    if definition.ad_groups and unreadable:
+        out.problems.append(f"the {role} role names AD groups, but their members are unknown: "
+                            f"{unreadable}")
+    for key in definition.ad_groups if directory is not None and not unreadable else ():
+        group = directory.group(key)
+        if group is None:
+            out.problems.append(f"AD group {key} of the {role} role is not in the ad.accounts "
+                                f"evidence")
+            continue
+        _group_holders(dfx, out, group)
+    if definition.db_roles and DB_ROLES not in dfx.present:
+        out.problems.append(f"the {role} role names database roles, but no {DB_ROLES} export "
+                            f"with role memberships was read (a login mapping alone has none)")
+    elif definition.db_roles and dfx.ad.groups_problem:  # Windows group logins not expandable
+        out.problems.append(f"the {role} role names database roles, whose Windows group logins "
+                            f"cannot be expanded: {dfx.ad.groups_problem}")
+    for ref in definition.db_roles if DB_ROLES in dfx.present else ():
+        for m in dfx.memberships:
+            if m["role"].lower() == ref.role.lower() and fnmatch.fnmatchcase(
+                    (m.get("database") or "").lower(), ref.database.lower()):
+                where = f" in {m['database']}" if m.get("database") else ""
+                reason = f"DB role {m['role']}{where} (login {m['principal']})"
+                for person, via in _principal_people(dfx, m["principal"]):
+                    out.add(person, reason + via)
+    for name in definition.accounts:
+        out.add(people.get(name), f"named in the policy as {role}")
+    if de_facto:
+        for t in dfx.tickets:
+            for name in _acted(t, role):
+                out.add(people.get(name), f"acted as {role} on ticket {t.id}")
+    return out
+
+
+def _group_holders(dfx: Datafix, out: Holders, group: Group) -> None:
+    """The members read are holders; a group (or nested group) not fully read is a problem."""
+    directory = dfx.directory
+    assert directory is not None
+    closure = directory.members(group)
+    broken = [g.name for g in (group, *(directory.groups[k] for k in closure
+                                         if k in directory.groups)) if dfx.ad.incomplete(g)]
+    if broken:
+        out.problems.append(f"AD group {group.name} of the {out.role} role: the members of "
+                            f"{', '.join(broken)} could not be read completely")
+    for membership, account in directory.account_members(group):
+        if account is not None:
+            out.add(dfx.people.of_account(account), f"AD group: {ARROW.join(membership.path)}")
+
+
+def _principal_people(dfx: Datafix, principal: str) -> Iterable[tuple[Person, str]]:
+    """A DB principal may be a Windows group login: expand it to its (transitive) members."""
+    directory = dfx.directory
+    mapped = dfx.people.logins.get(principal.strip().lower(), principal).strip()
+    group = None
+    if directory is not None:
+        name = mapped.rsplit("\\", 1)[-1].lower()
+        group = directory.group(mapped) if ("=" in mapped or mapped.upper().startswith("S-1-")) \
+            else next((g for g in directory.groups.values() if g.name.lower() == name), None)
+    if group is None:
+        person = dfx.people.get(principal)
+        return [(person, "")] if person else []
+    return [(dfx.people.of_account(a), f" via {ARROW.join(m.path)}")
+            for m, a in directory.account_members(group) if a is not None]
+
+
+def _acted(ticket: Ticket, role: str) -> list[str]:
+    if role == "executor":
+        return [ticket.executor] if ticket.execution_start and ticket.executor else []
+    if role == "approver":
+        return [name for name, _ in ticket.approvers]
+    if role == "reviewer":
+        return [ticket.reviewer] if ticket.reviewer else []
+    return []
+
+
+def role_errors(dfx: Datafix, *roles: Holders) -> Iterator[Verdict]:
+    """`error` when the policy does not define a role or its definition could not be resolved."""
+    for h in roles:
+        if not h.defined:
+            yield unknown(f"The policy defines no {h.role} role (AD groups, DB roles or accounts), "
+                          f"so who holds it could not be assessed; only people who acted as "
+                          f"{h.role} in the register were considered.",
+                          subject=subjects.role(h.role), **dfx.evidence(*KINDS))
+        elif h.problems:
+            yield unknown("; ".join(dict.fromkeys(h.problems)), subject=subjects.role(h.role),
+                          **dfx.evidence(*KINDS))
+
+
+def sod(dfx: Datafix, a: Holders, b: Holders, what: str) -> Iterator[Verdict]:
+    """One result per holder of role `a`: fail when the same person also holds role `b`. The
+    walker (`datafix_exports(REGISTER, DB_ROLES)`) has reported what could not be read."""
+    yield from role_errors(dfx, a, b)
+    people = dfx.people.persons
+    # who is not (known as) b can pass only when b and every person's accounts were all read
+    doubts = list(dict.fromkeys([*b.problems, *filter(None, [dfx.persons_problem])]))
+    for key in sorted(a.how):
+        person = people[key]
+        evidence = dfx.evidence(REGISTER, DB_ROLES, person=person.label,
+                                names=sorted(person.names), **{a.role: a.how[key]})
+        if key in b.how:
+            evidence[b.role] = b.how[key]
+            yield fail(f"{person.label} can {what}: {a.role} through {a.how[key][0]}; {b.role} "
+                       f"through {b.how[key][0]}.", subject=person.subject, **evidence)
+        elif doubts:
+            yield unknown(f"{person.label} is {a.role}; whether they are also {b.role} could not "
+                          f"be assessed: {'; '.join(doubts)}.", subject=person.subject, **evidence)
+        else:
+            yield ok(f"{person.label} is {a.role} and not {b.role}.", subject=person.subject,
+                     **evidence)
+    if not a.how and a.defined and not a.problems:
+        yield ok(f"Nobody holds the {a.role} role, so nobody holds it together with {b.role}.",
+                 subject=subjects.role(a.role), **dfx.evidence(REGISTER, DB_ROLES))

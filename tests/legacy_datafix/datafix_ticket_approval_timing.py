@@ -1,0 +1,81 @@
+"""datafix.ticket.approval_timing: approved before the first statement, run inside the window.
+
+The first and last statement come from the register's execution times and, when the audit log
+carries the ticket reference, from the log too (the earlier/later wins): a register filled in
+afterwards must not hide a change made before its approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from pydantic import Field
+
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, not_applicable, ok
+
+from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, Datafix, datafix_exports
+
+
+class Params(CheckParams):
+    min_approvers: int = Field(default=1, ge=1, le=10)
+    window_required: bool = True  # a ticket without an approved window fails
+    tolerance_minutes: int = Field(default=0, ge=0, le=1440)
+
+
+@check(
+    id="datafix.ticket.approval_timing",
+    title="Datafixes are approved before execution and executed inside the approved window",
+    likelihood=3,
+    impact=4,
+    evidence=[],
+    optional_evidence=KINDS,
+    each=datafix_exports(REGISTER),
+    params=Params,
+    references=[*REFERENCES, "ISO 27002:2022 8.32"],
+    remediation="Execute a datafix only after approval and inside its approved window.",
+)
+def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
+    tolerance = timedelta(minutes=params.tolerance_minutes)
+    first_log: dict[str, tuple] = {}
+    for s in dfx.statements:
+        if s.ticket:
+            key = s.ticket.strip().upper()
+            lo, hi = first_log.get(key, (s.at, s.at))
+            first_log[key] = (min(lo, s.at), max(hi, s.at))
+    for t in dfx.tickets:
+        if t.execution_start is None:
+            yield not_applicable(f"Datafix {t.id} has no execution start: not executed.",
+                                 subject=t.subject, **dfx.evidence(REGISTER, row=t.row))
+            continue
+        first = t.execution_start
+        last = t.execution_end or t.execution_start
+        if t.id.upper() in first_log:
+            lo, hi = first_log[t.id.upper()]
+            first, last = min(first, lo), max(last, hi)
+        approved = [at for _, at in t.approvers]
+        evidence = dfx.evidence(REGISTER, AUDIT_LOG, row=t.row, first_statement=first.isoformat(),
+                                last_statement=last.isoformat(),
+                                approvals=[f"{n} {a.isoformat()}" for n, a in t.approvers],
+                                window=[w.isoformat() if w else None
+                                        for w in (t.window_start, t.window_end)])
+        problems = []
+        if len(approved) < params.min_approvers:
+            problems.append(f"{len(approved)} approval(s), {params.min_approvers} required")
+        if approved and max(approved) > first + tolerance:
+            problems.append(f"approved {max(approved).isoformat()}, after the first statement "
+                            f"{first.isoformat()}")
+        if t.window_start and first < t.window_start - tolerance:
+            problems.append(f"first statement {first.isoformat()} before the approved window "
+                            f"opened ({t.window_start.isoformat()})")
+        if t.window_end and last > t.window_end + tolerance:
+            problems.append(f"last statement {last.isoformat()} after the approved window "
+                            f"closed ({t.window_end.isoformat()})")
+        if params.window_required and not (t.window_start and t.window_end):
+            problems.append("no approved window recorded")
+        if problems:
+            yield fail(f"Datafix {t.id}: " + "; ".join(problems) + ".", subject=t.subject,
+                       **evidence)
+        else:
+            yield ok(f"Datafix {t.id} was approved before its first statement and ran inside the "
+                     f"approved window.", subject=t.subject, **evidence)

@@ -1,0 +1,90 @@
+"""datafix.ticket.review: each executed datafix is reviewed independently within N days.
+
+The review is the detective control that makes a DBA's sysadmin rights acceptable, so a missing,
+late, premature or self-review fails. Time is judged against the moment the register was
+collected, so re-evaluating saved evidence gives the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from pydantic import Field
+
+from gitc_agent.core.check_api import (
+    CheckParams,
+    Verdict,
+    check,
+    fail,
+    not_applicable,
+    ok,
+    unknown,
+)
+
+from ._datafix import KINDS, REFERENCES, REGISTER, Datafix, datafix_exports, same
+
+
+class Params(CheckParams):
+    max_days: int = Field(default=10, ge=0, le=366)
+
+
+@check(
+    id="datafix.ticket.review",
+    title="Each datafix is independently reviewed within the period",
+    likelihood=3,
+    impact=4,
+    evidence=[],
+    optional_evidence=KINDS,
+    each=datafix_exports(REGISTER),
+    params=Params,
+    references=REFERENCES,
+    remediation=(
+        "Have someone who neither executed nor approved the datafix compare it with the audit "
+        "log and record the review (reviewer, date) in the ticket within the period."
+    ),
+)
+def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
+    people = dfx.people
+    for t in dfx.tickets:
+        if t.execution_start is None:
+            yield not_applicable(f"Datafix {t.id} has no execution start: not executed, nothing "
+                                 f"to review.", subject=t.subject,
+                                 **dfx.evidence(REGISTER, row=t.row))
+            continue
+        done = t.execution_end or t.execution_start
+        due = done + timedelta(days=params.max_days)
+        evidence = dfx.evidence(REGISTER, row=t.row, executed=done.isoformat(),
+                                due=due.isoformat(), reviewer=t.reviewer,
+                                reviewed_at=t.reviewed_at.isoformat() if t.reviewed_at else None)
+        if not t.reviewer or t.reviewed_at is None:
+            if dfx.as_of <= due:
+                yield not_applicable(f"Datafix {t.id} is not reviewed yet; the review is due "
+                                     f"{due.date().isoformat()}.", subject=t.subject, **evidence)
+            else:
+                yield fail(f"Datafix {t.id} (executed {done.date().isoformat()}) has no recorded "
+                           f"review; it was due {due.date().isoformat()}.", subject=t.subject,
+                           **evidence)
+            continue
+        problems = []
+        if same(people, t.reviewer, t.executor):
+            problems.append(f"reviewed by its executor {t.reviewer}")
+        if any(same(people, t.reviewer, name) for name, _ in t.approvers):
+            problems.append(f"reviewed by its approver {t.reviewer}")
+        if t.reviewed_at.date() < done.date():  # a review date often has no time
+            problems.append(f"review dated {t.reviewed_at.isoformat()}, before the execution "
+                            f"ended ({done.isoformat()})")
+        if t.reviewed_at > due:
+            problems.append(f"reviewed {(t.reviewed_at - done).days} days after execution "
+                            f"(period {params.max_days} days)")
+        if problems:
+            yield fail(f"Datafix {t.id}: " + "; ".join(problems) + ".", subject=t.subject,
+                       **evidence)
+        elif dfx.persons_problem:  # different names may still be one person's two accounts
+            yield unknown(f"Datafix {t.id}: whether reviewer {t.reviewer} is independent of its "
+                          f"executor and approver(s) could not be assessed: "
+                          f"{dfx.persons_problem}.", subject=t.subject, **evidence)
+        else:
+            yield ok(f"Datafix {t.id} was reviewed by {t.reviewer} on "
+                     f"{t.reviewed_at.date().isoformat()}, within {params.max_days} days.",
+                     subject=t.subject, **evidence)
