@@ -43,16 +43,19 @@ from gitc_agent.core.evidence import (
     name_evidence,
     save_evidence,
 )
+from gitc_agent.core.evidence_collections import Collections, load_collections
 from gitc_agent.core.plan import Plan, copy_plan, load_plan, save_plan
 from gitc_agent.core.policy import Policy, load_policy, shipped_profiles
 from gitc_agent.core.registry import Registry, discover
-from gitc_agent.core.results import Result, Status
+from gitc_agent.core.results import Result
 from gitc_agent.errors import InputError, LockedError, OutputError
 from gitc_agent.model.printable import printable
 from gitc_agent.report import console, followup
+from gitc_agent.report.finding_report import add_findings, fails_on
 from gitc_agent.report.followup import load_report
 from gitc_agent.report.formats import RenderOptions, parse_formats, parse_separator, render_all
 from gitc_agent.report.report import RunInfo, build_report
+from gitc_agent.report.sample_run import sample_command, samples_in
 from gitc_agent.run import run_log
 from gitc_agent.run.atomic import write_bytes_atomic
 from gitc_agent.run.interrupt import RunInterrupted, stop_on_signals
@@ -79,7 +82,7 @@ log = logging.getLogger("gitc_agent.run")
 def _say(console: Console, text: str, style: str = "") -> None:
     """Print as text: paths, names, labels and messages can come from evidence, servers, plugins
     and policy files, so no markup, no emoji codes, and control characters shown escaped."""
-    console.print(Text(printable(text), style=style))
+    console.print(Text(printable(text), style=style), soft_wrap=not console.is_terminal)
 
 
 def _now() -> str:
@@ -117,6 +120,10 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--checks-dir", type=Path, action="append", default=[],
                         help="folder with extra check modules (repeatable)")
         sp.add_argument("--quiet", action="store_true", help="print only the summary line")
+        sp.add_argument("--details", action="store_true",
+                        help="list the subjects under each finding, and coverage per check")
+        sp.add_argument("--heatmap", choices=("findings", "subjects"), default="findings",
+                        help="what the heatmap counts: findings (default) or deviating subjects")
         sp.add_argument("--log-file", type=Path, default=None,
                         help="append JSON lines (run id, target, check, duration, errors) here")
         sp.add_argument("--keep", type=_positive_int, default=None, metavar="N",
@@ -132,8 +139,8 @@ def _parser() -> argparse.ArgumentParser:
 
     def output_args(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--format", action="append", default=[], metavar="FORMAT",
-                        help="also write html, csv, oscal, junit or all (repeatable or comma "
-                             "list; report.json is always written)")
+                        help="also write html, csv, oscal, junit, xlsx, pdf or all (repeatable "
+                             "or comma list; report.json is always written)")
         sp.add_argument("--csv-separator", default=",", metavar="SEP",
                         help="CSV field separator: , ; tab | (';' for Dutch Excel)")
 
@@ -148,7 +155,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", type=Path, required=True, help="folder for the evidence files")
     sp = sub.add_parser("evaluate", help="evaluate saved evidence offline")
     evaluation_args(sp)
-    sp.add_argument("--evidence", type=Path, required=True)
+    sp.add_argument("--evidence", type=Path, required=True, action="append",
+                    help="evidence folder (repeatable: several collections evaluated together, "
+                         "each keeping its own plan and hashes; a target in two is refused)")
     sp = sub.add_parser("demo", help="evaluate the embedded demo organisation")
     evaluation_args(sp, policy_required=False)
     sp.set_defaults(policy=None)  # the demo organisation's own copy of adr-gitc
@@ -157,6 +166,22 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("report", type=Path)
     output_args(sp)
     sp.add_argument("--out", type=Path, help="folder to write into (default: the report's folder)")
+    sp = sub.add_parser("sample", help="draw a re-performable sample from a finding's population")
+    sp.add_argument("run", type=Path, help="run folder, OUT/latest or its report.json")
+    sp.add_argument("--check", required=True, metavar="ID", help="the finding's check id")
+    sp.add_argument("--scope", default=None, help="the finding's scope, when the check has several")
+    size = sp.add_mutually_exclusive_group(required=True)
+    size.add_argument("--size", type=_positive_int, metavar="N", help="sample size")
+    size.add_argument("--policy-sizes", action="store_true",
+                      help="the size the policy's sampling section sets for the check's frequency")
+    sp.add_argument("--seed", required=True, help="seed (record it: same seed, same sample)")
+    sp.add_argument("--policy", default=None, help="policy for --policy-sizes (default: the "
+                                                   "run's own policy file)")
+    sp.add_argument("--sign", type=Path, default=None, metavar="KEY",
+                    help="the run's Ed25519 private key: re-sign its manifest (a signed run "
+                         "needs it)")
+    sp.add_argument("--like", type=Path, default=None, metavar="SAMPLE_JSON",
+                    help="an earlier sample record: say whether population and sample are the same")
     sp = sub.add_parser("diff", help="follow-up table: what is new, open, resolved, accepted")
     sp.add_argument("old", type=Path)
     sp.add_argument("new", type=Path)
@@ -186,6 +211,11 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("file")
     sp.add_argument("--checks-dir", type=Path, action="append", default=[])
     pol.add_parser("list", help="list the shipped policy profiles")
+    feeds = sub.add_parser("feeds", help="about the vulnerability sources on disk").add_subparsers(
+        dest="action", required=True)
+    sp = feeds.add_parser("status", help="what each advisory source holds and how old it is")
+    sp.add_argument("--config", required=True, type=Path)
+    sp.add_argument("--json", action="store_true")
     return p
 
 
@@ -214,6 +244,8 @@ class Prepared:
     keep_days: int | None
     quiet: bool
     log_file: Path | None = None
+    details: bool = False  # console: the subjects under each finding
+    heatmap: str = "findings"  # console heatmap: findings or subjects
 
 
 @dataclass
@@ -228,6 +260,7 @@ class Collected:
     expected: set[str] = field(default_factory=set)  # kinds the config set out to collect
     interrupted: str | None = None  # why collection stopped early
     plan: Plan | None = None  # kinds x targets the collection set out to read (None: unknown)
+    collections: Collections | None = None  # several evidence folders (evaluate --evidence x2)
 
 
 def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
@@ -257,7 +290,8 @@ def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
                     render_options=RenderOptions(csv_separator=parse_separator(args.csv_separator)),
                     sign_key=load_private_key(args.sign) if args.sign else None,
                     previous=args.previous, keep=args.keep, keep_days=args.keep_days,
-                    quiet=args.quiet, log_file=args.log_file)
+                    quiet=args.quiet, log_file=args.log_file, details=args.details,
+                    heatmap=args.heatmap)
 
 
 def _check_out(out_dir: Path, what: str, runs: bool = True) -> None:
@@ -325,20 +359,24 @@ def _run(prep: Prepared, collected: Collected, out: Console) -> int:
     """Evaluate, compare with the previous run, write the run folder, prune old runs, report."""
     info = RunInfo(id=prep.run_id, mode=collected.mode, started_at=collected.started,
                    as_of=prep.as_of, interrupted=collected.interrupted)
-    if collected.source is None:  # fresh evidence: name its files before results cite them
+    if collected.source is None and collected.collections is None:  # fresh evidence: name
+        # its files before results cite them
         collected.files = name_evidence(collected.docs)
     results = evaluate(prep.policy, prep.registry, EvidenceSet(collected.docs), prep.as_of,
                        expected_kinds=collected.expected, plan=collected.plan)
     info.finished_at = _now()
     report = build_report(info, prep.policy, results, collected.docs, collected.files,
                           collected.plan)
+    if collected.collections is not None:
+        report["run"]["collections"] = collected.collections.describe()
+    add_findings(report, prep.policy)  # findings[] (the control level) before their follow-up
     _follow_up(report, prep)
     outputs = render_all(report, prep.formats, prep.render_options)
     folder = _write_run_folder(report, outputs, collected, prep)
     with _ctrl_c_ignored():  # the run folder is in place: Ctrl-C must not say nothing was written
         removed = apply_retention(prep.out_dir, prep.keep, prep.keep_days)
         _log_finished(report, collected, folder, removed)
-        _print_summary(report, folder / "report.json", prep.quiet, out)
+        _print_summary(report, folder / "report.json", prep, out)
     return _exit_code(report, results, prep)
 
 
@@ -370,7 +408,9 @@ def _write_run_folder(report: dict[str, Any], outputs: dict[str, bytes], collect
     """The run's folder with its evidence, every output and the (signed) manifest."""
 
     def write_evidence(folder: Path) -> None:
-        if collected.source is not None:
+        if collected.collections is not None:
+            collected.collections.copy_into(folder)
+        elif collected.source is not None:
             copy_evidence(collected.docs, collected.source, folder)
             copy_plan(collected.source, folder)
         else:
@@ -400,22 +440,23 @@ def _log_finished(report: dict[str, Any], collected: Collected, folder: Path,
                     collected.interrupted)
 
 
-def _print_summary(report: dict[str, Any], report_path: Path, quiet: bool, out: Console) -> None:
-    if quiet:
-        s = report["summary"]["status"]
-        _say(out, f"{s['fail']} finding(s), {s['accepted']} accepted, {s['pass']} passed, "
-                  f"{s['error']} not assessed; report: {report_path}")
+def _print_summary(report: dict[str, Any], report_path: Path, prep: Prepared,
+                   out: Console) -> None:
+    if prep.quiet:
+        s, f = report["summary"]["status"], report["summary"]["findings"]["status"]
+        _say(out, f"{f['finding']} finding(s), {f['accepted']} risk(s) accepted "
+                  f"({s['fail']} failing, {s['accepted']} accepted, {s['pass']} passed, "
+                  f"{s['error']} not assessed result(s)); report: {report_path}")
     else:
-        console.render(report, out, str(report_path))
+        console.render(report, out, str(report_path), show_details=prep.details,
+                       heatmap_of=prep.heatmap)
 
 
 def _exit_code(report: dict[str, Any], results: list[Result], prep: Prepared) -> int:
     """3 if the run is incomplete, else 1 if a finding reaches --fail-on, else 0."""
     if not report["summary"]["complete"]:
         return EXIT_INCOMPLETE
-    if prep.fail_rank is not None and any(
-            r.status is Status.FAIL and prep.policy.matrix.rank(r.priority) >= prep.fail_rank
-            for r in results):
+    if prep.fail_rank is not None and fails_on(report, prep.policy.matrix.rank, prep.fail_rank):
         return EXIT_FINDINGS
     return EXIT_OK
 
@@ -474,8 +515,14 @@ def _cmd_collect(args, out: Console) -> int:
 
 def _cmd_evaluate(args, out: Console, evidence_dir: Path | None = None, mode="evaluate") -> int:
     prep = _prepare(args, None)
-    folder = evidence_dir or args.evidence
+    folders = [evidence_dir] if evidence_dir else args.evidence
     started = _now()
+    if len(folders) > 1:
+        several = load_collections(folders)
+        with _started(prep):
+            return _run(prep, Collected(mode, started, several.docs, several.files,
+                                        plan=several.plan, collections=several), out)
+    folder = folders[0]
     evidence, files = load_evidence(folder)
     plan = load_plan(folder)  # None for older or hand-made evidence: coverage says so
     with _started(prep):
@@ -488,6 +535,12 @@ def _cmd_checks_list(args, out: Console) -> int:
     specs = registry.sorted()
     if args.json:
         print(json.dumps([s.describe() for s in specs], indent=2))
+    elif not out.is_terminal:  # a pipe: one whole line per check, so grep finds every id
+        for s in specs:
+            kinds = [*s.evidence, *(f"{k} (optional)" for k in s.optional_evidence)]
+            out.print(Text(printable("  ".join((s.id, s.title, str(s.likelihood), str(s.impact),
+                                                 ", ".join(kinds), "; ".join(s.references),
+                                                 s.source)))), soft_wrap=True)
     else:
         table = Table(title="Registered checks")
         for col in ("Id", "Title", "K", "I", "Evidence", "References", "Source"):
@@ -500,7 +553,8 @@ def _cmd_checks_list(args, out: Console) -> int:
         out.print(table)
     for problem in registry.problems:
         out.print(Text.assemble(("plugin problem", "magenta"),
-                                f" {printable(problem.source)}: {printable(problem.message)}"))
+                                f" {printable(problem.source)}: {printable(problem.message)}"),
+                  soft_wrap=not out.is_terminal)
     return EXIT_INCOMPLETE if registry.problems else EXIT_OK
 
 
@@ -521,7 +575,8 @@ def _cmd_report(args, out: Console) -> int:
     formats = [f for f in parse_formats(args.format) if f != "json"]
     if not formats:
         raise InputError("say which formats to render: --format html,csv,oscal,junit or all")
-    options = RenderOptions(csv_separator=parse_separator(args.csv_separator))
+    options = RenderOptions(csv_separator=parse_separator(args.csv_separator),
+                            samples=samples_in(args.report.parent))  # the workbook's samples
     target = args.out or args.report.parent
     check_output_dir(target, "report --out" if args.out else "the report's folder")
     rendered = render_all(report, formats, options)
@@ -534,12 +589,23 @@ def _cmd_report(args, out: Console) -> int:
     return EXIT_OK
 
 
+def _cmd_sample(args, out: Console) -> int:
+    key = load_private_key(args.sign) if args.sign else None
+    for note in sample_command(args.run, args.check, args.scope, args.seed, args.size,
+                               args.policy if args.policy_sizes else None, key, args.like,
+                               args.policy_sizes):
+        _say(out, note)
+    return EXIT_OK
+
+
 def _cmd_diff(args, out: Console) -> int:
     old, _ = load_report(args.old)
     new, _ = load_report(args.new)
     found = followup.compare(old, new)
+    console.render_finding_follow_up(old, new, out, f"Progress of earlier findings: {args.old} "
+                                                    f"-> {args.new}")
     console.render_follow_up(new, found.labels, found.resolved, out,
-                             title=f"Follow-up: {args.old} -> {args.new}",
+                             title=f"Follow-up per subject: {args.old} -> {args.new}",
                              not_reassessed=found.not_reassessed)
     return EXIT_OK
 
@@ -573,9 +639,22 @@ def _cmd_verify(args, out: Console) -> int:
     return EXIT_FINDINGS
 
 
+def _cmd_feeds(args, out: Console) -> int:
+    from gitc_agent.collectors.vuln import status as feed_status
+
+    rows = feed_status.status(load_config(args.config))
+    if args.json:
+        out.print_json(json.dumps(rows))
+    else:
+        for line in feed_status.lines(rows):
+            _say(out, line)
+    return EXIT_OK
+
+
 COMMANDS = {"scan": _cmd_scan, "collect": _cmd_collect, "evaluate": _cmd_evaluate,
             "checks": _cmd_checks_list, "policy": _cmd_policy, "report": _cmd_report,
-            "diff": _cmd_diff, "keygen": _cmd_keygen, "verify": _cmd_verify}
+            "diff": _cmd_diff, "sample": _cmd_sample, "keygen": _cmd_keygen, "verify": _cmd_verify,
+            "feeds": _cmd_feeds}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

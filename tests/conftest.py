@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.lab.samba_lab import SambaLab
+from tests.lab.postgres_lab import PostgresLab
+from tests.lab.samba_lab import SambaLab, ensure_loopback_address
 
 
 def _ci() -> bool:
@@ -28,32 +29,33 @@ class _LabGuard:
     """Under CI, a green run without the lab's evidence is a failed run: this plugin counts the
     lab tests collected, deselected and passed, and fails the session if any did not pass."""
 
-    def __init__(self) -> None:
+    def __init__(self, marker: str = "samba", label: str = "Samba lab") -> None:
+        self.marker, self.label = marker, label
         self.collected: set[str] = set()
         self.deselected: set[str] = set()
         self.passed: set[str] = set()
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        self.deselected.update(i.nodeid for i in items if "samba" in i.keywords)
+        self.deselected.update(i.nodeid for i in items if self.marker in i.keywords)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.collected.update(i.nodeid for i in session.items if "samba" in i.keywords)
+        self.collected.update(i.nodeid for i in session.items if self.marker in i.keywords)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "call" and report.passed and "samba" in report.keywords:
+        if report.when == "call" and report.passed and self.marker in report.keywords:
             self.passed.add(report.nodeid)
 
     def problems(self) -> list[str]:
         found = []
         if self.deselected:
-            found.append(f"{len(self.deselected)} Samba lab test(s) deselected")
+            found.append(f"{len(self.deselected)} {self.label} test(s) deselected")
         missing = sorted(self.collected - self.passed)
         if missing:
-            found.append(f"{len(missing)} Samba lab test(s) skipped or not run: "
+            found.append(f"{len(missing)} {self.label} test(s) skipped or not run: "
                          + ", ".join(missing[:5]))
         if not self.collected and not self.deselected:
-            found.append("no Samba lab test was collected")
+            found.append(f"no {self.label} test was collected")
         return found
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -74,6 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("GITC_LAB") == "off":
         raise pytest.UsageError("CI is set and GITC_LAB=off: CI must run the Samba AD lab tests")
     config.pluginmanager.register(_LabGuard(), "gitc-lab-guard")
+    config.pluginmanager.register(_LabGuard("postgres", "PostgreSQL lab"), "gitc-pg-lab-guard")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -81,7 +84,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason="GITC_LAB=off: Samba AD lab tests deselected on request")
     for item in items:
-        if "samba" in item.keywords:
+        if "samba" in item.keywords or "postgres" in item.keywords:
             item.add_marker(skip)
 
 
@@ -90,6 +93,18 @@ def samba_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SambaLab]:
     # GITC_LAB_ADDRESS lets two test runs on one machine each have their own DC.
     address = os.environ.get("GITC_LAB_ADDRESS", "127.0.0.2")
     lab = SambaLab(tmp_path_factory.mktemp("samba") / "dc", address=address)
+    lab.start()
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_lab() -> Iterator[PostgresLab]:
+    """A real PostgreSQL 15 with pgaudit and TLS on GITC_LAB_ADDRESS, for the whole session."""
+    lab = PostgresLab(address=os.environ.get("GITC_LAB_ADDRESS", "127.0.0.2"))
+    ensure_loopback_address(lab.address)
     lab.start()
     try:
         yield lab

@@ -33,17 +33,24 @@ ARBITRARY_PART = "gitc-degraded-part"
 # Part names the collectors write in `errors` (grep of collectors/ and the checks' error_for);
 # a document's own top-level data keys are added per document.
 COLLECTOR_PARTS = ("connection", "collector", "script", "domain", "psos", "accounts", "groups",
-                   "updates", "agents", "reboot", "file", "targets", "missing_updates")
+                   "updates", "agents", "reboot", "file", "targets", "missing_updates",
+                   "password_hashes", "hba", "database:kassa",  # db.instance parts
+                   # ad.accounts: the AD hygiene reads that fail on their own (collectors/ad/hygiene.py)
+                   "hygiene.domain", "hygiene.recycle_bin", "hygiene.trusts", "hygiene.schema")
 # Keys (dict keys or tabular column names) whose string values come from a fixed vocabulary the
 # checks compare against; replacing one by an unknown word is unknown evidence, not another state.
 # Names and identifiers (accounts, roles, tickets, products) are deliberately absent: a different
 # name is a different, valid subject.
 ENUM_KEYS = frozenset({"status", "start_type", "severity", "type", "statement", "manager",
                        "package_managers", "description", "knownRansomwareCampaignUse",
-                       "vendorProject", "vendor_filter", "system", "id", "format", "search"})
+                       "vendorProject", "vendor_filter", "system", "id", "format", "search",
+                       "engine", "auth_method", "password_hash", "scope"})  # db.instance
 # Lists whose emptiness real evidence of a compliant subject has, even where the shipped evidence
 # happens to hold none: an empty copy is another valid state, not a degradation.
-VALID_EMPTY = (("host.state", re.compile(r"^updates_[a-z]+/packages$")),)
+VALID_EMPTY = (("host.state", re.compile(r"^updates_[a-z]+/packages$")),
+               # a domain without trusts (most have none); completeness of the read is
+               # recorded separately (hygiene readability), and degrading that is an error
+               ("ad.accounts", re.compile(r"^hygiene/trusts$")))
 _ENUM_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9 _.+-]{0,40}$")
 
 Path = tuple[str | int, ...]

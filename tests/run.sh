@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 # chromium renders the HTML report in the tests (always), libkrb5-dev builds the Kerberos
 # bindings of the test extra (pykerberos, gssapi, krb5); the rest is the Samba AD lab.
 DEBS=(chromium libkrb5-dev)
-LAB_DEBS=(samba samba-ad-dc winbind ldb-tools smbclient krb5-user iproute2)
+# libreoffice-calc proves the audit workbook opens in an office suite (headless conversion),
+# poppler-utils reads the PDF report back (pdftotext, pdftoppm); both without recommendations.
+DEBS+=(libreoffice-calc poppler-utils)
+NO_RECOMMENDS=" chromium libreoffice-calc poppler-utils "
+LAB_DEBS=(samba samba-ad-dc winbind ldb-tools smbclient krb5-user iproute2 postgresql-15 postgresql-15-pgaudit)
 if [ "${GITC_LAB:-on}" != "off" ]; then
     DEBS+=("${LAB_DEBS[@]}")
 fi
@@ -32,11 +36,11 @@ if [ -n "$missing" ]; then
         # Samba needs what its packages only recommend (samba-dsdb-modules, samba-ad-provision),
         # so only chromium is installed without recommendations.
         for pkg in $missing; do
-            if [ "$pkg" = chromium ]; then
-                apt-get install -y -qq --no-install-recommends chromium >/dev/null
+            if [[ "$NO_RECOMMENDS" == *" $pkg "* ]]; then
+                apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null
             fi
         done
-        lab=$(echo " $missing " | sed 's/ chromium / /g' | xargs)
+        lab=$(for pkg in $missing; do [[ "$NO_RECOMMENDS" == *" $pkg "* ]] || echo "$pkg"; done | xargs)
         if [ -n "$lab" ]; then
             # shellcheck disable=SC2086
             apt-get install -y -qq $lab >/dev/null

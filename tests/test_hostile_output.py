@@ -356,11 +356,14 @@ def test_stale_partial_folders_are_removed_and_live_ones_kept(out: Path) -> None
 
 # --- a full disk -----------------------------------------------------------------------------
 
+# room for one demo run folder (about 1 MB of report and evidence) but not for a second one
+DISK_KIB = 1536
+
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A tmpfs that holds one demo run (about 400 KiB) but not two."""
-    yield from _tmpfs(tmp_path / "disk", "size=640k", "a small tmpfs")
+    yield from _tmpfs(tmp_path / "disk", f"size={DISK_KIB}k", "a small tmpfs")
 
 
 def test_a_disk_that_fills_mid_run_is_incomplete_with_nothing_half_written(
@@ -380,7 +383,7 @@ def test_a_full_disk_for_report_leaves_no_short_file(seeded: Path, small_disk: P
     out = small_disk / "html"
     out.mkdir()
     with (small_disk / "filler").open("wb", buffering=0) as handle, suppress(OSError):
-        handle.write(b"\0" * (636 * 1024))  # a few KiB left: less than the HTML report
+        handle.write(b"\0" * ((DISK_KIB - 4) * 1024))  # a few KiB left: less than the HTML report
     run = gitc("report", seeded / "latest" / "report.json", "--format", "html", "--out", out)
     _clean_error(run, 3, out)
     assert _listing(out) == []
@@ -390,7 +393,7 @@ def test_a_full_disk_for_keygen_leaves_no_half_key_pair(small_disk: Path) -> Non
     keys = small_disk / "keys"
     keys.mkdir()
     with (small_disk / "filler").open("wb", buffering=0) as handle, suppress(OSError):
-        handle.write(b"\0" * (640 * 1024))  # not one block left
+        handle.write(b"\0" * (DISK_KIB * 1024))  # not one block left
     run = gitc("keygen", "--out", keys)
     _clean_error(run, 3, keys)
     assert "No space left on device" in run.stderr and _listing(keys) == []
@@ -400,7 +403,7 @@ def test_a_log_file_on_the_full_disk_is_one_warning_not_a_traceback(seeded: Path
                                                                     small_disk: Path) -> None:
     log = small_disk / "run.jsonl"
     with (small_disk / "filler").open("wb", buffering=0) as handle, suppress(OSError):
-        handle.write(b"\0" * (640 * 1024))
+        handle.write(b"\0" * (DISK_KIB * 1024))
     out = small_disk.parent / "out"
     shutil.copytree(seeded, out, symlinks=True)
     run = _demo(out, "--log-file", log)

@@ -52,6 +52,14 @@ def test_every_kind_is_named_once_written_by_a_collector_and_read_by_checks() ->
     written = {ad_accounts.KIND, password_policy.KIND, windows_hosts.KIND, windows_targets.KIND,
                local_host.KIND, feeds.KEV_KIND, feeds.FIX_MAP_KIND, datafix_files.REGISTER,
                datafix_files.DB_ROLES, datafix_files.AUDIT_LOG}
+    from gitc_agent.collectors.events import collect as events_collect
+    written |= {events_collect.KIND}
+    from gitc_agent.collectors.db import collect as db_collect
+    written |= {db_collect.KIND}
+    from gitc_agent.collectors import controls_log
+    written |= {controls_log.KIND}
+    from gitc_agent.collectors.vuln import csaf_source, exports
+    written |= {csaf_source.KIND, exports.INVENTORY, exports.TICKETS}
     assert written == set(named.values())
     read = {k for spec in discover(use_entry_points=False).sorted()
             for k in (*spec.evidence, *spec.optional_evidence)}

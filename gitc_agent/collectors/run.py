@@ -10,10 +10,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
+from gitc_agent.collectors import controls_log
 from gitc_agent.collectors.ad import accounts as ad_accounts
 from gitc_agent.collectors.ad import password_policy as ad_password_policy
 from gitc_agent.collectors.ad.session import LdapReadError, connect, default_naming_context
 from gitc_agent.collectors.datafix import files as datafix_files
+from gitc_agent.collectors.db import collect as db_collect
+from gitc_agent.collectors.events import collect as events_collect
+from gitc_agent.collectors.vuln import collect as vuln_collect
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.core.plan import Plan, make_plan
 from gitc_agent.run.redact import redact
@@ -23,7 +27,7 @@ Progress = Callable[[str], None]
 log = logging.getLogger(__name__)
 
 #: Config sections that name something to collect.
-SECTIONS = ("ad", "winrm", "local_host", "feeds", "datafix")
+SECTIONS = ("ad", "winrm", "local_host", "feeds", "datafix", "events", "controls", "databases", "vuln")
 
 
 def configured_sections(config: Config) -> list[str]:
@@ -88,6 +92,14 @@ def read_input_files(config: Config) -> InputFiles:
         readers["feeds"] = lambda: feeds.collect(config.feeds)
     if config.datafix is not None:
         readers["datafix"] = lambda: list(datafix_files.collect(config.datafix))
+    if config.events is not None:  # security-event exports (EVTX, NDJSON), streamed
+        readers["events"] = lambda: [events_collect.collect(config.events)]
+    if config.vuln is not None:  # CSAF sources, inventory and ticket exports (files)
+        readers["vuln"] = lambda: vuln_collect.collect(config.vuln)
+    if config.databases is not None:  # SQL Server catalog result sets (files)
+        readers["databases"] = lambda: db_collect.read_files(config.databases)
+    if config.controls is not None:
+        readers["controls"] = lambda: [controls_log.collect(config.controls)]
     read: InputFiles = {}
     for section, reader in readers.items():
         began = time.monotonic()
@@ -116,6 +128,20 @@ def collect_all(config: Config, progress: Progress, services: Sequence[str] = ()
     if "datafix" in files:  # files, listed after AD as before
         progress("reading the datafix exports")
         _timed("datafix", docs, lambda: files["datafix"][0], files["datafix"][1])
+    if "events" in files:
+        progress("reading the security-event exports")
+        _timed("events", docs, lambda: files["events"][0], files["events"][1])
+    if "vuln" in files:
+        progress("reading the CSAF advisories, inventory and ticket exports")
+        _timed("vuln", docs, lambda: files["vuln"][0], files["vuln"][1])
+    if "controls" in files:
+        progress("reading the internal-control log")
+        _timed("controls", docs, lambda: files["controls"][0], files["controls"][1])
+    if config.databases is not None:
+        progress("reading the database servers")
+        _timed("databases", docs, lambda: db_collect.collect_live(config.databases))
+        if "databases" in files:
+            _timed("databases", docs, lambda: files["databases"][0], files["databases"][1])
     if config.local_host is not None:
         progress("reading the local admin host (psutil, package manager)")
         _timed("local_host", docs,
@@ -161,6 +187,13 @@ def expected_kinds(config: Config) -> set[str]:
         kinds.add(local_host.KIND)
     if config.datafix is not None:
         kinds.update(datafix_files.planned_kinds(config.datafix))
+    if config.events is not None:
+        kinds.update(events_collect.planned_kinds(config.events))
+    if config.vuln is not None:
+        kinds.update(vuln_collect.planned_kinds(config.vuln))
+    if config.databases is not None:
+        kinds.add(db_collect.KIND)
+    kinds.update(kind for kind, _ in controls_log.planned(config.controls))
     if config.feeds is not None:
         if config.feeds.kev_catalog:
             kinds.add(feeds.KEV_KIND)
@@ -194,6 +227,14 @@ def collection_plan(config: Config, docs: Sequence[EvidenceDoc]) -> Plan:
     if config.datafix is not None:
         planned |= {(kind, config.datafix.target)
                     for kind in datafix_files.planned_kinds(config.datafix)}
+    if config.events is not None:
+        planned |= {(kind, config.events.target)
+                    for kind in events_collect.planned_kinds(config.events)}
+    if config.vuln is not None:
+        planned |= vuln_collect.planned(config.vuln)
+    if config.databases is not None:
+        planned |= db_collect.planned_targets(config.databases)
+    planned |= set(controls_log.planned(config.controls))
     if config.feeds is not None:
         for kind, path in ((feeds.KEV_KIND, config.feeds.kev_catalog),
                            (feeds.FIX_MAP_KIND, config.feeds.kev_fix_map)):

@@ -116,8 +116,13 @@ def _judge(pcheck: PolicyCheck, spec: CheckSpec, evidence: EvidenceSet,
     kinds = (*spec.evidence, *spec.optional_evidence)
     absent = [kind for kind in kinds if not evidence.of_kind(kind)]
     nothing = bool(kinds) and len(absent) == len(kinds)
-    if nothing and len(evidence) and not expected_kinds.intersection(absent):
-        # Nothing this check reads was collected: the area is outside this run's scope (the
+    # The check's area is the evidence it requires (optional kinds only add context, such as
+    # the directory beside the security events); with none of it collected or planned the area
+    # is outside this run's scope.
+    required = spec.evidence or kinds
+    out_of_scope = bool(required) and all(kind in absent for kind in required)
+    if out_of_scope and len(evidence) and not expected_kinds.intersection(absent):
+        # Nothing this check needs was collected: the area is outside this run's scope (the
         # config has no section for it). Reported, but neither a pass nor an incomplete run.
         return [Result(check=spec.id, title=spec.title, subject=subjects.scope(spec.id),
                        status=Status.NOT_APPLICABLE,

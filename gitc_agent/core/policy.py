@@ -13,18 +13,19 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from gitc_agent.core.check_api import CheckParams, CheckSpec
 from gitc_agent.core.registry import Registry
+from gitc_agent.core.sampling import SamplingModel
 from gitc_agent.core.scoring import Band, RiskMatrix, scale_problem
 from gitc_agent.errors import InputError
 from gitc_agent.settings.base import Strict
 from gitc_agent.settings.yaml_source import YamlDocument, load_yaml
 
-_META_KEYS = {"enabled", "likelihood", "impact", "references", "remediation"}
+_META_KEYS = {"enabled", "likelihood", "impact", "references", "remediation", "finding_scoring"}
 
 
 class PolicyMeta(Strict):
@@ -55,6 +56,9 @@ class CheckSectionModel(BaseModel):
     impact: int | None = None
     references: list[str] = Field(default_factory=list)
     remediation: str | None = None
+    # how the finding (check on a scope) is scored: raise (the default: the check's likelihood and
+    # impact, raised by the worst deviation), worst (the worst deviation's), check (the defaults)
+    finding_scoring: Literal["raise", "worst", "check"] | None = None
 
 
 class ExceptionModel(Strict):
@@ -77,6 +81,7 @@ class PolicyModel(Strict):
     # and does not set it itself.
     shared: dict[str, Any] = Field(default_factory=dict)
     exceptions: list[ExceptionModel] = Field(default_factory=list)
+    sampling: SamplingModel = Field(default_factory=SamplingModel)  # sizes for `gitc-agent sample`
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class PolicyCheck:
     impact: int | None
     references: tuple[str, ...]
     remediation: str | None
+    finding_scoring: str | None = None  # see CheckSectionModel
 
 
 @dataclass(frozen=True)
@@ -262,4 +268,4 @@ def _policy_check(check_id: str, section: CheckSectionModel, registry: Registry,
         prefix = ("shared",) if first and first[0] in inherited else at
         raise doc.validation_error(exc, prefix=prefix) from None
     return PolicyCheck(check_id, spec, params, section.likelihood, section.impact,
-                       tuple(section.references), section.remediation)
+                       tuple(section.references), section.remediation, section.finding_scoring)

@@ -78,6 +78,21 @@ def session(principal: str, database: str, day: str) -> str:
     return f"session:{principal}/{database or '-'}/{day}"
 
 
+def control(control_id: str, period: str) -> str:
+    """One internal control in one period (`control:IC-03@2026-08`, `control:IC-20@2026`)."""
+    return f"control:{control_id}@{period}"
+
+
+def event(host: str, record: object) -> str:
+    """One security event (a group change, an account creation) by host and record id."""
+    return f"event:{host}/{record}"
+
+
+def log_source(file: str) -> str:
+    """One exported file of security events."""
+    return f"log-source:{file}"
+
+
 def plugin(source: str) -> str:
     return f"plugin:{source}"
 
@@ -92,3 +107,28 @@ def scope(check_id: str) -> str:
 
 def evidence(kind: str) -> str:
     return f"evidence:{kind}"
+
+
+def advisory(advisory_id: str) -> str:
+    """A security advisory (CSAF tracking id, e.g. NCSC-2026-0412) or an unreadable document."""
+    return f"advisory:{advisory_id}"
+
+
+def host_advisory(host_name: str, advisory_id: str) -> str:
+    """One advisory on one host: the unit of remediation."""
+    return f"{host(host_name)}/{advisory(advisory_id)}"
+
+
+def feed(source: str) -> str:
+    """A configured advisory source (ncsc-nl, microsoft)."""
+    return f"feed:{source}"
+
+
+def patch_round(day: str) -> str:
+    """One monthly patch round, by its release day (YYYY-MM-DD)."""
+    return f"patch-round:{day}"
+
+
+def trust(partner: str) -> str:
+    """A trust of the domain, by its partner's DNS name (trustPartner)."""
+    return f"trust:{partner}"

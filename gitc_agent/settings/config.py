@@ -20,9 +20,14 @@ from pydantic import Field, ValidationError, model_validator
 
 from gitc_agent.errors import InputError
 from gitc_agent.run.redact import MASK
+from gitc_agent.settings.ad_hygiene_config import ADHygieneSettings
 from gitc_agent.settings.base import FROM_FILE, RESOLVED, Section
+from gitc_agent.settings.controls_config import ControlsSettings
 from gitc_agent.settings.credentials import PasswordSource, Secret
 from gitc_agent.settings.datafix_config import DatafixSettings
+from gitc_agent.settings.db_config import DatabaseSettings
+from gitc_agent.settings.events_config import EventsSettings
+from gitc_agent.settings.vuln_config import VulnSettings
 from gitc_agent.settings.yaml_source import Path_, YamlDocument, load_yaml
 
 # --- Active Directory ----------------------------------------------------------------------------
@@ -56,6 +61,7 @@ class ADSettings(Section):
     # Worker processes that read users and computers in partitions, each over its own connection:
     # one connection leaves the client's decoding and the server's work in series.
     parallel_reads: int = Field(default=2, ge=1, le=16)
+    hygiene: ADHygieneSettings = Field(default_factory=ADHygieneSettings)  # secret patterns
 
     def resolve(self, doc: YamlDocument) -> ADSettings:
         """Refuse binds that TLS would not protect, check the CA file, read the bind secret."""
@@ -260,6 +266,10 @@ class Config(Section):
     local_host: LocalHostSettings | None = None
     feeds: FeedSettings | None = None
     datafix: DatafixSettings | None = None  # datafix register, DB roles, audit log
+    events: EventsSettings | None = None  # security-event exports (EVTX, ECS, Splunk, WEF)
+    controls: ControlsSettings | None = None  # the internal-control log export
+    databases: DatabaseSettings | None = None  # database servers (collector `db`)
+    vuln: VulnSettings | None = None  # CSAF advisory sources, inventory and ticket exports
     output: OutputSettings = Field(default_factory=OutputSettings)
     source: Annotated[Path | None, RESOLVED] = None  # the config file
 
@@ -274,9 +284,17 @@ class Config(Section):
             else None
         feeds = self.feeds.resolve(doc) if self.feeds is not None else None
         datafix = self.datafix.resolve(doc) if self.datafix is not None else None
+        events = self.events.resolve(doc) if self.events is not None else None
+        controls = self.controls.resolve(doc) if self.controls is not None else None
+        databases = self.databases.resolve(doc) if self.databases is not None else None
+        vuln = self.vuln.resolve(doc) if self.vuln is not None else None
         output = OutputSettings(dir=doc.beside(self.output.dir))
         return self.model_copy(update={"ad": ad, "winrm": winrm, "local_host": local,
                                        "feeds": feeds, "datafix": datafix, "output": output,
+                                       "events": events,
+                                       "databases": databases,
+                                       "controls": controls,
+                                       "vuln": vuln,
                                        "source": doc.path})
 
 
