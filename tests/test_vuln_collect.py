@@ -201,3 +201,13 @@ def test_scan_judges_the_exported_hosts_end_to_end(tmp_path: Path) -> None:
                     "host:lt-0042/advisory:NCSC-2026-0398")] == "error"
     # TOP-26-1102 names it and is still open past the due date
     assert results[("vuln.process.ticket_per_advisory", "advisory:NCSC-2026-0412")] == "fail"
+
+
+def test_ncsc_title_codes_give_likelihood_and_damage_when_no_note_does() -> None:
+    """NCSC-NL's older advisories carry kans/schade in the title ("[M/H]")."""
+    from gitc_agent.collectors.vuln.csaf_normalise import classify
+    coded = classify({"document": {"title": "NCSC-2024-0369 [1.01] [M/H] Kwetsbaarheden verholpen",
+                                   "notes": []}})
+    assert (coded["kans"], coded["schade"], coded["class"]) == ("medium", "high", "medium/high")
+    plain = classify({"document": {"title": "Kwetsbaarheden verholpen in Apache", "notes": []}})
+    assert plain["kans"] is None and plain["class"] == "unclassified"

@@ -27,6 +27,7 @@ _LEVEL = {"high": "high", "hoog": "high", "h": "high", "medium": "medium", "midd
           "gemiddeld": "medium", "m": "medium", "low": "low", "laag": "low", "l": "low"}
 _LABEL = {"urgent": "urgent", "normaal": "normal", "normal": "normal"}
 _KANS = ("kans", "probability", "likelihood")
+_TITLE_PAIR = re.compile(r"\[([HML])/([HML])\]", re.I)
 _SCHADE = ("schade", "damage", "impact")
 _WITHDRAWN = re.compile(r"\b(withdrawn|ingetrokken|revoked)\b", re.I)
 _STATES = {"known_affected": "affected", "first_affected": "affected", "last_affected": "affected",
@@ -143,6 +144,9 @@ def classify(doc: dict[str, Any]) -> dict[str, Any]:
     pair = re.match(r"^\s*(\w+)\s*/\s*(\w+)\s*$", severity)
     if pair and kans is None and schade is None:  # "High/High" in the aggregate severity
         kans, schade = _LEVEL.get(pair.group(1).lower()), _LEVEL.get(pair.group(2).lower())
+    coded = _TITLE_PAIR.search(str(doc["document"].get("title", "")))
+    if coded and kans is None and schade is None:  # NCSC-NL titles: "NCSC-2024-0369 [1.01] [M/H]"
+        kans, schade = _LEVEL[coded.group(1).lower()], _LEVEL[coded.group(2).lower()]
     label = _LABEL.get(severity.lower())
     if label is None and kans and schade:
         label = f"{kans}/{schade}"
