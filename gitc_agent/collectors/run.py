@@ -10,14 +10,10 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from gitc_agent.collectors import controls_log
 from gitc_agent.collectors.ad import accounts as ad_accounts
 from gitc_agent.collectors.ad import password_policy as ad_password_policy
 from gitc_agent.collectors.ad.session import LdapReadError, connect, default_naming_context
 from gitc_agent.collectors.datafix import files as datafix_files
-from gitc_agent.collectors.db import collect as db_collect
-from gitc_agent.collectors.events import collect as events_collect
-from gitc_agent.collectors.vuln import collect as vuln_collect
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.core.plan import Plan, make_plan
 from gitc_agent.run.redact import redact
@@ -93,12 +89,16 @@ def read_input_files(config: Config) -> InputFiles:
     if config.datafix is not None:
         readers["datafix"] = lambda: list(datafix_files.collect(config.datafix))
     if config.events is not None:  # security-event exports (EVTX, NDJSON), streamed
+        from gitc_agent.collectors.events import collect as events_collect
         readers["events"] = lambda: [events_collect.collect(config.events)]
     if config.vuln is not None:  # CSAF sources, inventory and ticket exports (files)
+        from gitc_agent.collectors.vuln import collect as vuln_collect
         readers["vuln"] = lambda: vuln_collect.collect(config.vuln)
     if config.databases is not None:  # SQL Server catalog result sets (files)
+        from gitc_agent.collectors.db import collect as db_collect
         readers["databases"] = lambda: db_collect.read_files(config.databases)
     if config.controls is not None:
+        from gitc_agent.collectors import controls_log
         readers["controls"] = lambda: [controls_log.collect(config.controls)]
     read: InputFiles = {}
     for section, reader in readers.items():
@@ -138,6 +138,7 @@ def collect_all(config: Config, progress: Progress, services: Sequence[str] = ()
         progress("reading the internal-control log")
         _timed("controls", docs, lambda: files["controls"][0], files["controls"][1])
     if config.databases is not None:
+        from gitc_agent.collectors.db import collect as db_collect
         progress("reading the database servers")
         _timed("databases", docs, lambda: db_collect.collect_live(config.databases))
         if "databases" in files:
@@ -188,12 +189,17 @@ def expected_kinds(config: Config) -> set[str]:
     if config.datafix is not None:
         kinds.update(datafix_files.planned_kinds(config.datafix))
     if config.events is not None:
+        from gitc_agent.collectors.events import collect as events_collect
         kinds.update(events_collect.planned_kinds(config.events))
     if config.vuln is not None:
+        from gitc_agent.collectors.vuln import collect as vuln_collect
         kinds.update(vuln_collect.planned_kinds(config.vuln))
     if config.databases is not None:
+        from gitc_agent.collectors.db import collect as db_collect
         kinds.add(db_collect.KIND)
-    kinds.update(kind for kind, _ in controls_log.planned(config.controls))
+    if config.controls is not None:
+        from gitc_agent.collectors import controls_log
+        kinds.update(kind for kind, _ in controls_log.planned(config.controls))
     if config.feeds is not None:
         if config.feeds.kev_catalog:
             kinds.add(feeds.KEV_KIND)
@@ -228,13 +234,18 @@ def collection_plan(config: Config, docs: Sequence[EvidenceDoc]) -> Plan:
         planned |= {(kind, config.datafix.target)
                     for kind in datafix_files.planned_kinds(config.datafix)}
     if config.events is not None:
+        from gitc_agent.collectors.events import collect as events_collect
         planned |= {(kind, config.events.target)
                     for kind in events_collect.planned_kinds(config.events)}
     if config.vuln is not None:
+        from gitc_agent.collectors.vuln import collect as vuln_collect
         planned |= vuln_collect.planned(config.vuln)
     if config.databases is not None:
+        from gitc_agent.collectors.db import collect as db_collect
         planned |= db_collect.planned_targets(config.databases)
-    planned |= set(controls_log.planned(config.controls))
+    if config.controls is not None:
+        from gitc_agent.collectors import controls_log
+        planned |= set(controls_log.planned(config.controls))
     if config.feeds is not None:
         for kind, path in ((feeds.KEV_KIND, config.feeds.kev_catalog),
                            (feeds.FIX_MAP_KIND, config.feeds.kev_fix_map)):
