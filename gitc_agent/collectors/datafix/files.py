@@ -20,6 +20,7 @@ from gitc_agent.collectors.datafix.tabular import (
     Row,
     RowError,
     iso,
+    new_ticket_id,
     open_no_follow,
     read_rows,
     split_values,
@@ -89,11 +90,7 @@ def collect_register(settings: DatafixSettings) -> EvidenceDoc:
 
     def ticket(row: Row) -> dict[str, Any]:
         v = row.values
-        ticket_id = v["ticket"]
-        if not ticket_id:
-            raise RowError("ticket id is empty")
-        if ticket_id.upper() in seen:
-            raise RowError(f"ticket {ticket_id} is already on row {seen[ticket_id.upper()]}")
+        ticket_id = new_ticket_id(v["ticket"], seen)
         names = split_values(v["approver"], settings.multi_value_separators)
         times = split_values(v["approved_at"], settings.multi_value_separators)
         if len(names) != len(times):

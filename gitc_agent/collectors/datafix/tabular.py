@@ -245,3 +245,13 @@ def split_values(text: str, separators: str) -> list[str]:
     for sep in separators:
         parts = [p for part in parts for p in part.split(sep)]
     return [p.strip() for p in parts if p.strip()]
+
+
+def new_ticket_id(value: str, seen: dict[str, int]) -> str:
+    """The row's ticket id, refused when empty or already on an earlier row; ticket systems
+    treat ids case-insensitively, so `seen` maps the upper-cased id to its row."""
+    if not value:
+        raise RowError("ticket id is empty")
+    if value.upper() in seen:
+        raise RowError(f"ticket {value} is already on row {seen[value.upper()]}")
+    return value

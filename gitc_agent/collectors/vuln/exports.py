@@ -17,6 +17,7 @@ from gitc_agent.collectors.datafix.tabular import (
     Row,
     RowError,
     iso,
+    new_ticket_id,
     open_no_follow,
     read_rows,
     split_values,
@@ -100,11 +101,7 @@ def collect_tickets(settings: VulnSettings) -> EvidenceDoc:
 
     def ticket(row: Row) -> dict[str, Any]:
         v = row.values
-        ticket_id = v["ticket"]
-        if not ticket_id:
-            raise RowError("ticket id is empty")
-        if ticket_id.upper() in seen:
-            raise RowError(f"ticket {ticket_id} is already on row {seen[ticket_id.upper()]}")
+        ticket_id = new_ticket_id(v["ticket"], seen)
         if not v["opened_at"]:
             raise RowError("opened_at is empty")
         opened = dates.parse(v["opened_at"], "opened_at")
