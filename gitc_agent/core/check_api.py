@@ -13,8 +13,8 @@ domain, host, export or feed at a time, having already turned what could not be 
            evidence=[AD_PASSWORD_POLICY], each=password_objects, params=Params, remediation="...")
     def judge(policy_object, params):
         if policy_object.min_length < params.min_length:
-            return fail(f"minimum length {policy_object.min_length} is below the norm")
-        return ok(f"minimum length {policy_object.min_length}")
+            return fail(msg("minimum length {n} is below the norm", n=policy_object.min_length))
+        return ok(msg("minimum length {n}", n=policy_object.min_length))
 
 A judge returns one verdict (`ok`, `fail`, `unknown`, `not_applicable`) or Outcome, or an
 iterable of them. Without `each=` the decorated function is handed the whole evidence set and
@@ -37,9 +37,10 @@ from pydantic import BaseModel, ConfigDict
 from gitc_agent.core.evidence import EvidenceSet
 from gitc_agent.core.results import Outcome, Status
 from gitc_agent.core.verdict import Judged, Verdict, fail, not_applicable, ok, outcomes, unknown
+from gitc_agent.model.message import Message, msg
 
-__all__ = ["CheckParams", "CheckSpec", "EvidenceSet", "Judged", "Outcome", "Status", "Verdict",
-           "check", "fail", "not_applicable", "ok", "unknown"]
+__all__ = ["CheckParams", "CheckSpec", "EvidenceSet", "Judged", "Message", "Outcome", "Status",
+           "Verdict", "check", "fail", "msg", "not_applicable", "ok", "unknown"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 

@@ -19,6 +19,7 @@ from gitc_agent.core.policy import Policy, PolicyCheck
 from gitc_agent.core.registry import Registry
 from gitc_agent.core.results import Outcome, Result, Status
 from gitc_agent.model import subjects
+from gitc_agent.model.message import Message, msg
 from gitc_agent.run.interrupt import sigint_noted, stops_the_run
 from gitc_agent.run.redact import redact
 
@@ -66,8 +67,8 @@ def _run_check(pcheck: PolicyCheck, evidence: EvidenceSet,
     spec = pcheck.spec
     if spec is None:
         return [_error(pcheck, None, subjects.check(pcheck.id),
-                       "the policy enables this check, but no loaded plugin defines it "
-                       "(see the plugin load errors in this report)")]
+                       msg("the policy enables this check, but no loaded plugin defines it "
+                           "(see the plugin load errors in this report)"))]
     kinds = (*spec.evidence, *spec.optional_evidence)
     lost = _planned_but_missing(pcheck, spec, evidence, plan)
     results = _judge(pcheck, spec, evidence, expected_kinds, {r.evidence["kind"] for r in lost})
@@ -88,8 +89,9 @@ def _planned_but_missing(pcheck: PolicyCheck, spec: CheckSpec, evidence: Evidenc
             if target in present:
                 continue
             result = _error(pcheck, spec, subjects.aspect(subjects.evidence(kind), target),
-                            f"the collection planned evidence of kind {kind!r} from {target}, "
-                            f"but it is missing from the evidence, so {target} was not assessed")
+                            msg("the collection planned evidence of kind '{kind}' from {target}, "
+                                "but it is missing from the evidence, so {target} was not "
+                                "assessed", kind=kind, target=target))
             # the target names the population only for the check's own kind; a missing shared
             # input (a feed) leaves every target of the check unassessed
             result.evidence = {**({"target": target} if kind in primary else {}),
@@ -124,11 +126,12 @@ def _judge(pcheck: PolicyCheck, spec: CheckSpec, evidence: EvidenceSet,
     if out_of_scope and len(evidence) and not expected_kinds.intersection(absent):
         # Nothing this check needs was collected: the area is outside this run's scope (the
         # config has no section for it). Reported, but neither a pass nor an incomplete run.
+        scope = msg("not in the scope of this run: no evidence of kind {kinds} was collected or "
+                    "supplied (configure the collector for it, or disable the check in the "
+                    "policy)", kinds=", ".join(absent))
         return [Result(check=spec.id, title=spec.title, subject=subjects.scope(spec.id),
-                       status=Status.NOT_APPLICABLE,
-                       message=(f"not in the scope of this run: no evidence of kind "
-                                f"{', '.join(absent)} was collected or supplied (configure "
-                                f"the collector for it, or disable the check in the policy)"),
+                       status=Status.NOT_APPLICABLE, message=str(scope),
+                       message_template=scope.template, message_params=dict(scope.params),
                        evidence={"missing_kinds": absent},
                        references=_references(pcheck, spec), remediation="")]
     missing = [kind for kind in spec.evidence if kind in absent]
@@ -136,8 +139,9 @@ def _judge(pcheck: PolicyCheck, spec: CheckSpec, evidence: EvidenceSet,
         missing = [kind for kind in absent if kind in expected_kinds or not expected_kinds]
     if missing:  # a kind whose planned targets are all missing is reported per target
         return [_error(pcheck, spec, subjects.evidence(kind),
-                       f"no evidence of kind {kind!r} was collected or supplied, so this "
-                       f"check could not look") for kind in missing if kind not in lost_kinds]
+                       msg("no evidence of kind '{kind}' was collected or supplied, so this "
+                           "check could not look", kind=kind))
+                for kind in missing if kind not in lost_kinds]
     with sigint_noted() as delivered:
         try:
             outcomes = list(spec.func(evidence, pcheck.params))
@@ -145,23 +149,26 @@ def _judge(pcheck: PolicyCheck, spec: CheckSpec, evidence: EvidenceSet,
             if stops_the_run(exc, delivered()):  # but the user's Ctrl-C and RunInterrupted do
                 raise
             return [_error(pcheck, spec, subjects.check(spec.id),
-                           f"the check failed: {type(exc).__name__}: {exc}")]
+                           msg("the check failed: {error}: {detail}",
+                               error=type(exc).__name__, detail=str(exc)))]
     results: list[Result] = []
     seen: set[str] = set()
     for outcome in outcomes:
         if not isinstance(outcome, Outcome) or not isinstance(outcome.status, Status):
             results.append(_error(pcheck, spec, subjects.check(spec.id),
-                                  f"the check yielded {type(outcome).__name__}, not an Outcome"))
+                                  msg("the check yielded {type}, not an Outcome",
+                                      type=type(outcome).__name__)))
             continue
         if outcome.subject in seen:
             results.append(_error(pcheck, spec, subjects.check(spec.id),
-                                  f"the check yielded subject {outcome.subject!r} twice"))
+                                  msg("the check yielded subject '{subject}' twice",
+                                      subject=outcome.subject)))
             continue
         seen.add(outcome.subject)
         results.append(_result(pcheck, spec, outcome))
     if not results:
         results.append(_error(pcheck, spec, subjects.check(spec.id),
-                              "the check yielded no result, so nothing was assessed"))
+                              msg("the check yielded no result, so nothing was assessed")))
     return results
 
 
@@ -175,17 +182,28 @@ def _result(pcheck: PolicyCheck, spec: CheckSpec, outcome: Outcome) -> Result:
         check=spec.id, title=spec.title, subject=outcome.subject, status=outcome.status,
         message=redact(outcome.message)[:MAX_MESSAGE], evidence=outcome.evidence,
         remediation=pcheck.remediation or spec.remediation,
-        references=_references(pcheck, spec))
+        references=_references(pcheck, spec), **_template(outcome.template, outcome.params))
     result.likelihood = outcome.likelihood or pcheck.likelihood or spec.likelihood
     result.impact = outcome.impact or pcheck.impact or spec.impact
     return result
 
 
-def _error(pcheck: PolicyCheck, spec: CheckSpec | None, subject: str, message: str) -> Result:
+def _error(pcheck: PolicyCheck, spec: CheckSpec | None, subject: str,
+           message: Message) -> Result:
     return Result(check=pcheck.id, title=spec.title if spec else pcheck.id, subject=subject,
-                  status=Status.ERROR, message=redact(message)[:MAX_MESSAGE], evidence={},
+                  status=Status.ERROR, message=redact(str(message))[:MAX_MESSAGE], evidence={},
                   remediation="Make the evidence readable (connectivity, rights) and run again.",
-                  references=_references(pcheck, spec))
+                  references=_references(pcheck, spec),
+                  **_template(message.template, dict(message.params)))
+
+
+def _template(template: str | None, params: dict | None) -> dict:
+    """The Result fields a renderer translates from, redacted like the English text."""
+    if template is None:
+        return {}
+    return {"message_template": template,
+            "message_params": {k: redact(v) if isinstance(v, str) else v
+                               for k, v in (params or {}).items()}}
 
 
 def _apply_exception(result: Result, policy: Policy, today: date) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from gitc_agent.model.message import Message
+
 
 class Status(StrEnum):
     """Result status, a closed set. There is no silent pass: `error` means not assessed."""
@@ -42,6 +44,15 @@ class Outcome:
     evidence: dict[str, Any] = field(default_factory=dict)
     likelihood: int | None = None
     impact: int | None = None
+    template: str | None = None  # set from a Message: the msgid a renderer translates
+    params: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        message: Any = self.message
+        if isinstance(message, Message):  # Outcome(subject, status, msg("..."), ...)
+            object.__setattr__(self, "message", str(message))
+            object.__setattr__(self, "template", message.template)
+            object.__setattr__(self, "params", dict(message.params))
 
 
 def fingerprint(check_id: str, subject: str) -> str:
@@ -67,6 +78,10 @@ class Result:
     priority: str | None = None
     exception: dict[str, Any] | None = None
     follow_up: str | None = None
+    # The English `message` is rendered from these (plus the exception's sentence): a renderer
+    # in another language translates the template and fills in the same values.
+    message_template: str | None = None
+    message_params: dict[str, Any] | None = None
 
     @property
     def id(self) -> str:
@@ -88,4 +103,7 @@ class Result:
             "references": self.references,
             "exception": self.exception,
             "follow_up": self.follow_up,
+            **({"message_template": self.message_template,
+                "message_params": self.message_params or {}}
+               if self.message_template is not None else {}),
         }

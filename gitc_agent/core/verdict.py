@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from gitc_agent.core.results import Outcome, Status
+from gitc_agent.model.message import Message
 
 
 class Judged(Protocol):
@@ -27,35 +28,35 @@ class Judged(Protocol):
 @dataclass(frozen=True)
 class Verdict:
     status: Status
-    message: str
+    message: str | Message
     evidence: dict[str, Any] = field(default_factory=dict)
     subject: str | None = None
     likelihood: int | None = None
     impact: int | None = None
 
     def about(self, item: Judged) -> Outcome:
-        return Outcome(self.subject or item.subject, self.status, self.message,
+        return Outcome(self.subject or item.subject, self.status, self.message,  # type: ignore[arg-type]
                        {**item.source, **self.evidence}, self.likelihood, self.impact)
 
 
-def ok(message: str, /, *, subject: str | None = None, **evidence: Any) -> Verdict:
+def ok(message: str | Message, /, *, subject: str | None = None, **evidence: Any) -> Verdict:
     """The evidence shows the norm is met."""
     return Verdict(Status.PASS, message, evidence, subject)
 
 
-def fail(message: str, /, *, subject: str | None = None, likelihood: int | None = None,
+def fail(message: str | Message, /, *, subject: str | None = None, likelihood: int | None = None,
          impact: int | None = None, **evidence: Any) -> Verdict:
     """The evidence shows the norm is not met; `likelihood`/`impact` only when this subject
     warrants leaving the check's defaults (the message says why)."""
     return Verdict(Status.FAIL, message, evidence, subject, likelihood, impact)
 
 
-def unknown(message: str, /, *, subject: str | None = None, **evidence: Any) -> Verdict:
+def unknown(message: str | Message, /, *, subject: str | None = None, **evidence: Any) -> Verdict:
     """The check could not look (unreadable or missing): not assessed, never a pass."""
     return Verdict(Status.ERROR, message, evidence, subject)
 
 
-def not_applicable(message: str, /, *, subject: str | None = None, **evidence: Any) -> Verdict:
+def not_applicable(message: str | Message, /, *, subject: str | None = None, **evidence: Any) -> Verdict:
     return Verdict(Status.NOT_APPLICABLE, message, evidence, subject)
 
 
