@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ldap3 import Connection
 from ldap3.utils.conv import escape_filter_chars
 
-from gitc_agent.collectors.ad import hygiene, workers
+from gitc_agent.collectors.ad import hygiene, memberof, workers
+from gitc_agent.collectors.ad.lean import LowerKeyed
+from gitc_agent.collectors.ad.memberof import MemberOfIndex
 from gitc_agent.collectors.ad.parallel import (
     CHUNKS_PER_WORKER,
     ParallelReader,
@@ -42,7 +44,9 @@ from gitc_agent.model.directory import (
 )
 from gitc_agent.model.hygiene import HYGIENE_COLUMNS
 from gitc_agent.model.sid import sid_to_str
-from gitc_agent.settings.config import ADSettings
+
+if TYPE_CHECKING:  # reader processes import this module: no pydantic config models there
+    from gitc_agent.settings.config import ADSettings
 
 KIND = kinds.AD_ACCOUNTS
 ACCOUNT_FILTER = "(|(sAMAccountType=805306368)(sAMAccountType=805306369))"  # users, computers
@@ -52,10 +56,11 @@ ACCOUNT_ATTRS = [
     "lastLogonTimestamp", "accountExpires", "whenCreated", "employeeID", "givenName", "sn",
     "mail", "servicePrincipalName", "adminCount", "primaryGroupID", "description",
     *hygiene.ACCOUNT_ATTRS,  # the hygiene checks' attributes ride along (collectors/ad/hygiene.py)
+    memberof.ATTRIBUTE,  # for the privileged cross-check only, never kept (collectors/ad/memberof.py)
 ]
 #: The account rows: the directory model's columns, then the hygiene checks' (model/hygiene.py).
 ROW_COLUMNS = (*ACCOUNT_COLUMNS, *HYGIENE_COLUMNS)
-GROUP_ATTRS = ["objectSid", "sAMAccountName", "name", "member"]
+GROUP_ATTRS = ["objectSid", "sAMAccountName", "name", "member", memberof.ATTRIBUTE]
 #: Every user and computer has these; when one is missing the bound account could not read it.
 ALWAYS_PRESENT = ("sAMAccountName", "objectSid", "userAccountControl", "whenCreated",
                   "primaryGroupID")
@@ -79,10 +84,23 @@ def filetime(value: bytes | str | None) -> str | None:
 
 
 def generalized_time(value: bytes | str | None) -> str | None:
+    """GeneralizedTime (`YYYYmmddHHMMSS.0Z`) to ISO time.
+
+    Fourteen digits that make a valid date are read by slicing (strptime is a tenth of the cost
+    of a whole account row); anything else goes through strptime, which also gives its error."""
     if value is None:
         return None
     text = value.decode() if isinstance(value, bytes) else value
-    when = datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    digits = text[:14]
+    if len(digits) == 14 and digits.isdigit() and digits.isascii():
+        try:
+            when = datetime(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]),
+                            int(digits[8:10]), int(digits[10:12]), int(digits[12:14]), tzinfo=UTC)
+        except ValueError:
+            pass
+        else:
+            return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+    when = datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     return when.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -90,6 +108,14 @@ def _first(raw: dict[str, list[bytes]], lowered: dict[str, str], name: str) -> b
     key = lowered.get(name.lower())
     values = raw.get(key) if key else None
     return values[0] if values else None
+
+
+def _lower_keyed(raw: dict[str, list[bytes]]) -> dict[str, list[bytes]]:
+    """The entry under lower-cased attribute names (the lean parser's entries already are)."""
+    return raw if isinstance(raw, LowerKeyed) else {k.lower(): v for k, v in raw.items()}
+
+
+_ALWAYS_PRESENT_LOWER = tuple((name, name.lower()) for name in ALWAYS_PRESENT)
 
 
 def _text(value: bytes | None) -> str | None:
@@ -101,42 +127,43 @@ def account_row(dn: str, raw: dict[str, list[bytes]], unreadable: dict[str, int]
     """One compact row in ROW_COLUMNS order; counts attributes that should be there but are not.
 
     A description that matches a secret pattern is withheld (only the pattern id is kept)."""
-    lowered = {k.lower(): k for k in raw}
-    for name in ALWAYS_PRESENT:
-        if name.lower() not in lowered:
+    low = _lower_keyed(raw)
+    for name, lower in _ALWAYS_PRESENT_LOWER:
+        if lower not in low:
             unreadable[name] = unreadable.get(name, 0) + 1
 
-    def first(name: str) -> bytes | None:
-        return _first(raw, lowered, name)
+    def first(name: str) -> bytes | None:  # `name` in lower case
+        values = low.get(name)
+        return values[0] if values else None
 
-    sid = first("objectSid")
-    uac = first("userAccountControl")
-    admin_count = first("adminCount")
-    primary = first("primaryGroupID")
-    spn_key = lowered.get("serviceprincipalname")
+    sid = first("objectsid")
+    uac = first("useraccountcontrol")
+    admin_count = first("admincount")
+    primary = first("primarygroupid")
+    spns = low.get("serviceprincipalname")
     description = _text(first("description"))
     extra, secret = hygiene.account_cells(
-        first, lambda name: raw.get(lowered.get(name.lower(), ""), []),
-        hygiene.has_any(lowered), description,
+        lambda name: first(name.lower()), lambda name: low.get(name.lower(), []),
+        hygiene.has_any(low), description,
         hygiene.compile_patterns(None) if patterns is None else patterns, filetime, _text)
     if secret:
         description = "[withheld: it matches a secret pattern]"
     row = {
         "dn": dn,
-        "sam": _text(first("sAMAccountName")),
-        "upn": _text(first("userPrincipalName")),
+        "sam": _text(first("samaccountname")),
+        "upn": _text(first("userprincipalname")),
         "sid": sid_to_str(sid) if sid else None,
         "type": "computer" if uac and int(uac) & 0x3000 else "user",
         "uac": int(uac) if uac else None,
-        "pwd_last_set": filetime(first("pwdLastSet")),
-        "last_logon": filetime(first("lastLogonTimestamp")),
-        "expires": filetime(first("accountExpires")),
-        "created": generalized_time(first("whenCreated")),
-        "employee_id": _text(first("employeeID")),
-        "given_name": _text(first("givenName")),
+        "pwd_last_set": filetime(first("pwdlastset")),
+        "last_logon": filetime(first("lastlogontimestamp")),
+        "expires": filetime(first("accountexpires")),
+        "created": generalized_time(first("whencreated")),
+        "employee_id": _text(first("employeeid")),
+        "given_name": _text(first("givenname")),
         "sn": _text(first("sn")),
         "mail": _text(first("mail")),
-        "spn": len(raw[spn_key]) if spn_key else 0,
+        "spn": len(spns) if spns is not None else 0,
         "admin_count": int(admin_count) if admin_count else None,
         "primary_group_id": int(primary) if primary else None,
         "description": description[:_MAX_DESCRIPTION] if description else None,
@@ -160,7 +187,8 @@ _SHARED = tuple(ACCOUNT_COLUMNS.index(c) for c in (
 
 def read_accounts(conn: Connection, base_dn: str, page_size: int, unreadable: dict[str, int],
                   ldap_filter: str = ACCOUNT_FILTER,
-                  secret_patterns: dict[str, str] | None = None) -> list[list[Any]]:
+                  secret_patterns: dict[str, str] | None = None,
+                  member_of: MemberOfIndex | None = None) -> list[list[Any]]:
     seen: dict[str, str] = {}
     rows = []
     patterns = hygiene.compile_patterns(secret_patterns)
@@ -170,6 +198,10 @@ def read_accounts(conn: Connection, base_dn: str, page_size: int, unreadable: di
             if row[i] is not None:
                 row[i] = seen.setdefault(row[i], row[i])
         rows.append(row)
+        if member_of is not None:
+            member_of.add(row[0], raw)
+    if member_of is not None:
+        member_of.finish(conn)
     return rows
 
 
@@ -181,8 +213,8 @@ def share_member_strings(data: dict[str, Any]) -> None:
         group["members"] = [canon.get(m, m) for m in group["members"]]
 
 
-def read_groups(conn: Connection, base_dn: str, page_size: int,
-                errors: list[dict[str, str]]) -> list[dict[str, Any]]:
+def read_groups(conn: Connection, base_dn: str, page_size: int, errors: list[dict[str, str]],
+                member_of: MemberOfIndex | None = None) -> list[dict[str, Any]]:
     """Every group with its complete direct `member` list (range retrieval after the paged read)."""
     groups: list[dict[str, Any]] = []
     partial: list[tuple[int, str, dict[str, list[bytes]]]] = []
@@ -202,6 +234,8 @@ def read_groups(conn: Connection, base_dn: str, page_size: int,
         else:
             group["members"] = [_text(v) for v in raw.get(lowered.get("member", ""), [])]
         groups.append(group)
+        if member_of is not None:
+            member_of.add(dn, raw)
     for index, dn, raw in partial:  # the paged search is finished: the connection is free
         try:
             groups[index]["members"] = read_ranged(conn, dn, "member", raw)
@@ -210,29 +244,47 @@ def read_groups(conn: Connection, base_dn: str, page_size: int,
             groups[index]["members_incomplete"] = True
             errors.append({"part": f"group:{dn}", "message": f"members could not be read "
                                                              f"completely: {exc}"})
+    if member_of is not None:
+        member_of.finish(conn)
     return groups
 
 
 def cross_check_privileged(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
-                           errors: list[dict[str, str]]) -> None:
+                           errors: list[dict[str, str]],
+                           member_of: MemberOfIndex | None = None) -> None:
     """Mark a privileged group incomplete when objects name it in `memberOf` that its `member`
     does not list.
 
     Why: a bound account denied reading `member` sees the group empty, which looks like "no
-    members"; `memberOf` sits on the members under their own ACL, so it shows the gap."""
+    members"; `memberOf` sits on the members under their own ACL, so it shows the gap. Who names
+    a group comes from `member_of` (gathered by the bulk reads) plus one search for the objects
+    they do not cover; without a complete index, one `(memberOf=...)` search per group."""
     by_dn = {g["dn"].lower(): g for g in data["groups"]}
-    for entry in privileged_groups(Directory.from_data({**data, "accounts": []})):
-        group = entry.group
-        if group is None or group.incomplete:
-            continue
+    groups = [entry.group for entry in privileged_groups(Directory.from_data({**data, "accounts": []}))
+              if entry.group is not None and not entry.group.incomplete]
+    residual: dict[str, list[str]] | None = None
+    failure: LdapReadError | None = None
+    if member_of is not None and member_of.complete and groups:
+        try:
+            residual = memberof.read_residual(conn, base_dn, page_size,
+                                              [ACCOUNT_FILTER, GROUP_FILTER], [g.dn for g in groups])
+        except LdapReadError as exc:
+            failure = exc
+    for group in groups:
         listed = {m.lower() for m in group.members}
         try:
-            named = [dn for dn, _ in paged_search(
-                conn, base_dn, f"(memberOf={escape_filter_chars(group.dn)})", ["1.1"], page_size)]
+            if failure is not None:
+                raise failure
+            if residual is not None and member_of is not None:
+                named = memberof.named_by(member_of, residual, group.dn)
+            else:
+                named = [dn for dn, _ in paged_search(
+                    conn, base_dn, f"(memberOf={escape_filter_chars(group.dn)})", ["1.1"],
+                    page_size)]
         except LdapReadError as exc:
             message = f"members could not be cross-checked against memberOf: {exc}"
         else:
-            hidden = [dn for dn in named if dn.lower() not in listed]
+            hidden = sorted((dn for dn in named if dn.lower() not in listed), key=str.lower)
             if not hidden:
                 continue
             message = (f"members could not be read completely: member lists {len(listed)} "
@@ -245,22 +297,24 @@ def cross_check_privileged(conn: Connection, base_dn: str, page_size: int, data:
 def read_accounts_part(base_dn: str, ldap_filter: str, page_size: int) -> dict[str, Any]:
     """Reader-process task: compact rows of one partition, or the error that stopped it."""
     unreadable: dict[str, int] = {}
+    member_of = MemberOfIndex()
     try:
         rows = read_accounts(workers.connection(), base_dn, page_size, unreadable, ldap_filter,
-                             workers.secret_patterns())
+                             workers.secret_patterns(), member_of)
     except LdapReadError as exc:
         return {"error": str(exc)}
-    return {"rows": rows, "unreadable": unreadable}
+    return {"rows": rows, "unreadable": unreadable, "member_of": member_of.answer()}
 
 
 def read_groups_part(base_dn: str, page_size: int) -> dict[str, Any]:
     """Reader-process task: every group with its complete member list (range retrieval too)."""
     errors: list[dict[str, str]] = []
+    member_of = MemberOfIndex()
     try:
-        groups = read_groups(workers.connection(), base_dn, page_size, errors)
+        groups = read_groups(workers.connection(), base_dn, page_size, errors, member_of)
     except LdapReadError as exc:
         return {"error": str(exc)}
-    return {"groups": groups, "errors": errors}
+    return {"groups": groups, "errors": errors, "member_of": member_of.answer()}
 
 
 def collect(conn: Connection, base_dn: str, page_size: int, settings: ADSettings | None = None,
@@ -275,6 +329,7 @@ def collect(conn: Connection, base_dn: str, page_size: int, settings: ADSettings
     errors: list[dict[str, str]] = []
     parallel = settings is not None and url is not None and settings.parallel_reads > 1
     reader = ParallelReader(settings, url) if parallel else None  # workers start while we read
+    member_of = MemberOfIndex()  # who names which group, from the bulk reads
     try:
         try:
             data["domain_sid"] = _domain_sid(conn, base_dn)
@@ -287,23 +342,18 @@ def collect(conn: Connection, base_dn: str, page_size: int, settings: ADSettings
                                               data.get("domain_sid"), errors)
 
         if reader is not None:
-            _read_parallel(reader, conn, base_dn, page_size, data, errors, read_hygiene, patterns)
+            _read_parallel(reader, conn, base_dn, page_size, data, errors, read_hygiene, patterns,
+                           member_of)
         else:
-            _read_serial(conn, base_dn, page_size, data, errors, patterns)
+            _read_serial(conn, base_dn, page_size, data, errors, patterns, member_of)
             read_hygiene()
+        _combine(conn, base_dn, page_size, data, errors, member_of)  # while the readers exit
         if reader is not None:
             reader.close()
     except BaseException:  # interrupted (or a bug): the reads in flight are not waited for
         if reader is not None:
             reader.abandon()
         raise
-    share_member_strings(data)
-    if "accounts" in data:
-        data["hygiene"]["readable"] = hygiene.readability(
-            data["hygiene"], data["accounts"], list(ROW_COLUMNS), data.get("domain_sid"))
-    if "accounts" in data and "groups" in data:
-        cross_check_privileged(conn, base_dn, page_size, data, errors)
-        data["privileged"] = privileged_summary(Directory.from_data(data))
     data["counts"] = {
         "users": sum(1 for r in data.get("accounts", []) if r[4] == "user"),
         "computers": sum(1 for r in data.get("accounts", []) if r[4] == "computer"),
@@ -312,35 +362,49 @@ def collect(conn: Connection, base_dn: str, page_size: int, settings: ADSettings
     return data, errors
 
 
+def _combine(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
+             errors: list[dict[str, str]], member_of: MemberOfIndex) -> None:
+    """What is derived from the reads: shared strings, readability, cross-check, summary."""
+    share_member_strings(data)
+    if "accounts" in data:
+        data["hygiene"]["readable"] = hygiene.readability(
+            data["hygiene"], data["accounts"], list(ROW_COLUMNS), data.get("domain_sid"))
+    if "accounts" in data and "groups" in data:
+        cross_check_privileged(conn, base_dn, page_size, data, errors, member_of)
+        data["privileged"] = privileged_summary(Directory.from_data(data))
+
+
 def _accounts_error(exc: Exception) -> dict[str, str]:
     return {"part": "accounts", "message": f"users and computers could not be read: {exc}"}
 
 
 def _read_accounts_here(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
-                        errors: list[dict[str, str]],
-                        patterns: dict[str, str] | None = None) -> None:
+                        errors: list[dict[str, str]], patterns: dict[str, str] | None = None,
+                        member_of: MemberOfIndex | None = None) -> None:
     """Users and computers on this one connection."""
     unreadable: dict[str, int] = {}
     try:
         data["accounts"] = read_accounts(conn, base_dn, page_size, unreadable,
-                                         secret_patterns=patterns)
+                                         secret_patterns=patterns, member_of=member_of)
         data["unreadable"] = unreadable
     except LdapReadError as exc:
         errors.append(_accounts_error(exc))
 
 
 def _read_serial(conn: Connection, base_dn: str, page_size: int, data: dict[str, Any],
-                 errors: list[dict[str, str]], patterns: dict[str, str] | None = None) -> None:
-    _read_accounts_here(conn, base_dn, page_size, data, errors, patterns)
+                 errors: list[dict[str, str]], patterns: dict[str, str] | None = None,
+                 member_of: MemberOfIndex | None = None) -> None:
+    _read_accounts_here(conn, base_dn, page_size, data, errors, patterns, member_of)
     try:
-        data["groups"] = read_groups(conn, base_dn, page_size, errors)
+        data["groups"] = read_groups(conn, base_dn, page_size, errors, member_of)
     except LdapReadError as exc:
         errors.append({"part": "groups", "message": f"groups could not be read: {exc}"})
 
 
 def _read_parallel(reader: ParallelReader, conn: Connection, base_dn: str, page_size: int,
                    data: dict[str, Any], errors: list[dict[str, str]],
-                   meanwhile: Callable[[], None], patterns: dict[str, str] | None = None) -> None:
+                   meanwhile: Callable[[], None], patterns: dict[str, str] | None = None,
+                   member_of: MemberOfIndex | None = None) -> None:
     """Groups in one worker, users and computers in uSNCreated partitions across all workers."""
     groups = reader.submit(read_groups_part, base_dn, page_size)
     try:
@@ -349,7 +413,7 @@ def _read_parallel(reader: ParallelReader, conn: Connection, base_dn: str, page_
         highest = None
     if highest is None:
         meanwhile()
-        _read_accounts_here(conn, base_dn, page_size, data, errors, patterns)
+        _read_accounts_here(conn, base_dn, page_size, data, errors, patterns, member_of)
     else:
         parts = usn_partitions(ACCOUNT_FILTER, highest, reader.workers * CHUNKS_PER_WORKER)
         futures = [reader.submit(read_accounts_part, base_dn, p.ldap_filter, page_size)
@@ -360,9 +424,16 @@ def _read_parallel(reader: ParallelReader, conn: Connection, base_dn: str, page_
             data["accounts"], data["unreadable"] = merge_accounts(parts, answers)
         except LdapReadError as exc:
             errors.append(_accounts_error(exc))
+        for answer in answers:
+            if member_of is not None:
+                member_of.merge(memberof.payload(answer))
+            answer.clear()  # the rows live on in data["accounts"] only
     answer = result_of(groups, "reading groups")
     if "error" in answer:
         errors.append({"part": "groups", "message": f"groups could not be read: {answer['error']}"})
     else:
         data["groups"] = answer["groups"]
         errors.extend(answer["errors"])
+        if member_of is not None:
+            member_of.merge(memberof.payload(answer))
+    reader.release()  # every answer is in: the processes may exit while this one carries on

@@ -37,7 +37,6 @@ from gitc_agent.model.hygiene import (
 )
 from gitc_agent.model.sid import sid_to_str
 from gitc_agent.model.uac import SERVER_TRUST_ACCOUNT
-from gitc_agent.settings.ad_hygiene_config import DEFAULT_SECRET_PATTERNS
 
 #: Extra attributes of the account reads (never a password value is kept, see the docstring).
 ACCOUNT_ATTRS = [*COLUMN_ATTRIBUTES.values(), *PASSWORD_ATTRIBUTES, "info"]
@@ -57,12 +56,20 @@ _NONE_SET = (None, [], [], None, None, None, None, [])
 def compile_patterns(patterns: dict[str, str] | None) -> Patterns:
     """The patterns, led by one alternation of them all: most texts match none, and one search
     tells that at a quarter of the cost."""
-    chosen = DEFAULT_SECRET_PATTERNS if patterns is None else patterns
+    chosen = _default_patterns() if patterns is None else patterns
     compiled = [(key, re.compile(expression, re.IGNORECASE)) for key, expression in chosen.items()]
     if not compiled:
         return []
     anyone = re.compile("|".join(f"(?:{e})" for e in chosen.values()), re.IGNORECASE)
     return [("", anyone), *compiled]
+
+
+def _default_patterns() -> dict[str, str]:
+    # imported here: reader processes are always given the patterns, and pydantic (which the
+    # settings module needs) costs each of them a tenth of a second to import
+    from gitc_agent.settings.ad_hygiene_config import DEFAULT_SECRET_PATTERNS
+
+    return DEFAULT_SECRET_PATTERNS
 
 
 def matches(text: str | None, patterns: Patterns) -> list[str]:
@@ -131,7 +138,7 @@ def _one(raw: dict[str, list[bytes]], name: str) -> str | None:
 def collect(conn: Connection, base_dn: str, page_size: int, patterns: dict[str, str] | None,
             domain_sid: str | None, errors: list[dict[str, str]]) -> dict[str, Any]:
     """The domain-wide part; each piece that cannot be read is an `errors` entry of its own."""
-    part: dict[str, Any] = {"secret_patterns": dict(DEFAULT_SECRET_PATTERNS if patterns is None
+    part: dict[str, Any] = {"secret_patterns": dict(_default_patterns() if patterns is None
                                                     else patterns)}
     try:
         _, root = read_entry(conn, "", ["configurationNamingContext", "schemaNamingContext",

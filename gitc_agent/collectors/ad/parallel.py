@@ -20,12 +20,15 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from gitc_agent.collectors.ad.reader_settings import ReaderSettings
 from gitc_agent.collectors.ad.session import LdapReadError, attr, read_entry
 from gitc_agent.collectors.ad.workers import init_worker
 from gitc_agent.run.redact import redact
-from gitc_agent.settings.config import ADSettings
+
+if TYPE_CHECKING:
+    from gitc_agent.settings.config import ADSettings
 
 CHUNKS_PER_WORKER = 2  # more, smaller ranges balance uneven USN distributions, at a cost
 _POLL_SECONDS = 0.2
@@ -74,8 +77,7 @@ class ParallelReader:
     def __init__(self, settings: ADSettings, url: str):
         self.workers = max(1, settings.parallel_reads)
         password = settings.bind.secret.reveal() if settings.bind.secret is not None else None
-        plain = settings.model_copy(update={
-            "servers": [url], "bind": settings.bind.model_copy(update={"secret": None})})
+        plain = ReaderSettings.of(settings, url)  # no password, no pydantic
         self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                          mp_context=multiprocessing.get_context("spawn"),
                                          initializer=init_worker, initargs=(plain, password))
@@ -88,6 +90,10 @@ class ParallelReader:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def release(self) -> None:
+        """Let the processes exit while this one carries on; `close` later waits for them."""
+        self._pool.shutdown(wait=False)
 
     def abandon(self) -> None:
         """Stop at once, reads unfinished: the run was interrupted and will not use them."""

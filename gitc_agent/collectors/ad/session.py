@@ -11,15 +11,18 @@ from __future__ import annotations
 import math
 import ssl
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from ldap3 import BASE, SASL, SIMPLE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 
 from gitc_agent.collectors.ad.lean import make_lean
-from gitc_agent.collectors.ad.ntlm import NtlmBindError, ntlm_bind
 from gitc_agent.run.redact import redact
-from gitc_agent.settings.config import ADSettings
+
+if TYPE_CHECKING:  # reader processes pass ReaderSettings (same field names) and never import it
+    from gitc_agent.collectors.ad.reader_settings import ReaderSettings
+    from gitc_agent.settings.config import ADSettings
 
 RawEntry = tuple[str, dict[str, list[bytes]]]
 
@@ -33,21 +36,21 @@ def _describe(exc: BaseException) -> str:
     return redact(f"{type(exc).__name__}: {text}")
 
 
-def _tls(settings: ADSettings) -> Tls:
+def _tls(settings: ADSettings | ReaderSettings) -> Tls:
     if not settings.validate_certificate:
         return Tls(validate=ssl.CERT_NONE)
     return Tls(validate=ssl.CERT_REQUIRED,
                ca_certs_file=str(settings.ca_file) if settings.ca_file else None)
 
 
-def _password(settings: ADSettings) -> str:
+def _password(settings: ADSettings | ReaderSettings) -> str:
     secret = settings.bind.secret
     if secret is None:
         raise LdapReadError(f"a {settings.bind.method} bind needs the password, and none was read")
     return secret.reveal()
 
 
-def open_connection(url: str, settings: ADSettings) -> Connection:
+def open_connection(url: str, settings: ADSettings | ReaderSettings) -> Connection:
     """Connect and bind to one server (`settings.servers` is not consulted)."""
     parsed = urlparse(url)
     use_ssl = parsed.scheme == "ldaps"
@@ -70,6 +73,9 @@ def open_connection(url: str, settings: ADSettings) -> Connection:
         if settings.starttls and not use_ssl and not conn.start_tls():
             raise LdapReadError(f"StartTLS refused: {conn.result.get('description')}")
         if bind.method == "ntlm":
+            # imported here: spnego (with gssapi and krb5) costs every process ~17 MB and 0.1 s
+            from gitc_agent.collectors.ad.ntlm import NtlmBindError, ntlm_bind
+
             try:
                 ntlm_bind(conn, bind.user, _password(settings), service_host)
             except NtlmBindError as exc:
@@ -84,6 +90,8 @@ def open_connection(url: str, settings: ADSettings) -> Connection:
         raise LdapReadError(_describe(exc)) from None
     except ImportError as exc:  # Kerberos needs the optional 'gssapi' package
         conn.unbind()
+        if bind.method == "ntlm":  # pyspnego is a dependency: a broken installation
+            raise LdapReadError(f"NTLM bind needs the 'pyspnego' package: {exc}") from None
         raise LdapReadError(f"Kerberos bind needs the 'gssapi' package "
                             f"(pip install 'gitc-agent[kerberos]'): {exc}") from None
     except Exception as exc:  # gssapi errors (no ticket, unknown server) are not LDAPExceptions
