@@ -21,6 +21,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -62,7 +63,10 @@ def timed(cmd: list[str]) -> tuple[float, float, int]:
     """Wall seconds, peak RSS (MiB) and exit code of one child process (its CPU seconds are
     added to CPU, for machines other jobs share)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # not in the source tree: there `python -m gitc_agent` would import the folder gitc_agent/
+    # instead of the installed package, which maps gitc_agent.checks to checks/
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            cwd=tempfile.gettempdir())
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start

@@ -7,7 +7,6 @@ read (`errors`) next to what could (`data`), so a check can tell "empty" from "u
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,9 +15,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gitc_agent import __version__
+from gitc_agent.core import evidence_json
 from gitc_agent.core.plan import PLAN_FILE
 from gitc_agent.errors import InputError
 from gitc_agent.run.atomic import create_new, write_bytes_atomic
+from gitc_agent.run.gc_pause import paused
 from gitc_agent.run.input_files import parse_json, read_regular
 
 SCHEMA = "gitc-agent/evidence/v1"
@@ -37,10 +38,13 @@ class EvidenceDoc:
     collected_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     tool_version: str = __version__
     file: str | None = None
+    released: str | None = field(default=None, repr=False, compare=False)  # see release_data
 
     @property
     def status(self) -> str:
         """`ok`, `partial` (some parts unreadable) or `error` (nothing could be read)."""
+        if self.released is not None:
+            return self.released
         if not self.errors:
             return "ok"
         return "error" if not self.data else "partial"
@@ -108,23 +112,20 @@ class EvidenceSet:
         return len(self._docs)
 
 
-def _payload(doc: EvidenceDoc) -> bytes:
-    return json.dumps(doc.to_dict(), indent=2, sort_keys=True, ensure_ascii=False).encode()
-
-
 def name_evidence(docs: Iterable[EvidenceDoc]) -> list[dict[str, str]]:
     """Give freshly collected documents the file names and SHA-256 they will be saved with, so
     a scan's results and coverage name their evidence file before it is written."""
     named = []
     for doc in docs:
         doc.file = doc.filename
-        named.append({"file": doc.filename, "sha256": hashlib.sha256(_payload(doc)).hexdigest()})
+        named.append({"file": doc.filename, "sha256": evidence_json.digest(doc.to_dict())})
     return named
 
 
 def save_evidence(docs: Iterable[EvidenceDoc], folder: Path,
                   fresh: bool = False) -> list[dict[str, str]]:
-    """Write each document atomically; return file names with their SHA-256.
+    """Write each document atomically, streamed (evidence_json: compact, one item of a long
+    list per line); return file names with their SHA-256.
 
     `fresh`: `folder` is a run's staging folder its caller just made, so every file is created
     new (`create_new`): a name raced in by another process fails instead of being written
@@ -134,11 +135,29 @@ def save_evidence(docs: Iterable[EvidenceDoc], folder: Path,
     write = create_new if fresh else write_bytes_atomic
     written = []
     for doc in docs:
-        payload = _payload(doc)
-        write(folder / doc.filename, payload)
+        sha = hashlib.sha256()
+        write(folder / doc.filename, _hashed(evidence_json.pieces(doc.to_dict()), sha))
         doc.file = doc.filename
-        written.append({"file": doc.filename, "sha256": hashlib.sha256(payload).hexdigest()})
+        written.append({"file": doc.filename, "sha256": sha.hexdigest()})
     return written
+
+
+def _hashed(pieces: Iterator[bytes], sha: Any) -> Iterator[bytes]:
+    """The pieces as they are written, each added to `sha`: the hash is of the bytes on disk."""
+    for piece in pieces:
+        sha.update(piece)
+        yield piece
+
+
+def release_data(docs: Iterable[EvidenceDoc]) -> None:
+    """Drop the parsed `data` of documents read from saved files once nothing judges them any
+    more (the report is built): the run keeps the files byte for byte (`copy_evidence`), and a
+    large document's data is most of a run's memory (a register of 100,000 tickets and a year of
+    audit log: 500 MB) while the report is rendered. Kind, target, time, errors, file and
+    status stay as read."""
+    for doc in docs:
+        doc.released = doc.status
+        doc.data = {}
 
 
 def copy_evidence(docs: Iterable[EvidenceDoc], source: Path, folder: Path) -> None:
@@ -155,6 +174,11 @@ def copy_evidence(docs: Iterable[EvidenceDoc], source: Path, folder: Path) -> No
 def load_evidence(folder: Path) -> tuple[EvidenceSet, list[dict[str, str]]]:
     """Read every evidence document in `folder`; malformed files are input errors (exit 2).
     The collection plan beside them (plan.json) is not evidence: `plan.load_plan` reads it."""
+    with paused():  # see run/gc_pause: a large document is millions of objects
+        return _load_evidence(folder)
+
+
+def _load_evidence(folder: Path) -> tuple[EvidenceSet, list[dict[str, str]]]:
     if not folder.is_dir():
         raise InputError("evidence folder does not exist", folder)
     files = sorted(p for p in folder.glob("*.json") if p.name != PLAN_FILE)
@@ -163,9 +187,58 @@ def load_evidence(folder: Path) -> tuple[EvidenceSet, list[dict[str, str]]]:
     docs, hashes = [], []
     for path in files:
         raw = read_regular(path, MAX_EVIDENCE_BYTES, "evidence file")
-        docs.append(_parse(parse_json(raw, path, "evidence file"), path))
         hashes.append({"file": path.name, "sha256": hashlib.sha256(raw).hexdigest()})
+        large = len(raw) >= SHARE_FROM
+        doc = _parse(parse_json(raw, path, "evidence file"), path)
+        del raw
+        if large:
+            _share_strings(doc.data)
+        docs.append(doc)
     return EvidenceSet(docs), hashes
+
+
+SHARE_FROM = 8 * 1024 * 1024  # bytes of evidence file from which equal strings are shared
+
+
+def _share_strings(data: dict[str, Any]) -> None:
+    """One string object for equal texts in the rows of a large document's long lists.
+
+    JSON parsing makes a new string for every value: 350,000 audit-log groups repeat a handful
+    of principals, databases, days and statements, 100,000 tickets a few dozen names, and each
+    copy costs 50-80 bytes (over 100 MB in all). Rows are lists (groups) or objects (tickets);
+    their cells, and the cells of lists inside them (a group's lines), are shared in place."""
+    seen: dict[str, str] = {}
+    share = seen.setdefault
+    for value in data.values():
+        if not isinstance(value, list) or len(value) <= evidence_json.LONG_LIST:
+            continue
+        for row in value:
+            if isinstance(row, list):
+                _share_cells(row, share)
+                for cell in row:
+                    if isinstance(cell, list):
+                        for item in cell:
+                            if isinstance(item, list):
+                                _share_cells(item, share)
+            elif isinstance(row, dict):
+                _share_values(row, share)
+                for cell in row.values():
+                    if isinstance(cell, list):  # a ticket's approvers
+                        for item in cell:
+                            if isinstance(item, dict):
+                                _share_values(item, share)
+
+
+def _share_values(row: dict[str, Any], share: Callable[[str, str], str]) -> None:
+    for key, cell in row.items():
+        if type(cell) is str:
+            row[key] = share(cell, cell)
+
+
+def _share_cells(cells: list[Any], share: Callable[[str, str], str]) -> None:
+    for i, cell in enumerate(cells):
+        if type(cell) is str:
+            cells[i] = share(cell, cell)
 
 
 def _parse(obj: Any, path: Path) -> EvidenceDoc:

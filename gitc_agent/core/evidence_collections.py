@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitc_agent.core.evidence import MAX_EVIDENCE_BYTES, EvidenceDoc, load_evidence
+from gitc_agent.core.evidence import (
+    MAX_EVIDENCE_BYTES,
+    EvidenceDoc,
+    load_evidence,
+    release_data,
+)
 from gitc_agent.core.plan import PLAN_FILE, Plan, load_plan, make_plan, plan_bytes
 from gitc_agent.errors import InputError
 from gitc_agent.run.atomic import create_new, make_new_dir
@@ -109,6 +114,7 @@ def load_collections(folders: list[Path]) -> Collections:
                                tool_version=doc.tool_version, file=f"{c.label}/{name}")
             docs.append(copy)
             named.append({"file": copy.file or "", "sha256": by_name[name]})
+    release_data(d for c in items for d in c.docs)  # the copies hold the data; these name files
     plans = [c.plan for c in items if c.plan is not None]
     plan = None
     if plans:

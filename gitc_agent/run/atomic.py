@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
+Data = bytes | Iterable[bytes]  # the content, whole or in pieces (streamed: large evidence)
 
-def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+
+def _write(handle, data: Data) -> None:
+    if isinstance(data, bytes | bytearray):
+        handle.write(data)
+    else:
+        for piece in data:
+            handle.write(piece)
+
+
+def write_bytes_atomic(path: Path, data: Data, mode: int = 0o644) -> None:
     """Write to a temporary file in the same folder, fsync, then rename over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            _write(handle, data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
@@ -27,7 +38,7 @@ def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
 O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-def create_new(path: Path, data: bytes, mode: int = 0o644) -> None:
+def create_new(path: Path, data: Data, mode: int = 0o644) -> None:
     """Create `path` and write `data`; fail if anything (a file, a planted symlink) is there.
 
     For files in a freshly made staging folder: O_EXCL|O_NOFOLLOW means a name another process
@@ -37,7 +48,7 @@ def create_new(path: Path, data: bytes, mode: int = 0o644) -> None:
                  | getattr(os, "O_BINARY", 0), mode)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            _write(handle, data)
             handle.flush()
             os.fsync(handle.fileno())
     except BaseException:

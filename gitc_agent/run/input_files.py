@@ -109,4 +109,8 @@ def _check_tree(value: Any, path: Path, what: str, strings: bool) -> None:
             continue
         if depth > MAX_JSON_DEPTH:
             raise InputError(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep", path)
-        stack.extend((child, depth + 1) for child in children)
+        if strings:
+            stack.extend((child, depth + 1) for child in children)
+        else:  # only containers can be deeper: millions of scalar cells need no visit
+            stack.extend((child, depth + 1) for child in children
+                         if isinstance(child, dict | list))

@@ -22,6 +22,9 @@ _FIELDS = {"d": ("day", r"(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])"),
            "S": ("second", r"(6[0-1]|[0-5]\d|\d)")}
 
 
+_ORDER = ("year", "month", "day", "hour", "minute", "second")
+
+
 def compile_format(fmt: str) -> Callable[[str], datetime] | None:
     """A parser for `fmt` that raises ValueError like strptime, or None if `fmt` has other
     directives."""
@@ -42,14 +45,22 @@ def compile_format(fmt: str) -> Callable[[str], datetime] | None:
     if not {"day", "month", "year"} <= set(names):
         return None
     compiled = re.compile("".join(pattern) + r"\Z", re.IGNORECASE)
+    # the groups in datetime's argument order (year, month, day, hour, minute, second)
+    present = [n for n in _ORDER if n in names]
+    order = [names.index(n) for n in present]
+    seconds = "second" in names
+    positional = present == list(_ORDER[:len(present)])  # else a minute would be taken for an hour
 
     def parse(text: str) -> datetime:
         match = compiled.match(text)
         if match is None:
             raise ValueError(f"time data {text!r} does not match format {fmt!r}")
-        values = dict(zip(names, (int(g) for g in match.groups()), strict=True))
-        if values.get("second", 0) > 59:
+        groups = match.groups()
+        values = [int(groups[i]) for i in order]
+        if seconds and values[-1] > 59:
             raise ValueError("second must be in 0..59")
-        return datetime(**values)
+        if positional:
+            return datetime(*values)
+        return datetime(**dict(zip(present, values, strict=True)))
 
     return parse

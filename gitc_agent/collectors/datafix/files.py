@@ -45,8 +45,12 @@ def _sha256(table: Table) -> str:
     return digest.hexdigest()
 
 
-def _read(table: Table, parse: Parse) -> tuple[list[Any], dict[str, Any]]:
-    """Parse every row; return the used values and the source/counts/rejected part of the data."""
+def _read(table: Table, parse: Parse,
+          keep: tuple[str, ...] = ("ticket",)) -> tuple[list[Any], dict[str, Any]]:
+    """Parse every row; return the used values and the source/counts/rejected part of the data.
+
+    `keep`: the fields a rejected row still names (its ticket, the HR export's employee id), so
+    a check can tell which subjects the rejection touches."""
     rows, info = read_rows(table)
     used: list[Any] = []
     rejected: list[dict[str, Any]] = []
@@ -62,8 +66,7 @@ def _read(table: Table, parse: Parse) -> tuple[list[Any], dict[str, Any]]:
             except RowError as exc:
                 problem = str(exc)
         entry = {"file": name, "row": row.number, "line": row.line, "reason": problem}
-        if row.values.get("ticket"):
-            entry["ticket"] = row.values["ticket"]
+        entry.update({f: row.values[f] for f in keep if row.values.get(f)})
         rejected.append(entry)
     info["sha256"] = _sha256(table)
     info["columns"] = dict(table.columns)
@@ -82,16 +85,21 @@ def _doc(kind: str, settings: DatafixSettings, build: Callable[[], dict]) -> Evi
     return EvidenceDoc(kind=kind, target=settings.target, collector=COLLECTOR, data=data)
 
 
+_SHARED = frozenset({"requester", "executor", "reviewer", "database"})
+
+
 def collect_register(settings: DatafixSettings) -> EvidenceDoc:
     table = settings.register_export
     assert table is not None
     dates = DateParser(settings.date_formats, settings.zone)
     seen: dict[str, int] = {}
+    # the few people and databases recur on every ticket: one string each, not one per ticket
+    share = {}.setdefault
 
     def ticket(row: Row) -> dict[str, Any]:
-        v = row.values
+        v = {k: share(t, t) if k in _SHARED else t for k, t in row.values.items()}
         ticket_id = new_ticket_id(v["ticket"], seen)
-        names = split_values(v["approver"], settings.multi_value_separators)
+        names = [share(n, n) for n in split_values(v["approver"], settings.multi_value_separators)]
         times = split_values(v["approved_at"], settings.multi_value_separators)
         if len(names) != len(times):
             raise RowError(f"{len(names)} approver(s) but {len(times)} approval time(s)")
@@ -196,5 +204,9 @@ def planned_kinds(settings: DatafixSettings) -> list[str]:
 def collect(settings: DatafixSettings) -> Iterator[EvidenceDoc]:
     readers = {REGISTER: collect_register, DB_ROLES: collect_db_roles,
                AUDIT_LOG: collect_audit_log}
-    for kind in planned_kinds(settings):
-        yield readers[kind](settings)
+    kinds = planned_kinds(settings)
+    # the audit log is read first (and handed on in the usual order): reading it is the peak
+    # of a collection's memory, and then no register of 100,000 tickets is held beside it
+    read = {AUDIT_LOG: collect_audit_log(settings)} if AUDIT_LOG in kinds else {}
+    for kind in kinds:
+        yield read.pop(kind) if kind in read else readers[kind](settings)

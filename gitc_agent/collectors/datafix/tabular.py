@@ -87,16 +87,22 @@ def _csv_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
 Record = tuple[int, int, "list[str] | str"]  # data row number, first line, cells or the reason
 
 
-def csv_records(table: Table) -> tuple[Iterator[Record], dict[str, Any], dict[str, int | None]]:
-    """The CSV records as raw cells (no per-row dict), for exports of millions of lines.
+@dataclass
+class CsvSource:
+    """An opened CSV export whose header was checked: the reader positioned on the first data
+    record, the cell index of every field (None: absent) and how the file was read."""
 
-    Same contract as `read_rows`: the header is checked now; each record is yielded with its
-    data row number and first line, or with the reason it cannot be used (wrong field count,
-    unreadable record) in place of its cells. Blank records are not records. Also returns the
-    description of how the file was read and the cell index of every field (None: absent).
-    """
+    reader: Any  # csv.reader
+    handle: Any  # the text file; close it when done
+    info: dict[str, Any]
+    wanted: dict[str, int | None]
+    width: int
+
+
+def open_csv(table: Table) -> CsvSource:
+    """Open the export and check its header now (InputError if a required column is missing)."""
     fd = open_no_follow(table.file)
-    handle = open(fd, encoding=table.encoding, newline="")  # noqa: SIM115 - closed by the generator
+    handle = open(fd, encoding=table.encoding, newline="")  # noqa: SIM115 - the caller closes it
     try:
         sample = handle.read(SNIFF_BYTES)
         handle.seek(0)
@@ -111,6 +117,9 @@ def csv_records(table: Table) -> tuple[Iterator[Record], dict[str, Any], dict[st
     except csv.Error as exc:
         handle.close()
         raise InputError(f"unreadable CSV header: {exc}", table.file) from None
+    except InputError:
+        handle.close()
+        raise
     if header is None:
         handle.close()
         raise InputError("the export is empty (no header row)", table.file)
@@ -124,7 +133,20 @@ def csv_records(table: Table) -> tuple[Iterator[Record], dict[str, Any], dict[st
     wanted = {f: index.get(c.strip().lower()) for f, c in table.columns.items()}
     info = {"file": str(table.file), "format": "csv", "delimiter": delimiter,
             "encoding": table.encoding, "header": header}
-    width = len(header)
+    return CsvSource(reader, handle, info, wanted, len(header))
+
+
+def csv_records(table: Table) -> tuple[Iterator[Record], dict[str, Any], dict[str, int | None]]:
+    """The CSV records as raw cells (no per-row dict).
+
+    Same contract as `read_rows`: the header is checked now; each record is yielded with its
+    data row number and first line, or with the reason it cannot be used (wrong field count,
+    unreadable record) in place of its cells. Blank records are not records. Also returns the
+    description of how the file was read and the cell index of every field (None: absent).
+    The audit log has its own loop over `open_csv` with the same rules (audit_log.py).
+    """
+    source = open_csv(table)
+    reader, handle, width = source.reader, source.handle, source.width
 
     def records() -> Iterator[Record]:
         number = 0
@@ -152,7 +174,7 @@ def csv_records(table: Table) -> tuple[Iterator[Record], dict[str, Any], dict[st
                 number += 1
                 yield number, line, record
 
-    return records(), info, wanted
+    return records(), source.info, source.wanted
 
 
 def _sniff_delimiter(sample: str, path: Path) -> str:
