@@ -12,12 +12,15 @@ from the run id and the fingerprints, so re-rendering one report gives the same 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from gitc_agent.core.results import Status
 from gitc_agent.report.finding_model import Finding, FindingStatus
@@ -38,15 +41,28 @@ _FINDING_STATE = {FindingStatus.NO_FINDING: ("satisfied", "pass"),
 _EVIDENCE_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # made once: 200,000 calls
 
 
+_UUID_NS_BYTES = _UUID_NS.bytes
+_ODD_SPACE = re.compile(r"\s{2,}|[^\S ]")  # what _value changes besides the ends
+_SPACES = re.compile(r"\s+")
+
+
 @lru_cache(maxsize=1 << 19)  # an observation's uuid is asked for by its finding and its risk too
 def _uuid(*parts: str) -> str:
-    return str(uuid.uuid5(_UUID_NS, "\x00".join(parts)))
+    """uuid.uuid5(_UUID_NS, parts joined by NUL), without building UUID objects (400,000 of
+    them for a report of 200,000 results; the test suite compares with uuid.uuid5)."""
+    digest = bytearray(hashlib.sha1(_UUID_NS_BYTES + "\x00".join(parts).encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _value(text: Any) -> str:
     """OSCAL prop values must not be empty or start/end with white space."""
-    cleaned = re.sub(r"\s+", " ", "" if text is None else str(text)).strip()
-    return cleaned or "-"
+    text = "" if text is None else str(text)
+    if text and not _ODD_SPACE.search(text) and text[0] != " " and text[-1] != " ":
+        return text  # nearly every value: nothing to clean
+    return _SPACES.sub(" ", text).strip() or "-"
 
 
 def _prop(name: str, value: Any) -> dict[str, str]:
@@ -220,8 +236,13 @@ def render_oscal(report: ReportView | Mapping[str, Any]) -> bytes:
                                  f"{policy.version} (sha256 {policy.sha256}) is the plan."},
         "results": [result],
     }}
-    # compact: with indent, json falls back to its pure-Python encoder (minutes at 200,000)
-    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    # compact: with indent, json falls back to its pure-Python encoder (minutes at 200,000);
+    # orjson writes the same compact UTF-8 five times faster, json what orjson refuses
+    # (integers beyond 64 bits in evidence)
+    try:
+        return orjson.dumps(doc) + b"\n"
+    except (orjson.JSONEncodeError, TypeError):
+        return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _render(report: ReportView, options: RenderOptions) -> bytes:

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from gitc_agent.report.formats.csv import _FORMULA_START, neutralise
+from gitc_agent.report.formats.xlsx_rows import RowWriter, string_cell, supports
 
 MAX_CELL = 32767  # Excel's limit on the characters of one cell
 MAX_WIDTH, MIN_WIDTH = 60, 6
@@ -58,6 +59,9 @@ class Sheet:
         self.headers = list(headers)
         self.widths = [max(MIN_WIDTH, len(h) + 2) for h in headers]
         self.row = 0
+        # rows go straight into the worksheet's row file when it is in the plain state
+        # xlsx_rows writes for (always, for the workbook this module writes)
+        self.rows = RowWriter(self.ws, len(self.headers) + 2) if supports(self.ws) else None
         for values in preamble:
             self.add(values)
         if preamble:
@@ -69,44 +73,85 @@ class Sheet:
         self.ws.freeze_panes(self.row, 0)
 
     def add(self, values: Sequence[Any]) -> None:
-        for col, value in enumerate(values):
-            self._cell(col, value)
+        rows = self.rows
+        if rows is None or len(values) > len(rows.letters):
+            self._write_cells([self._value(col, value) for col, value in enumerate(values)])
+        else:
+            self._add_row(rows, values)
         self.row += 1
+
+    def _add_row(self, rows: RowWriter, values: Sequence[Any]) -> None:
+        """One pass per row: text (nearly every cell) inline, the rest through `_value`."""
+        ws, widths, letters = self.ws, self.widths, rows.letters
+        parts, number = rows.open(self.row)
+        lo = hi = None
+        for col, value in enumerate(values):
+            if type(value) is str:
+                text = "'" + value if value[:1] in _FORMULA_START else value
+                if len(text) > MAX_CELL:
+                    text = text[:MAX_CELL - 40] + " [cut: longer than an Excel cell holds]"
+                width = max(map(len, text.splitlines()), default=0) if "\n" in text else len(text)
+                if col < len(widths) and width + 2 > widths[col]:
+                    self._fit(col, width)
+                parts.append(string_cell(ws, letters[col] + number, text))
+            else:
+                value, style = self._value(col, value)
+                if value is None:
+                    continue
+                if type(value) is str:
+                    parts.append(string_cell(ws, letters[col] + number, value))
+                else:
+                    parts.append(rows.cell(letters[col] + number, value, style))
+            if lo is None:
+                lo = col
+            hi = col
+        rows.close_row(self.row, parts, lo, hi)
 
     def extend(self, rows: Iterable[Sequence[Any]]) -> None:
         for row in rows:
             self.add(row)
 
-    def _cell(self, col: int, value: Any) -> None:
+    def _write_cells(self, cells: Sequence[tuple[Any, Any]]) -> None:
+        """The cell-by-cell way (XlsxWriter's own), for what the row writer does not take."""
         ws, row = self.ws, self.row
+        for col, (value, style) in enumerate(cells):
+            if value is None:
+                continue
+            if type(value) is str:
+                ws.write_string(row, col, value, style)
+            elif isinstance(value, bool):
+                ws.write_boolean(row, col, value)
+            elif isinstance(value, date | datetime):
+                ws.write_datetime(row, col, value, style)
+            else:
+                ws.write_number(row, col, value)
+
+    def _value(self, col: int, value: Any) -> tuple[Any, Any]:
+        """What one cell holds, and its format (dates only); widens the column to fit."""
         if type(value) is str:  # the common case first: most cells are text
             text = "'" + value if value[:1] in _FORMULA_START else value
             if len(text) > MAX_CELL:
                 text = text[:MAX_CELL - 40] + " [cut: longer than an Excel cell holds]"
-            ws.write_string(row, col, text, self.formats["text"])
             width = max(map(len, text.splitlines()), default=0) if "\n" in text else len(text)
-            if width + 2 > self.widths[col]:
+            if col < len(self.widths) and width + 2 > self.widths[col]:
                 self._fit(col, width)
-            return
+            return text, None
         if isinstance(value, When):
             parsed = as_date(value.text)
             if parsed is None:
-                value = value.text
-            else:
-                is_stamp = isinstance(parsed, datetime)
-                ws.write_datetime(row, col, parsed, self.formats["stamp" if is_stamp else "date"])
-                self._fit(col, 19 if is_stamp else 10)
-                return
+                return self._value(col, value.text)
+            is_stamp = isinstance(parsed, datetime)
+            self._fit(col, 19 if is_stamp else 10)
+            return parsed, self.formats["stamp" if is_stamp else "date"]
         if value is None:
-            return  # an empty cell is a value too: nothing
+            return None, None  # an empty cell is a value too: nothing
         if isinstance(value, bool):
-            ws.write_boolean(row, col, value)
             self._fit(col, 5)
-        elif isinstance(value, int | float):
-            ws.write_number(row, col, value)
+            return bool(value), None
+        if isinstance(value, int | float):
             self._fit(col, len(str(value)))
-        else:
-            self._cell(col, neutralise(value))
+            return (int(value) if isinstance(value, int) else float(value)), None
+        return self._value(col, neutralise(value))
 
     def _fit(self, col: int, length: int) -> None:
         if col < len(self.widths) and length + 2 > self.widths[col]:
@@ -114,6 +159,8 @@ class Sheet:
 
     def finish(self) -> None:
         """Filters over the header and every row written; widths that fit the values."""
+        if self.rows is not None:
+            self.rows.close()
         last = max(self.row - 1, self.header_row)
         self.ws.autofilter(self.header_row, 0, last, len(self.headers) - 1)
         for col, width in enumerate(self.widths):
