@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("pdf") / "out"
-    result = gitc("demo", "--out", out, "--format", "pdf", "--quiet")
+    result = gitc("demo", "--lang", "en", "--out", out, "--format", "pdf", "--quiet")
     assert result.code == 3, result.output
     folder = (out / "latest").resolve()
     return folder, json.loads((folder / "report.json").read_text())

@@ -22,7 +22,7 @@ CHECK = "ad.privileged.unapproved_member"
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sample") / "out"
-    assert gitc("demo", "--out", out, "--format", "xlsx", "--quiet").code == 3
+    assert gitc("demo", "--lang", "en", "--out", out, "--format", "xlsx", "--quiet").code == 3
     return out
 
 
@@ -106,7 +106,7 @@ def test_a_different_population_is_said_so(run: Path, demo_run: Path, tmp_path: 
     (tmp_path / "earlier.json").write_text(json.dumps(earlier))
     (tmp_path / "smaller.json").write_text(json.dumps(smaller))
     new_out = tmp_path / "new"
-    assert gitc("demo", "--out", new_out, "--quiet").code == 3
+    assert gitc("demo", "--lang", "en", "--out", new_out, "--quiet").code == 3
     same = gitc("sample", new_out / "latest", "--check", CHECK, "--size", "5", "--seed", "a",
                 "--like", tmp_path / "earlier.json")
     assert same.code == 0, same.output
@@ -114,7 +114,7 @@ def test_a_different_population_is_said_so(run: Path, demo_run: Path, tmp_path: 
     assert json.loads((new_out / "latest" / f"sample-{CHECK}.json").read_text())["items"] == \
         earlier["items"]
     again = tmp_path / "again"
-    assert gitc("demo", "--out", again, "--quiet").code == 3
+    assert gitc("demo", "--lang", "en", "--out", again, "--quiet").code == 3
     differs = gitc("sample", again / "latest", "--check", CHECK, "--size", "5", "--seed", "a",
                    "--like", tmp_path / "smaller.json")
     assert differs.code == 0, differs.output
@@ -128,7 +128,7 @@ def test_a_signed_run_is_re_signed_or_left_alone(tmp_path: Path) -> None:
     assert gitc("keygen", "--out", keys).code == 0
     out = tmp_path / "out"
     key = keys / "gitc-agent-signing.key"
-    assert gitc("demo", "--out", out, "--sign", key, "--quiet").code == 3
+    assert gitc("demo", "--lang", "en", "--out", out, "--sign", key, "--quiet").code == 3
     folder = (out / "latest").resolve()
     before = (folder / "manifest.json").read_bytes()
     refused = gitc("sample", folder, "--check", CHECK, "--size", "3", "--seed", "x")

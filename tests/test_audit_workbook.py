@@ -23,7 +23,7 @@ from tests.cli_run import gitc
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("xlsx") / "out"
-    result = gitc("demo", "--out", out, "--format", "xlsx", "--quiet")
+    result = gitc("demo", "--lang", "en", "--out", out, "--format", "xlsx", "--quiet")
     assert result.code == 3, result.output
     folder = (out / "latest").resolve()
     return folder, json.loads((folder / "report.json").read_text())

@@ -38,7 +38,7 @@ def _demo_copy(folder: Path) -> Path:
 
 
 def _evaluate(evidence: Path, out: Path) -> tuple[int, dict[str, Any], str]:
-    run = gitc("evaluate", "--evidence", evidence, "--out", out, "--as-of", "2026-11-16",
+    run = gitc("evaluate", "--lang", "en", "--evidence", evidence, "--out", out, "--as-of", "2026-11-16",
                "--policy", demo.policy_path(), "--format", "html")
     assert run.code in (0, 1, 3), run.output
     return run.code, latest_report(out), run.stdout
@@ -123,13 +123,13 @@ def test_a_malformed_plan_is_invalid_input(tmp_path: Path) -> None:
     (evidence / PLAN_FILE).write_text(json.dumps({"schema": PLAN_SCHEMA, "kinds": "x"}))
     with pytest.raises(InputError, match="kinds"):
         load_plan(evidence)
-    run = gitc("evaluate", "--evidence", evidence, "--out", tmp_path / "out",
+    run = gitc("evaluate", "--lang", "en", "--evidence", evidence, "--out", tmp_path / "out",
                "--policy", "adr-gitc")
     assert run.code == 2 and PLAN_FILE in run.stderr
 
 
 def test_the_demo_coverage_record(tmp_path: Path) -> None:
-    run = gitc("demo", "--out", tmp_path / "out", "--format", "html", "--details")
+    run = gitc("demo", "--lang", "en", "--out", tmp_path / "out", "--format", "html", "--details")
     assert run.code == 3, run.output
     report = latest_report(tmp_path / "out")
     checks = [c["check"] for c in report["coverage"]]
@@ -173,7 +173,7 @@ def test_collect_writes_the_plan_and_evaluate_holds_the_evidence_to_it(tmp_path:
     assert plan is not None and plan.targets == {("windows.host_state", "ws01.corp.example"),
                                                  ("windows.host_state", "ws02.corp.example")}
     (evidence / "windows.host_state@ws02.corp.example.json").unlink()
-    run = gitc("evaluate", "--evidence", evidence, "--out", tmp_path / "out",
+    run = gitc("evaluate", "--lang", "en", "--evidence", evidence, "--out", tmp_path / "out",
                "--policy", "adr-gitc")
     assert run.code == 3, run.output
     report = latest_report(tmp_path / "out")
@@ -184,7 +184,7 @@ def test_collect_writes_the_plan_and_evaluate_holds_the_evidence_to_it(tmp_path:
 
 
 def test_the_console_shows_one_coverage_line_per_check(tmp_path: Path) -> None:
-    run = gitc("demo", "--out", tmp_path / "out", "--quiet")
+    run = gitc("demo", "--lang", "en", "--out", tmp_path / "out", "--quiet")
     report = latest_report(tmp_path / "out")
     buffer = io.StringIO()
     console.render(report, Console(file=buffer, width=400, color_system=None), show_details=True)
@@ -202,7 +202,7 @@ def test_the_console_shows_one_coverage_line_per_check(tmp_path: Path) -> None:
     (lambda c: c["population"].update(x={"rows": "many"}), "report.coverage[0].population.x"),
 ])
 def test_a_malformed_coverage_record_names_what_is_wrong(tmp_path: Path, edit, where) -> None:
-    gitc("demo", "--out", tmp_path / "out", "--quiet")
+    gitc("demo", "--lang", "en", "--out", tmp_path / "out", "--quiet")
     report = latest_report(tmp_path / "out")
     assert ReportView.of(report).coverage[0].check == report["coverage"][0]["check"]
     edit(report["coverage"][0])

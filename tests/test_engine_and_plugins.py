@@ -169,7 +169,7 @@ def test_checks_list_shows_ids_scores_and_references() -> None:
 
 def test_demo_report_follows_the_contract(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run = gitc("demo", "--out", out)
+    run = gitc("demo", "--lang", "en", "--out", out)
     assert run.code == 3, run.output  # one demo host refused its Windows Update search
     report = latest_report(out)
     assert report["schema"] == "gitc-agent/report/v1"
@@ -194,13 +194,14 @@ def test_fail_on_sets_the_exit_code(tmp_path: Path, fail_on: str, code: int) -> 
     evidence = tmp_path / "ev"
     evidence.mkdir()
     shutil.copy(demo.evidence_dir() / "ad.password_policy@corp.vbz.example.json", evidence)
-    run = gitc("evaluate", "--policy", "adr-gitc", "--evidence", evidence, "--out", tmp_path / "o",
+    run = gitc("evaluate", "--lang", "en",
+               "--policy", "adr-gitc", "--evidence", evidence, "--out", tmp_path / "o",
                "--fail-on", fail_on, "--quiet", "--as-of", "2026-11-16")
     assert run.code == code, run.output
 
 
 def test_unknown_fail_on_band_is_invalid_input(tmp_path: Path) -> None:
-    run = gitc("demo", "--out", tmp_path / "o", "--fail-on", "critical")
+    run = gitc("demo", "--lang", "en", "--out", tmp_path / "o", "--fail-on", "critical")
     assert run.code == 2 and "critical" in run.stderr
     assert not (tmp_path / "o").exists()
 
@@ -209,7 +210,7 @@ def test_malformed_evidence_is_invalid_input(tmp_path: Path) -> None:
     ev = tmp_path / "ev"
     ev.mkdir()
     (ev / "x.json").write_text('{"schema": "gitc-agent/evidence/v1",\n "kind": }')
-    run = gitc("evaluate", "--policy", "adr-gitc", "--evidence", ev, "--out", tmp_path / "o")
+    run = gitc("evaluate", "--lang", "en", "--policy", "adr-gitc", "--evidence", ev, "--out", tmp_path / "o")
     assert run.code == 2
     assert f"{ev / 'x.json'}:2:" in run.stderr
     assert not (tmp_path / "o").exists()

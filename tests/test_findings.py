@@ -22,7 +22,7 @@ from tests.cli_run import gitc, latest_report
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("findings") / "out"
-    run = gitc("demo", "--out", out, "--quiet")
+    run = gitc("demo", "--lang", "en", "--out", out, "--quiet")
     assert run.code in (1, 3), run.output
     return latest_report(out)
 
@@ -64,7 +64,7 @@ def test_one_finding_per_check_and_scope_with_its_deviations(demo_report) -> Non
 
 
 def test_finding_ids_are_stable_and_never_a_result_id(demo_report, tmp_path: Path) -> None:
-    run = gitc("demo", "--out", tmp_path / "again", "--quiet")
+    run = gitc("demo", "--lang", "en", "--out", tmp_path / "again", "--quiet")
     assert run.code in (1, 3)
     again = latest_report(tmp_path / "again")
     assert [f["id"] for f in again["findings"]] == [f["id"] for f in demo_report["findings"]]
@@ -156,7 +156,7 @@ def test_follow_up_per_finding(demo_report) -> None:
 def test_evaluate_twice_writes_the_follow_up_and_the_trend(tmp_path: Path) -> None:
     out = tmp_path / "out"
     for _ in range(2):
-        assert gitc("demo", "--out", out, "--quiet", "--format", "html").code in (1, 3)
+        assert gitc("demo", "--lang", "en", "--out", out, "--quiet", "--format", "html").code in (1, 3)
     report = latest_report(out)
     rows = follow_up_rows(report)
     assert rows and all(row.status.value in ("not_resolved", "risk_accepted") for row in rows)

@@ -86,7 +86,7 @@ def test_a_gap_in_the_scale_is_refused_before_anything_is_written(tmp_path: Path
     path = tmp_path / "p.yaml"
     path.write_text(_policy(lik=(1, 2, 3, 5)))
     out = tmp_path / "out"
-    run = gitc("evaluate", "--evidence", demo.evidence_dir(), "--policy", path, "--out", out)
+    run = gitc("evaluate", "--lang", "en", "--evidence", demo.evidence_dir(), "--policy", path, "--out", out)
     _clean_exit_2(run)
     assert "KeyError" not in run.output and not out.exists()
 
@@ -97,7 +97,7 @@ def test_a_gap_in_the_scale_is_refused_before_anything_is_written(tmp_path: Path
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "out"
-    run = gitc("demo", "--out", out, "--quiet")
+    run = gitc("demo", "--lang", "en", "--out", out, "--quiet")
     assert run.code == 3, run.output
     return out / "latest" / "report.json"
 
@@ -193,7 +193,7 @@ def test_credentials_in_a_url_are_refused_and_masked(tmp_path: Path, case: str) 
     cfg = tmp_path / "gitc-agent.yaml"
     cfg.write_text(text)
     out, log_file = tmp_path / "out", tmp_path / "run.log"
-    run = gitc("scan", "--policy", "adr-gitc", "--config", cfg, "--out", out, "--log-file",
+    run = gitc("scan", "--lang", "en", "--policy", "adr-gitc", "--config", cfg, "--out", out, "--log-file",
                log_file, env={"GITC_TEST_PW": "env-secret-xyz"})
     _clean_exit_2(run)
     assert f"{cfg}:{_line(cfg, needle)}:" in run.stderr and "********" in run.stderr, run.stderr
@@ -214,7 +214,8 @@ def test_collect_refuses_credentials_in_a_url_too(tmp_path: Path) -> None:
 def test_a_user_name_alone_in_a_url_is_refused_too(tmp_path: Path) -> None:
     cfg = tmp_path / "gitc-agent.yaml"
     cfg.write_text(AD.format(url="ldaps://svc@dc1.example"))
-    run = gitc("scan", "--policy", "adr-gitc", "--config", cfg, env={"GITC_TEST_PW": "x" * 12})
+    run = gitc("scan", "--lang", "en",
+               "--policy", "adr-gitc", "--config", cfg, env={"GITC_TEST_PW": "x" * 12})
     _clean_exit_2(run)
     assert f"{cfg}:{_line(cfg, 'servers:')}:" in run.stderr and "credentials" in run.stderr
 
@@ -253,7 +254,7 @@ def test_evidence_text_is_shown_as_text(tmp_path: Path, case: str) -> None:
     evidence = tmp_path / "ev"
     save_evidence([_password_doc(dn)], evidence)
     out = tmp_path / "out"
-    run = gitc("evaluate", "--evidence", evidence, "--policy", "adr-gitc", "--out", out,
+    run = gitc("evaluate", "--lang", "en", "--evidence", evidence, "--policy", "adr-gitc", "--out", out,
                "--details")  # the subjects under each finding, where the DN is shown too
     assert run.code == 1, run.output  # the weak domain policy is a finding; the run is complete
     assert "Traceback" not in run.output
@@ -278,7 +279,8 @@ def test_policy_version_and_labels_are_shown_as_text(tmp_path: Path) -> None:
     assert "2026.1[/bold]\\x1b]0;pwned\\x07" in run.stdout and ESC not in run.output
     evidence = tmp_path / "ev"
     save_evidence([_password_doc("DC=x,DC=test")], evidence)
-    run = gitc("evaluate", "--evidence", evidence, "--policy", policy, "--out", tmp_path / "o")
+    run = gitc("evaluate", "--lang", "en",
+               "--evidence", evidence, "--policy", policy, "--out", tmp_path / "o")
     assert run.code == 1 and "Traceback" not in run.output, run.output
     assert "2026.1[/bold]\\x1b]0;pwned\\x07" in run.stdout
     assert "[red]hoog[/red]" in run.stdout and "zeer groot\\x1b[5m [/]" in run.stdout
@@ -347,7 +349,8 @@ def _plugin_run(tmp_path: Path, source: str, enable: bool) -> tuple[Any, Path]:
     evidence = tmp_path / "ev"
     save_evidence([_password_doc("DC=x,DC=test")], evidence)
     out = tmp_path / "out"
-    return gitc("evaluate", "--evidence", evidence, "--policy", policy, "--checks-dir", plugins,
+    return gitc("evaluate", "--lang", "en",
+                "--evidence", evidence, "--policy", policy, "--checks-dir", plugins,
                 "--out", out), out
 
 
@@ -447,7 +450,8 @@ def test_secret_is_absent_from_every_output_of_a_refused_config(tmp_path: Path) 
     cfg.write_text(AD.format(url=f"ldaps://svc:{SECRET}@dc1.example:636"))
     here = tmp_path / "cwd"
     here.mkdir()
-    run = gitc("scan", "--policy", "adr-gitc", "--config", cfg, env={"GITC_TEST_PW": "x" * 12},
+    run = gitc("scan", "--lang", "en",
+               "--policy", "adr-gitc", "--config", cfg, env={"GITC_TEST_PW": "x" * 12},
                cwd=here)
     _clean_exit_2(run)
     assert SECRET not in every_file_text(here) and not any(here.iterdir())

@@ -36,7 +36,8 @@ def _edit_ad(folder: Path, edit) -> None:
 
 
 def _evaluate(evidence: Path, out: Path, *extra: str | Path) -> dict[str, Any]:
-    run = gitc("evaluate", "--evidence", evidence, "--out", out, "--as-of", "2026-11-16", *extra)
+    run = gitc("evaluate", "--lang", "en",
+               "--evidence", evidence, "--out", out, "--as-of", "2026-11-16", *extra)
     assert run.code in (1, 3), run.output
     return json.loads((out / "latest" / "report.json").read_text())
 
@@ -144,11 +145,11 @@ def test_explicit_previous_overrides_latest_and_bad_previous_is_invalid(two_runs
     out, first, _ = two_runs
     folders = _runs(out)
     other = tmp_path / "o"
-    run = gitc("demo", "--out", other, "--previous", folders[0] / "report.json", "--quiet")
+    run = gitc("demo", "--lang", "en", "--out", other, "--previous", folders[0] / "report.json", "--quiet")
     assert run.code in (1, 3), run.output
     report = json.loads((other / "latest" / "report.json").read_text())
     assert report["run"]["previous_report"]["run_id"] == first["run"]["id"]
     assert report["run"]["previous_report"]["path"] == str((folders[0] / "report.json").resolve())
     (tmp_path / "bad.json").write_text("[]")
-    bad = gitc("demo", "--out", tmp_path / "o2", "--previous", tmp_path / "bad.json")
+    bad = gitc("demo", "--lang", "en", "--out", tmp_path / "o2", "--previous", tmp_path / "bad.json")
     assert bad.code == 2 and not (tmp_path / "o2").exists()

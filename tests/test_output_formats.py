@@ -25,7 +25,7 @@ from tests.cli_run import gitc
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("formats") / "out"
-    result = gitc("demo", "--out", out, "--format", "all", "--quiet")
+    result = gitc("demo", "--lang", "en", "--out", out, "--format", "all", "--quiet")
     assert result.code in (1, 3), result.output  # findings (and maybe a host not assessed)
     folder = (out / "latest").resolve()
     return folder, json.loads((folder / "report.json").read_text())
@@ -305,4 +305,4 @@ def test_report_command_needs_a_format_and_a_report(tmp_path: Path, run) -> None
     (tmp_path / "x.json").write_text("{}")
     bad = gitc("report", tmp_path / "x.json", "--format", "html")
     assert bad.code == 2 and "not a gitc-agent report" in bad.stderr
-    assert gitc("demo", "--out", tmp_path / "o", "--format", "docx").code == 2
+    assert gitc("demo", "--lang", "en", "--out", tmp_path / "o", "--format", "docx").code == 2

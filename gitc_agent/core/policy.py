@@ -22,6 +22,7 @@ from gitc_agent.core.registry import Registry
 from gitc_agent.core.sampling import SamplingModel
 from gitc_agent.core.scoring import Band, RiskMatrix, scale_problem
 from gitc_agent.errors import InputError
+from gitc_agent.model.language import LANGUAGES
 from gitc_agent.settings.base import Strict
 from gitc_agent.settings.yaml_source import YamlDocument, load_yaml
 
@@ -34,6 +35,8 @@ class PolicyMeta(Strict):
     version: str
     description: str = ""
     owner: str = ""
+    # the report's language unless --lang says otherwise (gitc_agent.model.language)
+    language: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]
 
 
 class ScaleModel(Strict):
@@ -126,6 +129,7 @@ class Policy:
     matrix: RiskMatrix
     checks: list[PolicyCheck]
     exceptions: list[PolicyException]
+    language: str | None = None  # None: the policy does not say (English unless --lang)
 
     def describe(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "version": self.version,
@@ -182,7 +186,8 @@ def load_policy(ref: str, registry: Registry) -> Policy:
         exceptions.append(PolicyException(**exc_model.model_dump()))
     return Policy(id=model.policy.id, title=model.policy.title, version=model.policy.version,
                   source=str(path), sha256=hashlib.sha256(doc.text.encode()).hexdigest(),
-                  matrix=matrix, checks=checks, exceptions=exceptions)
+                  matrix=matrix, checks=checks, exceptions=exceptions,
+                  language=model.policy.language)
 
 
 _LEVEL = TypeAdapter(int)

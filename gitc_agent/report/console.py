@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gitc_agent.core.results import Status
+from gitc_agent.i18n import Translator, terms
 from gitc_agent.model.printable import printable
 from gitc_agent.report import console_findings, finding_followup
 from gitc_agent.report.console_coverage import coverage_block
@@ -59,68 +60,79 @@ def _color(value: str | None) -> str:
 
 def render(report: ReportView | Mapping[str, Any], console: Console,
            run_folder: str | None = None, show_details: bool = False,
-           heatmap_of: str = "findings") -> None:
+           heatmap_of: str = "findings", language: str | None = None) -> None:
     """Management summary first, then one line per finding (`show_details`: with its subjects,
-    the coverage per check and the follow-up per result), the follow-up of earlier findings."""
+    the coverage per check and the follow-up per result), the follow-up of earlier findings.
+    `language`: the report's own unless given."""
     view = ReportView.of(report)
+    tr = Translator(language or view.language)
     run, summary, bands = view.run, view.summary, _bands(view)
-    say(console, Text.assemble(("gitc-agent", "bold"), f" {_p(view.tool_version)}  policy ",
-                               (_p(run.policy.id), "bold"),
-                               f" {_p(run.policy.version)}  as of {_p(run.as_of)}"))
+    say(console, Text.assemble(("gitc-agent", "bold"), f" {_p(view.tool_version)}  ",
+                               tr("policy") + " ", (_p(run.policy.id), "bold"),
+                               f" {_p(run.policy.version)}  ",
+                               tr("as of {date}", date=_p(run.as_of))))
     for target in run.targets:
-        say(console, Text(f"  evidence: {_p(target.kind)} from {_p(target.target)} "
-                          f"({_p(target.status)}, {_p(target.collected_at)})"))
+        say(console, Text("  " + tr("evidence: {kind} from {target} ({status}, {collected_at})",
+                                    kind=_p(target.kind), target=_p(target.target),
+                                    status=_p(terms.evidence_status(tr, target.status)),
+                                    collected_at=_p(target.collected_at))))
     findings = findings_of(view)
-    console_findings.summary(view, findings, console, heatmap_of)
-    console_findings.findings_block(view, findings, console, show_details)
+    console_findings.summary(view, findings, console, heatmap_of, tr)
+    console_findings.findings_block(view, findings, console, show_details, tr)
     if show_details:
-        coverage_block(view, console)
+        coverage_block(view, console, tr)
     follow = view.follow_up
     rows = follow_up_rows(view)
     if follow and follow.previous:
         console_findings.follow_up(view, rows, console,
-                                   f"Progress of earlier findings (run {follow.previous.run_id})")
+                                   tr("Progress of earlier findings (run {run})",
+                                      run=follow.previous.run_id), tr)
         if show_details:
             labels = {r.id: r.follow_up for r in view.results if r.follow_up}
             _follow_up_table(view, labels, follow.resolved, console,
-                             title="Follow-up per subject (changes)", only_changes=True,
-                             not_reassessed=follow.not_reassessed)
+                             title=tr("Follow-up per subject (changes)"), only_changes=True,
+                             not_reassessed=follow.not_reassessed, tr=tr)
     counts = summary.status
     reported = [f for f in findings if f.is_reported]
     by_band = ", ".join(f"{_p(bands[b].label)} {n}" for b, n in
                         _finding_bands(view, reported).items() if n)
     accepted = sum(f.status is FindingStatus.ACCEPTED for f in reported)
     say(console, Text.assemble(
-        (f"{len(reported) - accepted} finding(s)", "bold"), f" ({by_band})" if by_band else "",
-        f", {accepted} risk(s) accepted; in {counts[Status.FAIL]} failing, "
-        f"{counts[Status.ACCEPTED]} accepted, {counts[Status.PASS]} passed, "
-        f"{counts[Status.ERROR]} not assessed, {counts[Status.NOT_APPLICABLE]} not applicable "
-        "result(s). ",
-        ("Run complete.", "green") if summary.complete
-        else ("Run INCOMPLETE: some checks could not look.", "magenta bold")))
+        (tr("{n} finding(s)", n=len(reported) - accepted), "bold"),
+        f" ({by_band})" if by_band else "",
+        tr(", {accepted} risk(s) accepted; in {failing} failing, {accepted_results} accepted, "
+           "{passed} passed, {errors} not assessed, {not_applicable} not applicable result(s). ",
+           accepted=accepted, failing=counts[Status.FAIL],
+           accepted_results=counts[Status.ACCEPTED], passed=counts[Status.PASS],
+           errors=counts[Status.ERROR], not_applicable=counts[Status.NOT_APPLICABLE]),
+        (tr("Run complete."), "green") if summary.complete
+        else (tr("Run INCOMPLETE: some checks could not look."), "magenta bold")))
     if follow and follow.previous:
         new = sum(1 for f in findings if f.follow_up and f.follow_up.status is FindingFollowUp.NEW)
-        say(console, console_findings.follow_up_counts(rows, new))
+        say(console, console_findings.follow_up_counts(rows, new, tr))
     if summary.follow_up:
         fu = summary.follow_up
-        say(console, f"Follow-up per subject: {fu[FollowUp.NEW]} new, {fu[FollowUp.OPEN]} open, "
-                     f"{fu[FollowUp.RESOLVED]} resolved, {fu[FollowUp.ACCEPTED]} accepted."
-                     + (f" {fu[FollowUp.NOT_REASSESSED]} not re-assessed (still open: this "
-                        "run could not look)." if fu[FollowUp.NOT_REASSESSED] else ""))
+        say(console, tr("Follow-up per subject: {new} new, {open} open, {resolved} resolved, "
+                        "{accepted} accepted.", new=fu[FollowUp.NEW], open=fu[FollowUp.OPEN],
+                        resolved=fu[FollowUp.RESOLVED], accepted=fu[FollowUp.ACCEPTED])
+                     + (" " + tr("{n} not re-assessed (still open: this run could not look).",
+                                 n=fu[FollowUp.NOT_REASSESSED])
+                        if fu[FollowUp.NOT_REASSESSED] else ""))
     if run_folder:
-        say(console, Text(f"Report written to {_p(run_folder)}"))
+        say(console, Text(tr("Report written to {folder}", folder=_p(run_folder))))
 
 
 def render_finding_follow_up(old: Mapping[str, Any], new: Mapping[str, Any], console: Console,
-                             title: str) -> None:
+                             title: str, language: str | None = None) -> None:
     """`diff`: each earlier finding of `old` then and now in `new`, and the count line."""
     view = ReportView.of(new)
+    tr = Translator(language or view.language)
     findings = [to_dict(f) for f in findings_of(view)]
     labels, rows = finding_followup.compare(old, findings)
     parsed = parse_follow_up_rows(rows)
-    console_findings.follow_up(view, parsed, console, title)
+    console_findings.follow_up(view, parsed, console, title, tr)
     new_count = sum(1 for v in labels.values() if v and v["status"] == FindingFollowUp.NEW)
-    say(console, console_findings.follow_up_counts(parsed, new_count))
+    say(console, console_findings.follow_up_counts(parsed, new_count, tr))
 
 
 def _finding_bands(view: ReportView, reported: list[Finding]) -> dict[str, int]:
@@ -132,14 +144,15 @@ def _finding_bands(view: ReportView, reported: list[Finding]) -> dict[str, int]:
     return counts
 
 
-def heatmap(report: ReportView | Mapping[str, Any]) -> Table:
+def heatmap(report: ReportView | Mapping[str, Any], language: str | None = None) -> Table:
     """Likelihood rows (high to low) by impact columns, each cell coloured by its priority."""
     view = ReportView.of(report)
+    tr = Translator(language or view.language)
     scoring, bands = view.scoring, _bands(view)
     impacts = sorted(scoring.impact)
-    table = Table(title="Heatmap: likelihood (kans) × impact (open findings, +accepted)",
+    table = Table(title=tr("Heatmap: likelihood (kans) × impact (open findings, +accepted)"),
                   show_lines=True)
-    table.add_column("Likelihood ↓ / Impact →", no_wrap=True)
+    table.add_column(tr("Likelihood ↓ / Impact →"), no_wrap=True)
     for imp in impacts:
         table.add_column(Text(f"{imp} {_p(scoring.impact[imp])}"), justify="center")
     cells = {(c.likelihood, c.impact): c for c in view.summary.heatmap}
@@ -165,20 +178,25 @@ _FOLLOW_ORDER = {FollowUp.NEW: 0, FollowUp.OPEN: 1, FollowUp.ACCEPTED: 2}
 def render_follow_up(report: ReportView | Mapping[str, Any], labels: Mapping[str, str],
                      resolved: Sequence[Mapping[str, Any]], console: Console, title: str,
                      only_changes: bool = False,
-                     not_reassessed: Sequence[Mapping[str, Any]] = ()) -> None:
+                     not_reassessed: Sequence[Mapping[str, Any]] = (),
+                     language: str | None = None) -> None:
     """The auditor's progress table (`diff`); labels, resolved and not re-assessed findings as
     followup.compare gives them."""
-    _follow_up_table(ReportView.of(report), {rid: FollowUp(label) for rid, label in labels.items()},
+    view = ReportView.of(report)
+    _follow_up_table(view, {rid: FollowUp(label) for rid, label in labels.items()},
                      parse_resolved(list(resolved)), console, title, only_changes,
-                     parse_not_reassessed(list(not_reassessed)))
+                     parse_not_reassessed(list(not_reassessed)),
+                     Translator(language or view.language))
 
 
 def _follow_up_table(report: ReportView, labels: Mapping[str, FollowUp],
                      resolved: Iterable[ResolvedView], console: Console, title: str,
                      only_changes: bool = False,
-                     not_reassessed: Sequence[NotReassessedView] = ()) -> None:
+                     not_reassessed: Sequence[NotReassessedView] = (),
+                     tr: Translator | None = None) -> None:
     """`only_changes` leaves out findings that are still open (not re-assessed ones are shown:
     nobody looked at them)."""
+    tr = tr or Translator(report.language)
     bands = _bands(report)
     by_id = {r.id: r for r in report.results}
     rows = [(label, by_id[rid]) for rid, label in labels.items() if label in _FOLLOW_ORDER]
@@ -186,15 +204,22 @@ def _follow_up_table(report: ReportView, labels: Mapping[str, FollowUp],
         rows = [(label, r) for label, r in rows if label is not FollowUp.OPEN]
     rows.sort(key=lambda lr: (_FOLLOW_ORDER[lr[0]], lr[1].check, lr[1].subject))
     resolved = list(resolved)
-    cells = [(Text(label, _FOLLOW_STYLE[label]), Text(_band_label(bands, r.priority)),
-              Text(_p(r.check)), Text(_p(r.subject)), Text(r.status)) for label, r in rows]
-    cells += [(Text(FollowUp.RESOLVED, _FOLLOW_STYLE[FollowUp.RESOLVED]),
-               Text(_band_label(bands, old.priority) + " (before)"), Text(_p(old.check)),
-               Text(_p(old.subject)), Text(old.now or GONE)) for old in resolved]
-    cells += [(Text(FollowUp.NOT_REASSESSED, _FOLLOW_STYLE[FollowUp.NOT_REASSESSED]),
-               Text(_band_label(bands, old.priority) + " (before)"), Text(_p(old.check)),
-               Text(_p(old.subject)),
-               Text(f"{old.now or GONE}; last assessed {_p(old.last_assessed or '?')}"))
+    fu, st = (lambda v: terms.follow_up(tr, v)), (lambda v: terms.status(tr, v))
+
+    def before(band_id: str | None) -> Text:
+        return Text(tr("{priority} (before)", priority=_band_label(bands, band_id)))
+
+    cells = [(Text(fu(label), _FOLLOW_STYLE[label]), Text(_band_label(bands, r.priority)),
+              Text(_p(r.check)), Text(_p(r.subject)), Text(st(r.status))) for label, r in rows]
+    cells += [(Text(fu(FollowUp.RESOLVED), _FOLLOW_STYLE[FollowUp.RESOLVED]),
+               before(old.priority),
+               Text(_p(old.check)), Text(_p(old.subject)),
+               Text(st(old.now) if old.now else fu(GONE))) for old in resolved]
+    cells += [(Text(fu(FollowUp.NOT_REASSESSED), _FOLLOW_STYLE[FollowUp.NOT_REASSESSED]),
+               before(old.priority),
+               Text(_p(old.check)), Text(_p(old.subject)),
+               Text(tr("{now}; last assessed {date}", now=st(old.now) if old.now else fu(GONE),
+                       date=_p(old.last_assessed or "?"))))
               for old in not_reassessed]
     if cells and not console.is_terminal:  # a pipe: one whole line per subject, never cut
         say(console, Text(_p(title), style="table.title"))
@@ -202,8 +227,8 @@ def _follow_up_table(report: ReportView, labels: Mapping[str, FollowUp],
             say(console, Text("  ").join(row))
     elif cells:  # a terminal: columns wrap their text (fold), none is dropped
         table = Table(title=Text(_p(title), style="table.title"), expand=True)
-        for col, ratio in (("Follow-up", 1), ("Priority", 1), ("Check", 2), ("Subject", 3),
-                           ("Now", 1)):
+        for col, ratio in ((tr("Follow-up"), 1), (tr("Priority"), 1), (tr("Check"), 2),
+                           (tr("Subject"), 3), (tr("Now"), 1)):
             table.add_column(col, overflow="fold", ratio=ratio, min_width=6)
         for row in cells:
             table.add_row(*row)
@@ -214,9 +239,10 @@ def _follow_up_table(report: ReportView, labels: Mapping[str, FollowUp],
     for label in labels.values():
         if label in counts:
             counts[label] += 1
-    console.print(f"{counts[FollowUp.NEW]} new, {counts[FollowUp.OPEN]} open, {len(resolved)} "
-                  f"resolved, {counts[FollowUp.ACCEPTED]} accepted, {len(not_reassessed)} not "
-                  "re-assessed (still open)")
+    console.print(tr("{new} new, {open} open, {resolved} resolved, {accepted} accepted, "
+                     "{not_reassessed} not re-assessed (still open)", new=counts[FollowUp.NEW],
+                     open=counts[FollowUp.OPEN], resolved=len(resolved),
+                     accepted=counts[FollowUp.ACCEPTED], not_reassessed=len(not_reassessed)))
 
 
 def _band_label(bands: dict[str, Band], band_id: str | None) -> str:

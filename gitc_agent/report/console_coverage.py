@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
+from gitc_agent.i18n import Translator, terms
 from gitc_agent.model.printable import printable
 from gitc_agent.report.coverage import Completeness, PlanState
 from gitc_agent.report.view import CoverageView, ReportView
@@ -23,40 +24,43 @@ MAX_COUNTS = 4
 MAX_NAMED = 3
 
 
-def coverage_block(view: ReportView, console: Console) -> None:
+def coverage_block(view: ReportView, console: Console, tr: Translator | None = None) -> None:
     if not view.coverage:
         return
+    tr = tr or Translator(view.language)
     plan = view.run.plan
-    console.print(Rule("Coverage: what was tested"))
+    console.print(Rule(tr("Coverage: what was tested")))
     if plan is None:
-        console.print(Text("plan: unknown (the evidence has no collection plan, so a target "
-                           "that was never collected cannot be told from one that does not "
-                           "exist)", style="yellow"))
+        console.print(Text(tr("plan: unknown (the evidence has no collection plan, so a target "
+                              "that was never collected cannot be told from one that does not "
+                              "exist)"), style="yellow"))
     by_check: dict[str, list[CoverageView]] = {}
     for record in view.coverage:
         by_check.setdefault(record.check, []).append(record)
     for check, records in by_check.items():
-        console.print(_line(check, records), soft_wrap=not console.is_terminal)  # grep-able
+        console.print(_line(check, records, tr), soft_wrap=not console.is_terminal)  # grep-able
 
 
-def _line(check: str, records: list[CoverageView]) -> Text:
+def _line(check: str, records: list[CoverageView], tr: Translator) -> Text:
     states = Counter(r.completeness for r in records)
     worst = next(c for c in _WORST if states[c])
     targets = [r for r in records if r.target is not None]
     detail = ""
     if len(states) > 1:
-        detail = " (" + ", ".join(f"{states[c]} {c}" for c in reversed(_WORST) if states[c])
+        detail = " (" + ", ".join(f"{states[c]} {terms.completeness(tr, c)}"
+                                  for c in reversed(_WORST) if states[c])
         lacking = [printable(r.target or "?") for r in targets if r.completeness is not Completeness.COMPLETE]
         detail += ": " + ", ".join(lacking[:MAX_NAMED]) + (" ..." if len(lacking) > MAX_NAMED
                                                           else "") + ")"
     unplanned = sum(r.plan is PlanState.UNPLANNED for r in targets)
     if unplanned:
-        detail += f", {unplanned} not in the plan"
+        detail += ", " + tr("{n} not in the plan", n=unplanned)
     where = (printable(targets[0].target or "?") if len(targets) == 1
-             else f"{len(targets)} targets")
+             else tr("{n} targets", n=len(targets)))
     subjects = sum(r.subjects for r in records)
-    text = Text.assemble((f"{worst:<9}", _STYLE[worst]), (printable(check), "cyan"),
-                         f"  {subjects} subject(s) on {where}{detail}")
+    text = Text.assemble((f"{terms.completeness(tr, worst):<9}", _STYLE[worst]),
+                         (printable(check), "cyan"),
+                         "  " + tr("{n} subject(s) on {where}", n=subjects, where=where) + detail)
     counts = _population(records)
     if counts:
         text.append(f"; {counts}", style="dim")

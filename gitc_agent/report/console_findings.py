@@ -17,7 +17,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from gitc_agent.core.results import Status
+from gitc_agent.i18n import Translator, terms
 from gitc_agent.model.printable import printable
 from gitc_agent.report.finding_model import Finding, FindingFollowUp, FindingStatus, FollowUpRow
 from gitc_agent.report.finding_report import heatmap as finding_heatmap
@@ -72,30 +72,34 @@ def ranked(view: ReportView, findings: Iterable[Finding]) -> list[Finding]:
                                  -(f.impact or 0)))
 
 
-def finding_line(view: ReportView, f: Finding) -> Text:
+def finding_line(view: ReportView, f: Finding, tr: Translator | None = None) -> Text:
+    tr = tr or Translator(view.language)
     band = _band(view, f.priority)
-    status = "accepted" if f.status is FindingStatus.ACCEPTED else f.status.value
+    status = terms.finding_status(tr, f.status)
     return Text.assemble(
         (f"{label(view, f.priority):<10}", f"bold {_color(band.color if band else None)}"), " ",
         (f"{f.likelihood}x{f.impact}", "bold"), " ", (f"{status:<8}", _STATUS_STYLE[f.status]),
-        " ", (_p(f.check), "cyan"), "  ", (_p(f.scope_label), "dim"), ": ", _p(f.headline()),
-        (f" [{_p(f.follow_up.status.value)}]", _FOLLOW_STYLE[f.follow_up.status])
+        " ", (_p(f.check), "cyan"), "  ", (_p(terms.scope_label(tr, f)), "dim"), ": ",
+        _p(terms.headline(tr, f)),
+        (f" [{_p(terms.follow_up(tr, f.follow_up.status))}]", _FOLLOW_STYLE[f.follow_up.status])
         if f.follow_up else "")
 
 
-def details(console: Console, f: Finding) -> None:
+def details(console: Console, f: Finding, tr: Translator) -> None:
     """The subjects under one finding: deviations, accepted ones, ones not assessed."""
     for r in (*f.deviations, *f.accepted, *f.not_assessed):
-        tag = {Status.FAIL: "fail", Status.ACCEPTED: "accepted", Status.ERROR: "error"}[r.status]
-        say(console, Text.assemble("    ", (f"{tag:<9}", "bold"), (_p(r.subject), "dim")))
-        say(console, Text("        " + _p(r.message)))
+        tag = terms.status(tr, r.status)
+        say(console, Text.assemble("    ", (tag.ljust(max(9, len(tag) + 1)), "bold"),
+                                   (_p(r.subject), "dim")))
+        say(console, Text("        " + _p(tr.message(r))))
 
 
 def summary(view: ReportView, findings: Sequence[Finding], console: Console,
-            heatmap_of: str = "findings") -> None:
+            heatmap_of: str = "findings", tr: Translator | None = None) -> None:
     """The management summary: counts, heatmap, top findings, accepted risks, not assessed,
     coverage: what a reader of the audit file reads first."""
-    heading(console, "Management summary")
+    tr = tr or Translator(view.language)
+    heading(console, tr("Management summary"))
     top = ranked(view, findings)
     open_ = [f for f in top if f.status is FindingStatus.FINDING]
     accepted = [f for f in top if f.status is FindingStatus.ACCEPTED]
@@ -105,78 +109,88 @@ def summary(view: ReportView, findings: Sequence[Finding], console: Console,
     counts = ", ".join(f"{label(view, b)} {n}" for b, n in reversed(by_band.items()) if n)
     unassessed = [f for f in findings if f.not_assessed]
     say(console, Text.assemble(
-        (f"{len(open_)} finding(s)", "bold"), f" ({counts})" if counts else "",
-        f", {len(accepted)} risk(s) accepted, {len(findings) - len(top)} control(s) without "
-        f"finding, {len(unassessed)} not (completely) assessed. ",
-        ("Run complete.", "green") if view.summary.complete
-        else ("Run INCOMPLETE: some checks could not look.", "magenta bold")))
-    heatmap(view, findings, console, heatmap_of)
+        (tr("{n} finding(s)", n=len(open_)), "bold"), f" ({counts})" if counts else "",
+        tr(", {accepted} risk(s) accepted, {clean} control(s) without finding, {unassessed} not "
+           "(completely) assessed. ", accepted=len(accepted), clean=len(findings) - len(top),
+           unassessed=len(unassessed)),
+        (tr("Run complete."), "green") if view.summary.complete
+        else (tr("Run INCOMPLETE: some checks could not look."), "magenta bold")))
+    heatmap(view, findings, console, heatmap_of, tr)
     if top:
-        say(console, Text("Top findings:", style="bold"))
+        say(console, Text(tr("Top findings:"), style="bold"))
         for f in top[:TOP_FINDINGS]:
-            say(console, Text.assemble("  ", finding_line(view, f)))
+            say(console, Text.assemble("  ", finding_line(view, f, tr)))
     risks = [r for f in findings for r in f.accepted]
     if risks:
-        say(console, Text("Accepted risks:", style="bold"))
+        say(console, Text(tr("Accepted risks:"), style="bold"))
         for r in risks[:MAX_LISTED]:
             exc = r.exception
             say(console, Text.assemble(
                 "  ", (_p(r.check), "cyan"), "  ", (_p(r.subject), "dim"),
-                f"  owner {_p(exc.owner if exc else '?')}, until {_p(exc.expires if exc else '?')}"))
+                "  " + tr("owner {owner}, until {expires}", owner=_p(exc.owner if exc else "?"),
+                          expires=_p(exc.expires if exc else "?"))))
         if len(risks) > MAX_LISTED:
-            say(console, f"  ... and {len(risks) - MAX_LISTED} more")
+            say(console, "  " + tr("... and {n} more", n=len(risks) - MAX_LISTED))
     if unassessed:
-        say(console, Text("Not assessed:", style="bold magenta"))
+        say(console, Text(tr("Not assessed:"), style="bold magenta"))
         items = [(f, r) for f in unassessed for r in f.not_assessed]
         for f, r in items[:MAX_LISTED]:
             say(console, Text.assemble("  ", (_p(f.check), "cyan"), "  ", (_p(r.subject), "dim"),
-                                       ": ", _p(r.message)))
+                                       ": ", _p(tr.message(r))))
         if len(items) > MAX_LISTED:
-            say(console, f"  ... and {len(items) - MAX_LISTED} more")
+            say(console, "  " + tr("... and {n} more", n=len(items) - MAX_LISTED))
     states: dict[str, int] = {}
     for f in findings:
         states[f.population.completeness.value] = states.get(f.population.completeness.value, 0) + 1
-    say(console, "Coverage: " + ", ".join(f"{n} control(s) {state}" for state, n in states.items())
-        + f"; {sum(f.population.count for f in findings)} subjects tested.")
+    say(console, tr("Coverage: ") + ", ".join(
+        tr("{n} control(s) {state}", n=n, state=terms.completeness(tr, state))
+        for state, n in states.items())
+        + tr("; {n} subjects tested.", n=sum(f.population.count for f in findings)))
     if view.coverage and view.run.plan is None:  # the reader must know completeness is unknown
-        say(console, Text("Coverage plan: unknown (the evidence has no collection plan, so a "
-                          "target that was never collected cannot be told from one that does "
-                          "not exist)", style="yellow"))
+        say(console, Text(tr("Coverage plan: unknown (the evidence has no collection plan, so a "
+                             "target that was never collected cannot be told from one that "
+                             "does not exist)"), style="yellow"))
 
 
 def findings_block(view: ReportView, findings: Sequence[Finding], console: Console,
-                   show_details: bool = False) -> None:
+                   show_details: bool = False, tr: Translator | None = None) -> None:
+    tr = tr or Translator(view.language)
     top = ranked(view, findings)
     if not top:
-        say(console, Text("No findings.", style="green"))
+        say(console, Text(tr("No findings."), style="green"))
         return
-    heading(console, f"Findings by priority ({len(top)})")
+    heading(console, tr("Findings by priority ({n})", n=len(top)))
     for f in top:
-        say(console, finding_line(view, f))
+        say(console, finding_line(view, f, tr))
         if show_details:
-            details(console, f)
+            details(console, f, tr)
     if not show_details:
-        say(console, Text("(--details lists the subjects of each finding)", style="dim"))
+        say(console, Text(tr("(--details lists the subjects of each finding)"), style="dim"))
 
 
 def heatmap(view: ReportView, findings: Sequence[Finding], console: Console,
-            of: str = "findings") -> None:
+            of: str = "findings", tr: Translator | None = None) -> None:
     """The matrix with findings (or, `of="subjects"`, deviating results) in each cell."""
+    tr = tr or Translator(view.language)
     scoring = view.scoring
     typed = view.summary.heatmap if of == "subjects" else [
         Cell(**c) for c in finding_heatmap(findings, scoring, view)]
     cells = {(c.likelihood, c.impact): (c.findings, c.accepted, c.priority) for c in typed}
     impacts = sorted(scoring.impact)
-    title = f"Heatmap of {of}: likelihood (kans) × impact (open, +accepted)"
+    title = (tr("Heatmap of subjects: likelihood (kans) × impact (open, +accepted)")
+             if of == "subjects" else
+             tr("Heatmap of findings: likelihood (kans) × impact (open, +accepted)"))
     if not console.is_terminal:
         say(console, title)
         for lik in sorted(scoring.likelihood, reverse=True):
             marks = [_mark(*cells[(lik, imp)][:2]) for imp in impacts]
-            say(console, f"  likelihood {lik} {_p(scoring.likelihood[lik])}: "
-                + "  ".join(f"impact {imp}: {m}" for imp, m in zip(impacts, marks, strict=True)))
+            say(console, "  " + tr("likelihood {level} {label}:", level=lik,
+                                   label=_p(scoring.likelihood[lik])) + " "
+                + "  ".join(tr("impact {level}: {mark}", level=imp, mark=m)
+                            for imp, m in zip(impacts, marks, strict=True)))
         return
     table = Table(title=title, show_lines=True)
-    table.add_column("Likelihood ↓ / Impact →", no_wrap=True)
+    table.add_column(tr("Likelihood ↓ / Impact →"), no_wrap=True)
     for imp in impacts:
         table.add_column(str(imp), justify="center", min_width=5)
     bands = {b.id: b for b in scoring.bands}
@@ -189,7 +203,7 @@ def heatmap(view: ReportView, findings: Sequence[Finding], console: Console,
             row.append(Text(_mark(count, accepted), style=style or ""))
         table.add_row(*row)
     console.print(table)
-    say(console, Text("Impact: " + ", ".join(f"{i} {_p(scoring.impact[i])}" for i in impacts),
+    say(console, Text(tr("Impact: ") + ", ".join(f"{i} {_p(scoring.impact[i])}" for i in impacts),
                       style="dim"))
 
 
@@ -198,43 +212,51 @@ def _mark(count: int, accepted: int) -> str:
     return text + (f" +{accepted}" if accepted else "")
 
 
-def follow_up(view: ReportView, rows: Sequence[FollowUpRow], console: Console, title: str) -> None:
+def follow_up(view: ReportView, rows: Sequence[FollowUpRow], console: Console, title: str,
+              tr: Translator | None = None) -> None:
     """The auditor's "progress of earlier findings": then and now per earlier finding."""
     if not rows:
         return
+    tr = tr or Translator(view.language)
     heading(console, _p(title))
     if not console.is_terminal:
         for row in rows:
             say(console, Text.assemble(
-                (f"{row.status.value:<16}", _FOLLOW_STYLE[row.status]), (_p(row.check), "cyan"),
-                "  ", _p(row.scope_label), f"  priority {label(view, row.priority_then)} -> "
-                f"{label(view, row.priority_now) if row.priority_now else '-'}, deviations "
-                f"{_n(row.deviations_then)} -> {_n(row.deviations_now)}"))
+                (f"{terms.follow_up(tr, row.status):<16}", _FOLLOW_STYLE[row.status]),
+                (_p(row.check), "cyan"), "  ", _p(row.scope_label), "  ",
+                tr("priority {then} -> {now}, deviations {deviations_then} -> {deviations_now}",
+                   then=label(view, row.priority_then),
+                   now=label(view, row.priority_now) if row.priority_now else "-",
+                   deviations_then=_n(row.deviations_then),
+                   deviations_now=_n(row.deviations_now))))
         return
-    table = Table(expand=True, caption="Priority and deviations: then → now")
-    table.add_column("Status", no_wrap=True, min_width=15)  # partly_resolved, whole
-    for col, ratio in (("Check", 4), ("Scope", 3)):
+    table = Table(expand=True, caption=tr("Priority and deviations: then → now"))
+    table.add_column(tr("Status"), no_wrap=True, min_width=15)  # partly_resolved, whole
+    for col, ratio in ((tr("Check"), 4), (tr("Scope"), 3)):
         table.add_column(col, overflow="fold", ratio=ratio)
-    table.add_column("Priority", overflow="fold", ratio=2)
-    table.add_column("Deviations", no_wrap=True)  # "13 → 12": short, and a header kept whole
+    table.add_column(tr("Priority"), overflow="fold", ratio=2)
+    table.add_column(tr("Deviations"), no_wrap=True)  # "13 → 12": short, a header kept whole
     for row in rows:
-        table.add_row(Text(row.status.value, _FOLLOW_STYLE[row.status]), Text(_p(row.check)),
-                      Text(_p(row.scope_label)),
+        table.add_row(Text(terms.follow_up(tr, row.status), _FOLLOW_STYLE[row.status]),
+                      Text(_p(row.check)), Text(_p(row.scope_label)),
                       Text(f"{label(view, row.priority_then)} → "
                            f"{label(view, row.priority_now) if row.priority_now else '-'}"),
                       Text(f"{_n(row.deviations_then)} → {_n(row.deviations_now)}"))
     console.print(table)
 
 
-def follow_up_counts(rows: Sequence[FollowUpRow], new: int) -> str:
+def follow_up_counts(rows: Sequence[FollowUpRow], new: int, tr: Translator | None = None) -> str:
+    tr = tr or Translator()
     counts = {s: 0 for s in FindingFollowUp}
     for row in rows:
         counts[row.status] += 1
-    return (f"Progress of earlier findings: {counts[FindingFollowUp.RESOLVED]} resolved, "
-            f"{counts[FindingFollowUp.PARTLY_RESOLVED]} partly resolved, "
-            f"{counts[FindingFollowUp.NOT_RESOLVED]} not resolved, "
-            f"{counts[FindingFollowUp.RISK_ACCEPTED]} risk accepted, "
-            f"{counts[FindingFollowUp.NOT_REASSESSED]} not re-assessed; {new} new.")
+    return tr("Progress of earlier findings: {resolved} resolved, {partly} partly resolved, "
+              "{not_resolved} not resolved, {accepted} risk accepted, {not_reassessed} not "
+              "re-assessed; {new} new.", resolved=counts[FindingFollowUp.RESOLVED],
+              partly=counts[FindingFollowUp.PARTLY_RESOLVED],
+              not_resolved=counts[FindingFollowUp.NOT_RESOLVED],
+              accepted=counts[FindingFollowUp.RISK_ACCEPTED],
+              not_reassessed=counts[FindingFollowUp.NOT_REASSESSED], new=new)
 
 
 def _n(value: int | None) -> str:

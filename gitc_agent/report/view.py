@@ -16,9 +16,11 @@ from typing import Any
 
 from gitc_agent.core.results import Status
 from gitc_agent.errors import InputError
+from gitc_agent.model.language import DEFAULT, LANGUAGES
 from gitc_agent.report.report import SCHEMA
 from gitc_agent.report.view_coverage import CoverageView, PlanInfo, parse_coverage, parse_plan
 from gitc_agent.report.view_parse import Obj
+from gitc_agent.run.gc_pause import paused
 
 __all__ = ["GONE", "CoverageView", "FollowUp", "PlanInfo", "ReportView"]
 
@@ -85,6 +87,10 @@ class ResultView:
     exception: ExceptionView | None
     follow_up: FollowUp | None
     evidence: Any = field(compare=False)
+    # what `message` was made from (msg()): a renderer in another language translates the
+    # template and fills in the params; None for a plain message or an older report
+    message_template: str | None = None
+    message_params: Mapping[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,7 @@ class ReportView:
     follow_up: FollowUpView | None
     document: Mapping[str, Any] = field(compare=False, repr=False)  # the record, as written
     coverage: tuple[CoverageView, ...] = ()  # empty for a report that predates coverage
+    language: str = DEFAULT  # the language the run was reported in (older reports: English)
 
     @property
     def findings(self) -> list[ResultView]:
@@ -194,7 +201,10 @@ class ReportView:
     @classmethod
     def of(cls, report: ReportView | Mapping[str, Any]) -> ReportView:
         """The view of a report dict (InputError if it is not a v1 report); a view as it is."""
-        return report if isinstance(report, ReportView) else parse_report(report)
+        if isinstance(report, ReportView):
+            return report
+        with paused():  # millions of small objects: see gc_pause
+            return parse_report(report)
 
 
 def parse_report(report: Mapping[str, Any]) -> ReportView:
@@ -208,7 +218,16 @@ def parse_report(report: Mapping[str, Any]) -> ReportView:
         results=tuple(_result(r) for r in doc.objs("results")),
         summary=_summary(doc.obj("summary")),
         follow_up=_follow_up(doc.opt_obj("follow_up")), document=report,
-        coverage=parse_coverage(doc.objs("coverage", optional=True))))
+        coverage=parse_coverage(doc.objs("coverage", optional=True)),
+        language=_language(doc)))
+
+
+def _language(doc: Obj) -> str:
+    language = doc.opt_string("language") or DEFAULT
+    if language not in LANGUAGES:
+        raise InputError(f"report.language must be one of {', '.join(LANGUAGES)}, "
+                         f"not {language!r}")
+    return language
 
 
 def _consistent(view: ReportView) -> ReportView:
@@ -291,7 +310,15 @@ def _result(r: Obj) -> ResultView:
         exception=None if exc is None else ExceptionView(
             owner=exc.opt_string("owner"), reason=exc.opt_string("reason"),
             expires=exc.opt_string("expires"), state=exc.opt_string("state")),
-        follow_up=r.opt_enum("follow_up", FollowUp), evidence=r.raw("evidence", {}))
+        follow_up=r.opt_enum("follow_up", FollowUp), evidence=r.raw("evidence", {}),
+        message_template=r.opt_string("message_template"), message_params=_params(r))
+
+
+def _params(r: Obj) -> Mapping[str, Any] | None:
+    params = r.raw("message_params")
+    if params is not None and not isinstance(params, Mapping):
+        raise InputError(f"{r.where}.message_params must be a JSON object, not {params!r}")
+    return params
 
 
 def _resolved(old: Obj) -> ResolvedView:

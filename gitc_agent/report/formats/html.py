@@ -14,17 +14,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from gitc_agent.core.results import Status
+from gitc_agent.i18n import Translator, terms
 from gitc_agent.report.coverage import Completeness, PlanState
 from gitc_agent.report.finding_model import Finding, FindingStatus
 from gitc_agent.report.finding_report import heatmap
 from gitc_agent.report.findings import findings_of, follow_up_rows
-from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions
+from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions, language_of
 from gitc_agent.report.trend import trend_svg
 from gitc_agent.report.view import FollowUp, ReportView, ResultView
 
@@ -33,6 +34,23 @@ _FALLBACK = "#757575"
 DEVIATIONS_SHOWN = 10  # per finding; the workbook and the CSV have every one
 ROW_LIMIT = 200  # rows of the per-subject tables; the CSV has every one
 TOP_FINDINGS = 5
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a large report a page shows; what it leaves out it counts and names the
+    workbook and CSV for (they keep every result). The PDF takes smaller limits than the HTML:
+    an auditor files tens of pages, not hundreds, and WeasyPrint lays out about a line a ms."""
+
+    deviations: int = DEVIATIONS_SHOWN  # per finding
+    rows: int = ROW_LIMIT  # per per-subject table (passed, not assessed, follow-up, accepted)
+    coverage_sources: bool = True  # each source's server, filter and evidence hash
+    coverage_complete: bool = True  # list the completely tested controls in the coverage table
+    evidence: str = "pretty"  # "pretty": indented JSON; "compact": one line that wraps
+    evidence_chars: int = 0  # a result's evidence cut to this many characters and "…" (0: all)
+
+
+HTML_LIMITS = Limits()
 
 
 def _env() -> Environment:
@@ -49,7 +67,7 @@ def cell_anchor(likelihood: int, impact: int) -> str:
     return f"cell-{likelihood}-{impact}"
 
 
-def _view(report: ReportView) -> dict[str, Any]:
+def _view(report: ReportView, limits: Limits = HTML_LIMITS) -> dict[str, Any]:
     """What the template shows, derived from the report only (data flows one way)."""
     scoring, results = report.scoring, report.results
     bands = [replace(b, color=_color(b.color)) for b in scoring.bands]
@@ -76,7 +94,8 @@ def _view(report: ReportView) -> dict[str, Any]:
     for r in results:
         first.setdefault(r.check, r)
     ranked = _ranked(reported, scoring)
-    groups = [{"band": b, "findings": [_item(f, first.get(f.check)) for f in ranked
+    groups = [{"band": b, "findings": [_item(f, first.get(f.check), limits.deviations)
+                                       for f in ranked
                                        if f.priority == b.id]} for b in reversed(bands)]
     follow = report.follow_up
     errors = report.with_status(Status.ERROR)
@@ -92,7 +111,12 @@ def _view(report: ReportView) -> dict[str, Any]:
         "coverage_counts": _coverage_counts(findings),
         "subjects_tested": sum(f.population.count for f in findings),
         "unassessed_checks": len({r.check for r in errors}),
-        "trend_svg": trend_svg(report), "row_limit": ROW_LIMIT,
+        "trend_svg": trend_svg(report), "row_limit": limits.rows,
+        "coverage_sources": limits.coverage_sources,
+        "coverage_rows": [c for c in report.coverage
+                          if limits.coverage_complete or c.completeness is not Completeness.COMPLETE],
+        "coverage_left_out": 0 if limits.coverage_complete else sum(
+            1 for c in report.coverage if c.completeness is Completeness.COMPLETE),
         "followed": [r for r in results
                      if r.follow_up and r.follow_up is not FollowUp.NOT_REASSESSED],
         "resolved_gone": [r for r in follow.resolved if r.now is None] if follow else [],
@@ -111,11 +135,12 @@ def _ranked(findings: list[Finding], scoring: Any) -> list[Finding]:
                                            -(f.impact or 0)))
 
 
-def _item(f: Finding, example: ResultView | None) -> dict[str, Any]:
+def _item(f: Finding, example: ResultView | None,
+          shown: int = DEVIATIONS_SHOWN) -> dict[str, Any]:
     """A finding with the deviations the page shows (the worst first, up to the limit)."""
     everything = (*f.deviations, *f.accepted)
-    return {"finding": f, "shown": everything[:DEVIATIONS_SHOWN],
-            "left_out": max(0, len(everything) - DEVIATIONS_SHOWN), "total": len(everything),
+    return {"finding": f, "shown": everything[:shown],
+            "left_out": max(0, len(everything) - shown), "total": len(everything),
             "references": example.references if example else (),
             "remediation": example.remediation if example else ""}
 
@@ -141,16 +166,37 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
 
 
-def render_html(report: ReportView | Mapping[str, Any]) -> bytes:
+def _compact(value: Any) -> str:
+    """Evidence on paper: one line per result that wraps, not a line per key."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+def _evidence_filter(limits: Limits) -> Any:
+    shape = _compact if limits.evidence == "compact" else _pretty
+    if not limits.evidence_chars:
+        return shape
+
+    def cut(value: Any) -> str:
+        text = shape(value)
+        return text if len(text) <= limits.evidence_chars else text[:limits.evidence_chars] + " …"
+    return cut
+
+
+def render_html(report: ReportView | Mapping[str, Any], language: str | None = None,
+                limits: Limits = HTML_LIMITS) -> bytes:
+    """`language`: the report's own unless given (`report --lang`); `limits`: how much of a
+    large report the page shows (the PDF passes smaller ones)."""
     env = _env()
-    env.filters["pretty"] = _pretty
+    env.filters["pretty"] = _evidence_filter(limits)
+    view = ReportView.of(report)
     env.globals.update(cell_anchor=cell_anchor, Status=Status, FollowUp=FollowUp,
-                       Completeness=Completeness, PlanState=PlanState)
-    return env.get_template("report.html.j2").render(**_view(ReportView.of(report))).encode("utf-8")
+                       Completeness=Completeness, PlanState=PlanState,
+                       **terms.template_globals(Translator(language or view.language)))
+    return env.get_template("report.html.j2").render(**_view(view, limits)).encode("utf-8")
 
 
 def _render(report: ReportView, options: RenderOptions) -> bytes:
-    return render_html(report)
+    return render_html(report, language_of(report, options))
 
 
 FORMAT = OutputFormat(name="html", file_name="report.html", render=_render,

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-from gitc_agent.report.formats.html import render_html
-from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions
+from gitc_agent.i18n import Translator
+from gitc_agent.report.formats.html import Limits, render_html
+from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions, language_of
 from gitc_agent.report.report_hash import report_sha256
 from gitc_agent.report.view import ReportView
 
@@ -21,6 +22,14 @@ from gitc_agent.report.view import ReportView
 # `<details` can only come from the template itself.
 _DETAILS = re.compile(r"<details(?![^>]*\sopen)(?=[\s>])")
 _SAFE = re.compile(r"[^A-Za-z0-9 ._:-]")
+# paper gets fewer subjects per finding and per table than the page (the workbook and CSV keep
+# every one, and the PDF counts what it leaves out), evidence as one wrapped line of at most 200
+# characters (report.json is the record of all of it), the coverage table without the controls
+# tested completely (each finding names its population and evidence; report.html lists all), and the
+# coverage sources without server details and hashes (the workbook's Evidence sheet has them):
+# the demo went from 178 pages to a few tens, and a 200,000-result report prints as quickly
+PDF_LIMITS = Limits(deviations=3, rows=25, coverage_sources=False, coverage_complete=False,
+                    evidence="compact", evidence_chars=200)
 
 
 def _css_string(text: str) -> str:
@@ -29,14 +38,18 @@ def _css_string(text: str) -> str:
     return '"' + _SAFE.sub("", text) + '"'
 
 
-def print_css(report: ReportView) -> str:
-    footer = f"run {report.run.id} · report.json sha256 {report_sha256(report)}"
+def print_css(report: ReportView, language: str | None = None) -> str:
+    tr = Translator(language or report.language)
+    footer = tr("run {run} · report.json sha256 {sha256}", run=report.run.id,
+                sha256=report_sha256(report))
+    page = (_css_string(tr("page") + " ") + " counter(page) " + _css_string(" " + tr("of") + " ")
+            + " counter(pages)")
     return f"""
 @page {{
   size: A4 portrait;
   margin: 16mm 14mm 20mm 14mm;
   @bottom-left {{ content: {_css_string(footer)}; font: 6.5pt sans-serif; color: #555; }}
-  @bottom-right {{ content: "page " counter(page) " of " counter(pages);
+  @bottom-right {{ content: {page};
                    font: 7pt sans-serif; color: #555; }}
 }}
 html {{ font-size: 9pt; }}
@@ -52,6 +65,12 @@ pre {{ white-space: pre-wrap; font-size: 7pt; }}
 .finding dl {{ display: block !important; }}
 .finding dt {{ display: block; margin-top: .2em; }}
 .finding dd {{ display: block; margin: 0 0 0 1.5em; }}
+table.deviations th:nth-child(1) {{ width: 20%; }} table.deviations th:nth-child(2) {{ width: 8%; }}
+table.deviations th:nth-child(3) {{ width: 32%; }} table.deviations th:nth-child(4) {{ width: 40%; }}
+#coverage-table th:nth-child(1) {{ width: 15%; }} #coverage-table th:nth-child(2) {{ width: 13%; }}
+#coverage-table th:nth-child(3) {{ width: 9%; }} #coverage-table th:nth-child(4) {{ width: 7%; }}
+#coverage-table th:nth-child(5) {{ width: 16%; }} #coverage-table th:nth-child(6) {{ width: 22%; }}
+#coverage-table th:nth-child(7) {{ width: 18%; }}
 """
 
 
@@ -73,13 +92,14 @@ def _no_fetcher() -> object:
     return NoFetch()
 
 
-def render_pdf(report: ReportView) -> bytes:
+def render_pdf(report: ReportView, language: str | None = None) -> bytes:
     from weasyprint import CSS, HTML  # loaded only when a PDF is asked for (it is heavy)
 
-    html = _DETAILS.sub("<details open", render_html(report).decode("utf-8"))
+    html = _DETAILS.sub("<details open", render_html(report, language, PDF_LIMITS).decode("utf-8"))
     fetcher = _no_fetcher()
     document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[CSS(string=print_css(report), url_fetcher=fetcher)],
+    return document.write_pdf(stylesheets=[CSS(string=print_css(report, language),
+                                               url_fetcher=fetcher)],
                               pdf_identifier=_identifier(report))
 
 
@@ -89,7 +109,7 @@ def _identifier(report: ReportView) -> bytes:
 
 
 def _render(report: ReportView, options: RenderOptions) -> bytes:
-    return render_pdf(report)
+    return render_pdf(report, language_of(report, options))
 
 
 FORMAT = OutputFormat(name="pdf", file_name="report.pdf", render=_render,

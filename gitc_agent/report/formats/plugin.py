@@ -32,9 +32,16 @@ class RenderOptions:
     # samples drawn with `gitc-agent sample` (their sample-*.json records): the workbook adds
     # a sheet for each
     samples: tuple[Mapping[str, Any], ...] = ()
+    # `report --lang`: render in this language instead of the one the report records
+    language: str | None = None
 
 
 Renderer = Callable[[ReportView, RenderOptions], bytes]
+
+
+def language_of(report: ReportView, options: RenderOptions) -> str:
+    """The language a format renders in: --lang, else the report's own."""
+    return options.language or report.language
 
 
 @dataclass(frozen=True)
