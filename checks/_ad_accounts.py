@@ -18,9 +18,11 @@ from pydantic import Field, field_validator
 from gitc_agent.core.check_api import (
     CheckParams,
     EvidenceSet,
+    Message,
     Outcome,
     Status,
     Verdict,
+    msg,
     not_applicable,
     unknown,
 )
@@ -36,6 +38,8 @@ from gitc_agent.model.directory import (
 from gitc_agent.model.kinds import AD_ACCOUNTS
 from gitc_agent.model.sid import group_key
 from gitc_agent.model.timeutil import parse_time
+
+from ._ad_text import N_
 
 ARROW = " → "
 
@@ -147,8 +151,8 @@ def domains(evidence: EvidenceSet) -> Iterator[Domain | Outcome]:
             problems.append(f"unreadable collection time {doc.collected_at!r}")
         if problems or as_of is None:
             yield Outcome(subjects.domain(base), Status.ERROR,
-                          "users and groups could not be read, so this was not assessed: "
-                          + "; ".join(problems), source)
+                          msg("users and groups could not be read, so this was not assessed: "
+                              "{problems}", problems="; ".join(problems)), source)
             continue
         # built once per evaluation for all eight checks (building it dominates their cost)
         key = f"ad.directory:{doc.target}:{doc.collected_at}"
@@ -160,14 +164,15 @@ def domains(evidence: EvidenceSet) -> Iterator[Domain | Outcome]:
             problems = directory.problems
         if problems:  # it cannot say who is who: no verdict would be founded
             yield Outcome(subjects.domain(base), Status.ERROR,
-                          "users and groups could not be read, so this was not assessed: "
-                          + "; ".join(problems), source)
+                          msg("users and groups could not be read, so this was not assessed: "
+                              "{problems}", problems="; ".join(problems)), source)
             continue
         directory = evidence.derived(f"{key}:judgeable", directory.judgeable)
         for dn, why in sorted(directory.unjudgeable.items()):  # never skipped as if absent
             account = directory.withheld[dn]
             yield Outcome(subjects.account(account.name), Status.ERROR,
-                          f"{account.name}: {why}, so this account was not assessed.",
+                          msg("{account}: {why}, so this account was not assessed.",
+                              account=account.name, why=why),
                           {**source, "account": account.dn})
         yield Domain(directory, base, source, as_of)
 
@@ -214,30 +219,32 @@ def privileged(domain: Domain, extra: Iterable[str]) -> PrivilegedGroups:
         if entry.group is None:
             if sidless:  # found by SID only: it may be one of these
                 out.unreadable.append(unknown(
-                    f"{entry.label} ({entry.key}) was not found by its SID, but the objectSid of "
-                    f"{sidless} could not be read, so it may be one of them and its members were "
-                    f"not assessed.", subject=subject))
+                    msg("{group} ({key}) was not found by its SID, but the objectSid of {sidless} "
+                        "could not be read, so it may be one of them and its members were not "
+                        "assessed.", group=entry.label, key=entry.key, sidless=sidless),
+                    subject=subject))
             elif entry.optional_reason:
+                reason = entry.optional_reason
+                values = {} if reason in _ABSENT else {"reason": reason}
                 out.absent.append(not_applicable(
-                    f"{entry.label} ({entry.key}) is not in this domain; it "
-                    f"{entry.optional_reason}.", subject=subject))
+                    msg(_ABSENT.get(reason, _ABSENT[None]), group=entry.label, key=entry.key,
+                        **values), subject=subject))
             else:
                 out.unreadable.append(unknown(
-                    f"{entry.label} ({entry.key}) is not in the evidence: every domain has it (or "
-                    f"the policy names it), so the bound account could not see it and its members "
-                    f"were not assessed.", subject=subject))
+                    msg("{group} ({key}) is not in the evidence: every domain has it (or the policy "
+                        "names it), so the bound account could not see it and its members were not "
+                        "assessed.", group=entry.label, key=entry.key), subject=subject))
             continue
         group = entry.group
         closure = directory.members(group)
-        problem = membership_problem(directory, group)
-        if problem:
-            out.unreadable.append(unknown(f"{problem}, so its membership was not assessed.",
-                                          subject=subject))
+        issue = membership_issue(directory, group)
+        if issue:
+            out.unreadable.append(unknown(issue.message("membership"), subject=subject))
         elif group.sid == "S-1-5-32-544" and not closure:
             out.unreadable.append(unknown(
-                f"{group.name} ({group.sid}) shows no members. It always contains at least the "
-                f"built-in Administrator, so its member attribute was not readable for the bound "
-                f"account.", subject=subject))
+                msg("{group} ({sid}) shows no members. It always contains at least the built-in "
+                    "Administrator, so its member attribute was not readable for the bound "
+                    "account.", group=group.name, sid=group.sid), subject=subject))
         else:
             out.found.append(Privileged(entry.key, group.name, group))
     return out
@@ -249,22 +256,111 @@ def unidentified_groups(directory: Directory) -> str:
 
 
 def membership_problem(directory: Directory, group: Group) -> str | None:
+    """Why the complete (transitive) membership of `group` is unknown, or None (in English)."""
+    issue = membership_issue(directory, group)
+    return str(issue) if issue else None
+
+
+@dataclass(frozen=True)
+class MembershipIssue:
+    """Why a group's complete membership is unknown: one of three reasons, with its values, so
+    each check can say the whole sentence (reason and consequence) as one translatable template."""
+
+    kind: str  # incomplete | withheld | primary_group
+    values: dict[str, str | int]
+
+    def __str__(self) -> str:
+        return _ISSUE[self.kind].format_map(self.values)
+
+    def message(self, consequence: str, **values: str) -> Message:
+        """The reason followed by `consequence` (a key of _CONSEQUENCE)."""
+        return msg(_CONSEQUENCE[consequence][self.kind], **self.values, **values)
+
+
+def membership_issue(directory: Directory, group: Group) -> MembershipIssue | None:
     """Why the complete (transitive) membership of `group` is unknown, or None."""
     nested = [directory.groups[k] for k in directory.members(group) if k in directory.groups]
     broken = [g.name for g in (group, *nested) if g.incomplete]
     if broken:
-        return f"{group.name}: the members of {', '.join(broken)} could not be read completely"
+        return MembershipIssue("incomplete", {"group": group.name, "groups": ", ".join(broken)})
     withheld = [directory.withheld[k].name for k in directory.members(group)
                 if k in directory.withheld]
     if withheld:
-        return (f"{group.name}: its member(s) {', '.join(sorted(withheld))} could not be "
-                f"identified or classified")
+        return MembershipIssue("withheld", {"group": group.name,
+                                            "members": ", ".join(sorted(withheld))})
     hidden = directory.unreadable.get("primaryGroupID", 0)
     domain_groups = [g.name for g in (group, *nested) if directory.rid_of(g) is not None]
     if hidden and domain_groups:
-        return (f"{group.name}: the primaryGroupID of {hidden} account(s) could not be read, so "
-                f"who is a member of {', '.join(domain_groups)} by primary group is unknown")
+        return MembershipIssue("primary_group", {"group": group.name, "count": hidden,
+                                                 "groups": ", ".join(domain_groups)})
     return None
+
+
+_ISSUE = {
+    "incomplete": "{group}: the members of {groups} could not be read completely",
+    "withheld": "{group}: its member(s) {members} could not be identified or classified",
+    "primary_group": "{group}: the primaryGroupID of {count} account(s) could not be read, so who "
+                     "is a member of {groups} by primary group is unknown",
+}
+
+#: consequence -> reason -> the whole sentence
+_CONSEQUENCE = {
+    "membership": {
+        "incomplete": N_("{group}: the members of {groups} could not be read completely, so its "
+                         "membership was not assessed."),
+        "withheld": N_("{group}: its member(s) {members} could not be identified or classified, "
+                       "so its membership was not assessed."),
+        "primary_group": N_("{group}: the primaryGroupID of {count} account(s) could not be "
+                            "read, so who is a member of {groups} by primary group is unknown, "
+                            "so its membership was not assessed."),
+    },
+    "members": {
+        "incomplete": N_("{group}: the members of {groups} could not be read completely, so its "
+                         "members were not assessed."),
+        "withheld": N_("{group}: its member(s) {members} could not be identified or classified, "
+                       "so its members were not assessed."),
+        "primary_group": N_("{group}: the primaryGroupID of {count} account(s) could not be "
+                            "read, so who is a member of {groups} by primary group is unknown, "
+                            "so its members were not assessed."),
+    },
+    "protection": {
+        "incomplete": N_("{group}: the members of {groups} could not be read completely, so "
+                         "which privileged accounts are protected was not assessed."),
+        "withheld": N_("{group}: its member(s) {members} could not be identified or classified, "
+                       "so which privileged accounts are protected was not assessed."),
+        "primary_group": N_("{group}: the primaryGroupID of {count} account(s) could not be "
+                            "read, so who is a member of {groups} by primary group is unknown, "
+                            "so which privileged accounts are protected was not assessed."),
+    },
+    "still_member": {
+        "incomplete": N_("{group}: the members of {groups} could not be read completely, so "
+                         "whether {account} is still a member is unknown."),
+        "withheld": N_("{group}: its member(s) {members} could not be identified or classified, "
+                       "so whether {account} is still a member is unknown."),
+        "primary_group": N_("{group}: the primaryGroupID of {count} account(s) could not be "
+                            "read, so who is a member of {groups} by primary group is unknown, "
+                            "so whether {account} is still a member is unknown."),
+    },
+    "protected": {
+        "incomplete": N_("{group}: the members of {groups} could not be read completely, so "
+                         "protected membership cannot be established."),
+        "withheld": N_("{group}: its member(s) {members} could not be identified or classified, "
+                       "so protected membership cannot be established."),
+        "primary_group": N_("{group}: the primaryGroupID of {count} account(s) could not be "
+                            "read, so who is a member of {groups} by primary group is unknown, "
+                            "so protected membership cannot be established."),
+    },
+}
+
+#: why a privileged group may be absent (model.directory.OPTIONAL_RIDS) -> the sentence
+_ABSENT = {
+    "exists only in the forest root domain": N_(
+        "{group} ({key}) is not in this domain; it exists only in the forest root domain."),
+    "exists only from domain functional level 2016": N_(
+        "{group} ({key}) is not in this domain; it exists only from domain functional level "
+        "2016."),
+    None: N_("{group} ({key}) is not in this domain; it {reason}."),
+}
 
 
 def resolve_approval(directory: Directory, approval: Approval) -> str | None:
@@ -314,24 +410,23 @@ def active(account: Account, domain: Domain) -> bool | None:
 def unknown_state(account: Account) -> Verdict:
     """Why `active` could not tell: the account is then not assessed, never skipped."""
     if account.enabled is None:
-        message = (f"{account.name}: userAccountControl could not be read, so whether it is "
-                   f"enabled is unknown.")
+        message = msg("{account}: userAccountControl could not be read, so whether it is enabled "
+                      "is unknown.", account=account.name)
     else:
-        message = (f"{account.name}: accountExpires ({account.expires!r}) could not be read, so "
-                   f"whether it is active is unknown.")
+        message = msg("{account}: accountExpires ({expires}) could not be read, so whether it is "
+                      "active is unknown.", account=account.name, expires=repr(account.expires))
     return unknown(message, subject=subjects.account(account.name), account=account.dn)
 
 
 def state_note(account: Account | None, domain: Domain) -> tuple[str, int | None]:
-    """A message suffix and a lowered likelihood for disabled or expired accounts."""
+    """The account's state for a finding ("" active or unknown, "disabled", "expired": a key of
+    the check's templates, whose sentence then says why) and the lowered likelihood."""
     if account is None or account.enabled is None:
         return "", None
     if not account.enabled:
-        return (" The account is disabled, so the likelihood is lowered; it can be re-enabled "
-                "with its rights intact.", 2)
+        return "disabled", 2
     if account.expired_at(domain.as_of):  # unreadable (None): the likelihood is not lowered
-        return (" The account has expired, so the likelihood is lowered; extending it restores "
-                "its rights.", 2)
+        return "expired", 2
     return "", None
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, Verdict, unknown
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, Verdict, msg, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account
 from gitc_agent.model.hygiene import Extra, Hygiene
@@ -24,6 +24,7 @@ from gitc_agent.model.timeutil import parse_time
 from gitc_agent.model.uac import PARTIAL_SECRETS_ACCOUNT, SERVER_TRUST_ACCOUNT
 
 from ._ad_accounts import Domain, active, domains, path_text, privileged, unknown_state
+from ._ad_text import N_
 
 #: primaryGroupID of domain controllers (516) and read-only domain controllers (521)
 DC_PRIMARY_GROUPS = (516, 521)
@@ -80,7 +81,8 @@ class HygieneDomain:
         """The account's hygiene attributes, or an `error` verdict when its row lacks them."""
         extra = self.hygiene.extra(account.dn)
         if extra is None:
-            return unknown(f"{account.name}: its hygiene attributes are not in the evidence.",
+            return unknown(msg("{account}: its hygiene attributes are not in the evidence.",
+                               account=account.name),
                            subject=subjects.account(account.name), account=account.dn)
         return extra
 
@@ -103,9 +105,10 @@ def hygiene_domains(evidence: EvidenceSet) -> Iterator[HygieneDomain | Outcome]:
                                    lambda doc=doc, errors=errors: Hygiene(doc.data, errors))
         if hygiene.missing_columns:
             yield Outcome(item.subject, Status.ERROR,
-                          f"the account rows lack the hygiene column(s) "
-                          f"{', '.join(hygiene.missing_columns)} (evidence collected before they "
-                          f"were read, or altered), so this was not assessed.", item.source)
+                          msg("the account rows lack the hygiene column(s) {columns} (evidence "
+                              "collected before they were read, or altered), so this was not "
+                              "assessed.", columns=", ".join(hygiene.missing_columns)),
+                          item.source)
             continue
         cache = evidence.derived(f"ad.hygiene.cache:{doc.target}:{doc.collected_at}", dict)
         yield HygieneDomain(item, hygiene, cache)
@@ -153,7 +156,16 @@ def by_rid(hd: HygieneDomain, rid: int) -> Account | None:
     return hd.domain.directory.account(sid) if sid else None
 
 
-def missing_builtin(hd: HygieneDomain, rid: int, label: str) -> Verdict:
+def missing_builtin(hd: HygieneDomain, rid: int) -> Verdict:
     """Every domain has RID 500, 501 and 502: absent means the bound account could not see it."""
-    return unknown(f"the {label} (RID {rid}) is not in the evidence: every domain has it, so the "
-                   f"bound account could not see it and it was not assessed.")
+    return unknown(msg(_MISSING_BUILTIN[rid], rid=rid))
+
+
+_MISSING_BUILTIN = {
+    500: N_("the built-in Administrator (RID {rid}) is not in the evidence: every domain has it, "
+            "so the bound account could not see it and it was not assessed."),
+    501: N_("the Guest account (RID {rid}) is not in the evidence: every domain has it, so the "
+            "bound account could not see it and it was not assessed."),
+    502: N_("the krbtgt account (RID {rid}) is not in the evidence: every domain has it, so the "
+            "bound account could not see it and it was not assessed."),
+}

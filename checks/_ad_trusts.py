@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, msg
 from gitc_agent.model import subjects
 from gitc_agent.model.hygiene import (
     TRUST_DIRECTION_OUTBOUND,
@@ -81,15 +81,16 @@ def trusts(evidence: EvidenceSet) -> Iterator[TrustItem | NoTrusts | Outcome]:
             continue
         listed, problem = item.hygiene.trusts()
         if problem or listed is None:
-            yield Outcome(item.subject, Status.ERROR, f"the trusts could not be read, so they "
-                          f"were not assessed: {problem}", item.source)
+            yield Outcome(item.subject, Status.ERROR,
+                          msg("the trusts could not be read, so they were not assessed: {problem}",
+                              problem=problem), item.source)
             continue
         if not listed:
             yield NoTrusts(item)
         for trust in listed:
             if not trust.partner:  # the subject would change: it cannot be followed up
-                yield Outcome(subjects.trust(trust.name), Status.ERROR, f"the trust {trust.name} "
-                              f"has no readable trustPartner, so it was not assessed.",
-                              item.source)
+                yield Outcome(subjects.trust(trust.name), Status.ERROR,
+                              msg("the trust {trust} has no readable trustPartner, so it was not "
+                                  "assessed.", trust=trust.name), item.source)
                 continue
             yield TrustItem(trust, item)

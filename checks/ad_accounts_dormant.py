@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Status, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Status, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account
 from gitc_agent.model.kinds import AD_ACCOUNTS
@@ -61,8 +61,9 @@ def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
         else:
             dormant += 1 if verdict.status is Status.FAIL else 0
             yield verdict
-    yield ok(f"{in_use} of {checked} enabled account(s) logged on within "
-             f"{params.max_days} days (dormant ones are reported one by one).",
+    yield ok(msg("{in_use} of {checked} enabled account(s) logged on within {max_days} days "
+                 "(dormant ones are reported one by one).",
+                 in_use=in_use, checked=checked, max_days=params.max_days),
              checked=checked, dormant=dormant)
 
 
@@ -75,20 +76,27 @@ def _dormancy(account: Account, domain: Domain, params: Params) -> Verdict | Non
     if account.last_logon:
         last_logon = parse_time(account.last_logon)
         if last_logon is None:
-            return unknown(f"{account.name}: its last logon time {account.last_logon!r} could not "
-                           f"be read, so its dormancy is unknown.", subject=subject, **evidence)
+            return unknown(msg("{account}: its last logon time {last_logon} could not be read, so "
+                               "its dormancy is unknown.", account=account.name,
+                               last_logon=repr(account.last_logon)), subject=subject, **evidence)
         idle = (domain.as_of - last_logon).days
         if idle <= params.max_days + params.lag_days:
             return None
-        return fail(f"{account.name} last logged on around {account.last_logon[:10]} ({idle} days "
-                    f"before collection; allowing {params.lag_days} days of replication lag, more "
-                    f"than {params.max_days} days idle).", subject=subject, **evidence)
+        return fail(msg("{account} last logged on around {last_logon} ({idle} days before "
+                        "collection; allowing {lag_days} days of replication lag, more than "
+                        "{max_days} days idle).",
+                        account=account.name, last_logon=account.last_logon[:10], idle=idle,
+                        lag_days=params.lag_days, max_days=params.max_days),
+                    subject=subject, **evidence)
     created = parse_time(account.created)
     if created is None:
-        return unknown(f"{account.name} has no recorded logon and its creation time could not be "
-                       f"read, so its dormancy is unknown.", subject=subject, **evidence)
+        return unknown(msg("{account} has no recorded logon and its creation time could not be "
+                           "read, so its dormancy is unknown.",
+                           account=account.name), subject=subject, **evidence)
     age = (domain.as_of - created).days
     if age <= params.max_days:
         return None
-    return fail(f"{account.name} has never logged on and was created {account.created[:10]} "
-                f"({age} days before collection).", subject=subject, **evidence)
+    return fail(msg("{account} has never logged on and was created {created} ({age} days before "
+                    "collection).",
+                    account=account.name, created=account.created[:10], age=age),
+                subject=subject, **evidence)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account, Membership
 from gitc_agent.model.kinds import AD_ACCOUNTS
@@ -29,6 +29,7 @@ from ._ad_accounts import (
     privileged,
     state_note,
 )
+from ._ad_text import N_
 
 
 class Params(ExtraGroups):
@@ -65,7 +66,8 @@ def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
                 found += 1
                 yield _member(domain, group, membership, account, reasons, params)
     if found == 0 and groups.found and not groups.unreadable:  # "none" only of all groups
-        yield ok(f"No impersonal account is in any of the {len(groups.found)} privileged groups.")
+        yield ok(msg("No impersonal account is in any of the {groups} privileged groups.",
+                     groups=len(groups.found)))
 
 
 def _member(domain: Domain, group: Privileged, membership: Membership, account: Account,
@@ -78,12 +80,39 @@ def _member(domain: Domain, group: Privileged, membership: Membership, account: 
     if entry is not None and any((g := directory.group(key)) is not None
                                  and g.dn.lower() == group.group.dn.lower()
                                  for key in entry.privileged_groups):
-        return ok(f"{account.name} is impersonal and in {group.label}; the register justifies "
-                  f"this (owner {entry.owner}).", subject=subject, **evidence, owner=entry.owner,
-                  justification=entry.justification)
-    note, likelihood = state_note(account, domain)
-    why = ("is not in the register" if entry is None
-           else "is registered, but not for this privileged group")
-    return fail(f"{account.name} is an impersonal account ({'; '.join(reasons)}) in "
-                f"{group.label} ({path_text(membership)}) and {why}." + note,
+        return ok(msg("{account} is impersonal and in {group}; the register justifies this "
+                      "(owner {owner}).", account=account.name, group=group.label,
+                      owner=entry.owner),
+                  subject=subject, **evidence, owner=entry.owner, justification=entry.justification)
+    state, likelihood = state_note(account, domain)
+    return fail(msg(_FAIL["unregistered" if entry is None else "other_group", state],
+                    account=account.name, reasons="; ".join(reasons), group=group.label,
+                    path=path_text(membership)),
                 subject=subject, likelihood=likelihood, **evidence)
+
+
+#: (register, account state) -> the finding
+_FAIL = {
+    ("unregistered", ""): N_(
+        "{account} is an impersonal account ({reasons}) in {group} ({path}) and is not in the "
+        "register."),
+    ("unregistered", "disabled"): N_(
+        "{account} is an impersonal account ({reasons}) in {group} ({path}) and is not in the "
+        "register. The account is disabled, so the likelihood is lowered; it can be re-enabled "
+        "with its rights intact."),
+    ("unregistered", "expired"): N_(
+        "{account} is an impersonal account ({reasons}) in {group} ({path}) and is not in the "
+        "register. The account has expired, so the likelihood is lowered; extending it restores "
+        "its rights."),
+    ("other_group", ""): N_(
+        "{account} is an impersonal account ({reasons}) in {group} ({path}) and is registered, "
+        "but not for this privileged group."),
+    ("other_group", "disabled"): N_(
+        "{account} is an impersonal account ({reasons}) in {group} ({path}) and is registered, "
+        "but not for this privileged group. The account is disabled, so the likelihood is "
+        "lowered; it can be re-enabled with its rights intact."),
+    ("other_group", "expired"): N_(
+        "{account} is an impersonal account ({reasons}) in {group} ({path}) and is registered, "
+        "but not for this privileged group. The account has expired, so the likelihood is "
+        "lowered; extending it restores its rights."),
+}

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
@@ -67,12 +67,15 @@ def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
         evidence = {"account": account.dn, "reasons": reasons, "description": account.description}
         entry = find_registered(directory, params.register_, account)
         if entry is None:
-            yield fail(f"{account.name} is an enabled impersonal account ({'; '.join(reasons)}) "
-                       f"that is not in the register.", subject=subject, **evidence)
+            yield fail(msg("{account} is an enabled impersonal account ({reasons}) that is not in "
+                           "the register.", account=account.name, reasons="; ".join(reasons)),
+                       subject=subject, **evidence)
         else:
-            yield ok(f"{account.name} is registered: owner {entry.owner}, monitored by "
-                     f"{entry.monitoring}.", subject=subject, **evidence, owner=entry.owner,
+            yield ok(msg("{account} is registered: owner {owner}, monitored by {monitoring}.",
+                         account=account.name, owner=entry.owner, monitoring=entry.monitoring),
+                     subject=subject, **evidence, owner=entry.owner,
                      justification=entry.justification, monitoring=entry.monitoring,
                      reference=entry.reference)
     if found == 0 and not directory.withheld:  # "none" only when every account was judged
-        yield ok(f"No enabled impersonal user accounts among {len(directory.accounts)} accounts.")
+        yield ok(msg("No enabled impersonal user accounts among {accounts} accounts.",
+                     accounts=len(directory.accounts)))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_accounts import Domain, ExtraGroups, domains, path_text, privileged, state_note
+from ._ad_text import N_
 
 
 class Params(ExtraGroups):
@@ -53,14 +54,27 @@ def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
                     "uac": account.uac}
         never = account.password_never_expires
         if never is None:
-            yield unknown(f"{account.name}: userAccountControl could not be read.",
+            yield unknown(msg("{account}: userAccountControl could not be read.",
+                              account=account.name),
                           subject=subject, **evidence)
         elif never:
-            note, likelihood = state_note(account, domain)
-            yield fail(f"{account.name} is privileged ({', '.join(in_groups)}) and its password "
-                       f"never expires." + note, subject=subject, likelihood=likelihood, **evidence)
+            state, likelihood = state_note(account, domain)
+            yield fail(msg(_NEVER[state], account=account.name, groups=", ".join(in_groups)),
+                       subject=subject, likelihood=likelihood, **evidence)
         else:
-            yield ok(f"{account.name} is privileged and its password expires.", subject=subject,
-                     **evidence)
+            yield ok(msg("{account} is privileged and its password expires.",
+                         account=account.name), subject=subject, **evidence)
     if not accounts and not groups.unreadable:  # "none" only when every group was read
         yield ok("No user account is in a privileged group.")
+
+
+#: account state -> the finding
+_NEVER = {
+    "": N_("{account} is privileged ({groups}) and its password never expires."),
+    "disabled": N_("{account} is privileged ({groups}) and its password never expires. The "
+                   "account is disabled, so the likelihood is lowered; it can be re-enabled with "
+                   "its rights intact."),
+    "expired": N_("{account} is privileged ({groups}) and its password never expires. The "
+                  "account has expired, so the likelihood is lowered; extending it restores its "
+                  "rights."),
+}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
@@ -40,18 +40,22 @@ class Params(CheckParams):
 def judge(hd: HygieneDomain, params: Params) -> Verdict:
     admin = by_rid(hd, 500)
     if admin is None:
-        return missing_builtin(hd, 500, "built-in Administrator")
+        return missing_builtin(hd, 500)
     subject = subjects.account(admin.name)
     age = hd.days_since(admin.pwd_last_set)
     evidence = {"account": admin.dn, "pwd_last_set": admin.pwd_last_set,
                 "max_days": params.max_days}
     if age is None:
-        return unknown(f"{admin.name} (RID 500): pwdLastSet ({admin.pwd_last_set!r}) is not set "
-                       f"or not readable, so the password's age is unknown.", subject=subject,
+        return unknown(msg("{account} (RID 500): pwdLastSet ({pwd_last_set}) is not set or not "
+                           "readable, so the password's age is unknown.",
+                           account=admin.name, pwd_last_set=repr(admin.pwd_last_set)), subject=subject,
                        **evidence)
     if age > params.max_days:
-        return fail(f"{admin.name} (RID 500): password last set {admin.pwd_last_set[:10]}, {age} "
-                    f"days before collection (norm: at most {params.max_days}).",
+        return fail(msg("{account} (RID 500): password last set {pwd_last_set}, {age} days before "
+                        "collection (norm: at most {max_days}).",
+                        account=admin.name, pwd_last_set=admin.pwd_last_set[:10], age=age,
+                        max_days=params.max_days),
                     subject=subject, age_days=age, **evidence)
-    return ok(f"{admin.name} (RID 500): password set {age} days before collection.",
+    return ok(msg("{account} (RID 500): password set {age} days before collection.",
+                  account=admin.name, age=age),
               subject=subject, age_days=age, **evidence)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
@@ -42,26 +42,33 @@ class Params(CheckParams):
 def judge(hd: HygieneDomain, params: Params) -> Verdict:
     admin = by_rid(hd, 500)
     if admin is None:
-        return missing_builtin(hd, 500, "built-in Administrator")
+        return missing_builtin(hd, 500)
     subject = subjects.account(admin.name)
     evidence = {"account": admin.dn, "last_logon": admin.last_logon, "days": params.days,
                 "enabled": admin.enabled}
     if admin.enabled is None:
-        return unknown(f"{admin.name} (RID 500): userAccountControl is not readable.",
+        return unknown(msg("{account} (RID 500): userAccountControl is not readable.",
+                           account=admin.name),
                        subject=subject, **evidence)
     if not admin.enabled:
-        return ok(f"{admin.name} (RID 500) is disabled.", subject=subject, **evidence)
+        return ok(msg("{account} (RID 500) is disabled.",
+                      account=admin.name), subject=subject, **evidence)
     if admin.last_logon is None:
-        return ok(f"{admin.name} (RID 500) has no recorded logon (lastLogonTimestamp not set).",
+        return ok(msg("{account} (RID 500) has no recorded logon (lastLogonTimestamp not set).",
+                      account=admin.name),
                   subject=subject, **evidence)
     idle = hd.days_since(admin.last_logon)
     if idle is None:
-        return unknown(f"{admin.name} (RID 500): lastLogonTimestamp {admin.last_logon!r} is not "
-                       f"readable.", subject=subject, **evidence)
+        return unknown(msg("{account} (RID 500): lastLogonTimestamp {last_logon} is not readable.",
+                           account=admin.name, last_logon=repr(admin.last_logon)),
+                       subject=subject, **evidence)
     if idle <= params.days:
-        return fail(f"{admin.name} (RID 500) logged on around {admin.last_logon[:10]}, {idle} "
-                    f"days before collection (within {params.days} days).", subject=subject,
+        return fail(msg("{account} (RID 500) logged on around {last_logon}, {idle} days before "
+                        "collection (within {days} days).",
+                        account=admin.name, last_logon=admin.last_logon[:10], idle=idle,
+                        days=params.days), subject=subject,
                     **evidence)
-    return ok(f"{admin.name} (RID 500) last logged on {idle} days before collection (more than "
-              f"{params.days}; lastLogonTimestamp lags by up to 14 days).", subject=subject,
+    return ok(msg("{account} (RID 500) last logged on {idle} days before collection (more than "
+                  "{days}; lastLogonTimestamp lags by up to 14 days).",
+                  account=admin.name, idle=idle, days=params.days), subject=subject,
               **evidence)

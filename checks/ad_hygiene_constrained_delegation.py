@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.hygiene import Extra
 from gitc_agent.model.kinds import AD_ACCOUNTS
 from gitc_agent.model.uac import TRUSTED_TO_AUTH_FOR_DELEGATION
 
 from ._ad_hygiene import HygieneDomain, hygiene_domains, is_domain_controller
+from ._ad_text import N_
 
 
 @check(
@@ -41,8 +42,9 @@ from ._ad_hygiene import HygieneDomain, hygiene_domains, is_domain_controller
 def judge(hd: HygieneDomain, params: CheckParams) -> Iterator[Verdict]:
     problem = hd.hygiene.unreadable(["msDS-AllowedToDelegateTo"])
     if problem:
-        yield unknown(f"msDS-AllowedToDelegateTo is {problem}, so constrained delegation was not "
-                      f"assessed.")
+        yield unknown(msg("msDS-AllowedToDelegateTo is {problem}, so constrained delegation was not "
+                          "assessed.",
+                          problem=problem))
         return
     dc_names = set()
     for account in hd.accounts("computer"):
@@ -62,7 +64,8 @@ def judge(hd: HygieneDomain, params: CheckParams) -> Iterator[Verdict]:
             continue
         if extra.delegate_to is None:
             checked -= 1
-            yield unknown(f"{item.name}: msDS-AllowedToDelegateTo is not in the evidence.",
+            yield unknown(msg("{account}: msDS-AllowedToDelegateTo is not in the evidence.",
+                              account=item.name),
                           subject=subjects.account(item.name), account=item.dn)
             continue
         transition = bool(item.uac & TRUSTED_TO_AUTH_FOR_DELEGATION)
@@ -70,19 +73,37 @@ def judge(hd: HygieneDomain, params: CheckParams) -> Iterator[Verdict]:
         if not (to_dc or (transition and extra.delegate_to)):
             continue
         flagged += 1
-        reasons = []
-        if transition and extra.delegate_to:
-            reasons.append(f"protocol transition to {len(extra.delegate_to)} service(s)")
-        if to_dc:
-            reasons.append(f"delegation to domain controller service(s) {', '.join(to_dc)}")
-        yield fail(f"{item.name} ({item.type}) has constrained delegation with "
-                   f"{' and '.join(reasons)}.", subject=subjects.account(item.name),
+        with_transition = transition and bool(extra.delegate_to)
+        values = {"account": item.name,
+                  **({"services": len(extra.delegate_to)} if with_transition else {}),
+                  **({"dc_services": ", ".join(to_dc)} if to_dc else {})}
+        yield fail(msg(_DELEGATION[item.type, with_transition, bool(to_dc)], **values),
+                   subject=subjects.account(item.name),
                    likelihood=4 if to_dc else None, impact=5 if to_dc else None,
                    account=item.dn, delegate_to=list(extra.delegate_to),
                    protocol_transition=transition)
-    yield ok(f"{checked - flagged} of {checked} enabled account(s) have no constrained delegation "
-             f"with protocol transition or to a domain controller.", checked=checked,
-             flagged=flagged)
+    yield ok(msg("{passed} of {checked} enabled account(s) have no constrained delegation with "
+                 "protocol transition or to a domain controller.", passed=checked - flagged,
+                 checked=checked), checked=checked, flagged=flagged)
+
+
+#: (account type, protocol transition, delegation to a DC) -> the finding
+_DELEGATION = {
+    ("user", True, False): N_("{account} (user) has constrained delegation with protocol "
+                              "transition to {services} service(s)."),
+    ("user", False, True): N_("{account} (user) has constrained delegation with delegation to "
+                              "domain controller service(s) {dc_services}."),
+    ("user", True, True): N_("{account} (user) has constrained delegation with protocol "
+                             "transition to {services} service(s) and delegation to domain "
+                             "controller service(s) {dc_services}."),
+    ("computer", True, False): N_("{account} (computer) has constrained delegation with protocol "
+                                  "transition to {services} service(s)."),
+    ("computer", False, True): N_("{account} (computer) has constrained delegation with "
+                                  "delegation to domain controller service(s) {dc_services}."),
+    ("computer", True, True): N_("{account} (computer) has constrained delegation with protocol "
+                                 "transition to {services} service(s) and delegation to domain "
+                                 "controller service(s) {dc_services}."),
+}
 
 
 def _host(spn: str) -> str:

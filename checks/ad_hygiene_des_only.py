@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.hygiene import ENC_DES_CBC_CRC, ENC_DES_CBC_MD5, Extra, enc_types_text
 from gitc_agent.model.kinds import AD_ACCOUNTS
 from gitc_agent.model.uac import USE_DES_KEY_ONLY
 
 from ._ad_hygiene import HygieneDomain, hygiene_domains
+from ._ad_text import N_
 
 _DES = ENC_DES_CBC_CRC | ENC_DES_CBC_MD5
 _KNOWN = 0x1F
@@ -42,8 +43,9 @@ _KNOWN = 0x1F
 def judge(hd: HygieneDomain, params: CheckParams) -> Iterator[Verdict]:
     problem = hd.hygiene.unreadable(["msDS-SupportedEncryptionTypes"])
     if problem:
-        yield unknown(f"msDS-SupportedEncryptionTypes is {problem}, so DES-only accounts were "
-                      f"not assessed.")
+        yield unknown(msg("msDS-SupportedEncryptionTypes is {problem}, so DES-only accounts were "
+                          "not assessed.",
+                          problem=problem))
         return
     accounts, problems = hd.enabled()
     yield from problems
@@ -57,16 +59,31 @@ def judge(hd: HygieneDomain, params: CheckParams) -> Iterator[Verdict]:
             yield extra
             continue
         enc = extra.enc_types
-        reasons = (["USE_DES_KEY_ONLY is set"] if item.uac & USE_DES_KEY_ONLY else [])
-        if _des_only(enc):
-            reasons.append(f"msDS-SupportedEncryptionTypes is {enc_types_text(enc)}")
-        if reasons:
+        flag, types = bool(item.uac & USE_DES_KEY_ONLY), _des_only(enc)
+        if flag or types:
             flagged += 1
-            yield fail(f"{item.name} ({item.type}) can use only DES: {'; '.join(reasons)}.",
+            values = {"account": item.name, **({"types": enc_types_text(enc)} if types else {})}
+            yield fail(msg(_DES_ONLY[item.type, flag, types], **values),
                        subject=subjects.account(item.name), account=item.dn, uac=item.uac,
                        enc_types=enc)
-    yield ok(f"{checked - flagged} of {checked} enabled account(s) are not limited to DES.",
-             checked=checked, flagged=flagged)
+    yield ok(msg("{passed} of {checked} enabled account(s) are not limited to DES.",
+                 passed=checked - flagged, checked=checked), checked=checked, flagged=flagged)
+
+
+#: (account type, USE_DES_KEY_ONLY, DES-only encryption types) -> the finding
+_DES_ONLY = {
+    ("user", True, False): N_("{account} (user) can use only DES: USE_DES_KEY_ONLY is set."),
+    ("user", False, True): N_("{account} (user) can use only DES: msDS-SupportedEncryptionTypes "
+                              "is {types}."),
+    ("user", True, True): N_("{account} (user) can use only DES: USE_DES_KEY_ONLY is set; "
+                             "msDS-SupportedEncryptionTypes is {types}."),
+    ("computer", True, False): N_("{account} (computer) can use only DES: USE_DES_KEY_ONLY is "
+                                  "set."),
+    ("computer", False, True): N_("{account} (computer) can use only DES: "
+                                  "msDS-SupportedEncryptionTypes is {types}."),
+    ("computer", True, True): N_("{account} (computer) can use only DES: USE_DES_KEY_ONLY is set; "
+                                 "msDS-SupportedEncryptionTypes is {types}."),
+}
 
 
 def _des_only(enc: int | None) -> bool:

@@ -14,12 +14,13 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_domain import domain_value
 from ._ad_hygiene import HygieneDomain, hygiene_domains
+from ._ad_text import N_
 
 LEVELS = {0: "2000", 1: "2003 interim", 2: "2003", 3: "2008", 4: "2008 R2", 5: "2012",
           6: "2012 R2", 7: "2016", 10: "2025"}
@@ -48,12 +49,24 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
         subject = subjects.aspect(hd.subject, key)
         level, problem = domain_value(hd, key, int)
         if problem:
-            yield unknown(f"The {label} functional level could not be assessed: {problem}.",
-                          subject=subject)
+            yield unknown(msg(_UNKNOWN[label], problem=problem), subject=subject)
             continue
-        text = f"The {label} functional level is {level} (Windows Server {LEVELS.get(level, '?')})"
+        values = {"level": level, "version": LEVELS.get(level, "?")}
         if level < params.min_level:
-            yield fail(f"{text}, below the minimum {params.min_level} "
-                       f"({LEVELS.get(params.min_level, '?')}).", subject=subject, level=level)
+            yield fail(msg(_BELOW[label], **values, minimum=params.min_level,
+                           minimum_version=LEVELS.get(params.min_level, "?")),
+                       subject=subject, level=level)
         else:
-            yield ok(f"{text}.", subject=subject, level=level)
+            yield ok(msg(_CURRENT[label], **values), subject=subject, level=level)
+
+
+_UNKNOWN = {"domain": N_("The domain functional level could not be assessed: {problem}."),
+            "forest": N_("The forest functional level could not be assessed: {problem}.")}
+_BELOW = {
+    "domain": N_("The domain functional level is {level} (Windows Server {version}), below the "
+                 "minimum {minimum} ({minimum_version})."),
+    "forest": N_("The forest functional level is {level} (Windows Server {version}), below the "
+                 "minimum {minimum} ({minimum_version})."),
+}
+_CURRENT = {"domain": N_("The domain functional level is {level} (Windows Server {version})."),
+            "forest": N_("The forest functional level is {level} (Windows Server {version}).")}

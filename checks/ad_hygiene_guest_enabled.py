@@ -7,7 +7,7 @@ of their own. PingCastle A-Guest.
 
 from __future__ import annotations
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
@@ -29,12 +29,15 @@ from ._ad_hygiene import HygieneDomain, by_rid, hygiene_domains, missing_builtin
 def judge(hd: HygieneDomain, params: CheckParams) -> Verdict:
     guest = by_rid(hd, 501)
     if guest is None:
-        return missing_builtin(hd, 501, "Guest account")
+        return missing_builtin(hd, 501)
     subject = subjects.account(guest.name)
     if guest.enabled is None:
-        return unknown(f"{guest.name} (RID 501): userAccountControl is not readable.",
+        return unknown(msg("{account} (RID 501): userAccountControl is not readable.",
+                           account=guest.name),
                        subject=subject, account=guest.dn)
     if guest.enabled:
-        return fail(f"{guest.name} (RID 501) is enabled.", subject=subject, account=guest.dn,
+        return fail(msg("{account} (RID 501) is enabled.",
+                        account=guest.name), subject=subject, account=guest.dn,
                     uac=guest.uac)
-    return ok(f"{guest.name} (RID 501) is disabled.", subject=subject, account=guest.dn)
+    return ok(msg("{account} (RID 501) is disabled.",
+                  account=guest.name), subject=subject, account=guest.dn)

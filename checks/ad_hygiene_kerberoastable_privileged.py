@@ -13,12 +13,13 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_accounts import ExtraGroups, state_note
 from ._ad_hygiene import HygieneDomain, hygiene_domains, privileged_users
+from ._ad_text import N_
 
 
 class Params(ExtraGroups):
@@ -53,21 +54,39 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
                     "groups": admins.groups[key], "pwd_last_set": account.pwd_last_set}
         age = hd.days_since(account.pwd_last_set)
         if age is None:
-            yield unknown(f"{account.name} is privileged with {account.spn} SPN(s), and its "
-                          f"pwdLastSet ({account.pwd_last_set!r}) is not set or not readable.",
+            yield unknown(msg("{account} is privileged with {spn} SPN(s), and its pwdLastSet "
+                              "({pwd_last_set}) is not set or not readable.",
+                              account=account.name, spn=account.spn,
+                              pwd_last_set=repr(account.pwd_last_set)),
                           subject=subject, **evidence)
             continue
         if age <= params.max_days:
-            yield ok(f"{account.name} is privileged with {account.spn} SPN(s); its password is "
-                     f"{age} days old (norm: at most {params.max_days}).", subject=subject,
-                     **evidence)
+            yield ok(msg("{account} is privileged with {spn} SPN(s); its password is {age} days "
+                         "old (norm: at most {max_days}).", account=account.name, spn=account.spn,
+                         age=age, max_days=params.max_days), subject=subject, **evidence)
             continue
         roastable += 1
-        note, likelihood = state_note(account, hd.domain)
-        yield fail(f"{account.name} is privileged ({', '.join(admins.groups[key])}), has "
-                   f"{account.spn} service principal name(s) and a password {age} days old "
-                   f"(more than {params.max_days}): it can be Kerberoasted." + note,
+        state, likelihood = state_note(account, hd.domain)
+        yield fail(msg(_ROASTABLE[state], account=account.name,
+                       groups=", ".join(admins.groups[key]), spn=account.spn, age=age,
+                       max_days=params.max_days),
                    subject=subject, likelihood=likelihood, **evidence)
-    yield ok(f"{len(admins.accounts)} privileged user account(s) examined; {roastable} "
-             f"Kerberoastable (reported one by one).", checked=len(admins.accounts),
+    yield ok(msg("{examined} privileged user account(s) examined; {roastable} Kerberoastable "
+                 "(reported one by one).",
+                 examined=len(admins.accounts), roastable=roastable), checked=len(admins.accounts),
              flagged=roastable)
+
+
+#: account state -> the finding
+_ROASTABLE = {
+    "": N_("{account} is privileged ({groups}), has {spn} service principal name(s) and a "
+           "password {age} days old (more than {max_days}): it can be Kerberoasted."),
+    "disabled": N_("{account} is privileged ({groups}), has {spn} service principal name(s) and "
+                   "a password {age} days old (more than {max_days}): it can be Kerberoasted. The "
+                   "account is disabled, so the likelihood is lowered; it can be re-enabled with "
+                   "its rights intact."),
+    "expired": N_("{account} is privileged ({groups}), has {spn} service principal name(s) and a "
+                  "password {age} days old (more than {max_days}): it can be Kerberoasted. The "
+                  "account has expired, so the likelihood is lowered; extending it restores its "
+                  "rights."),
+}

@@ -47,8 +47,7 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
         groups = admins.groups.get(account.dn.lower())
         if not groups:
             return None
-        return (f"It is privileged ({', '.join(groups)}), so likelihood and impact are raised.",
-                5, 5)
+        return ", ".join(groups), 5, 5
 
     yield from admins.problems  # whether an account is privileged is unknown for these groups
     yield from judge_flag(hd, DONT_REQUIRE_PREAUTH, "DONT_REQ_PREAUTH", ("user", "computer"),

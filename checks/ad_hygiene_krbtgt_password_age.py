@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
@@ -41,18 +41,22 @@ class Params(CheckParams):
 def judge(hd: HygieneDomain, params: Params) -> Verdict:
     krbtgt = by_rid(hd, 502)
     if krbtgt is None:
-        return missing_builtin(hd, 502, "krbtgt account")
+        return missing_builtin(hd, 502)
     subject = subjects.account(krbtgt.name)
     age = hd.days_since(krbtgt.pwd_last_set)
     evidence = {"account": krbtgt.dn, "pwd_last_set": krbtgt.pwd_last_set,
                 "max_days": params.max_days}
     if age is None:
-        return unknown(f"{krbtgt.name}: pwdLastSet ({krbtgt.pwd_last_set!r}) is not readable; AD "
-                       f"always sets it on krbtgt, so its age is unknown.", subject=subject,
+        return unknown(msg("{account}: pwdLastSet ({pwd_last_set}) is not readable; AD always sets "
+                           "it on krbtgt, so its age is unknown.", account=krbtgt.name,
+                           pwd_last_set=repr(krbtgt.pwd_last_set)), subject=subject,
                        **evidence)
     if age > params.max_days:
-        return fail(f"The krbtgt password was last set {krbtgt.pwd_last_set[:10]}, {age} days "
-                    f"before collection (norm: at most {params.max_days}).", subject=subject,
+        return fail(msg("The krbtgt password was last set {pwd_last_set}, {age} days before "
+                        "collection (norm: at most {max_days}).",
+                        pwd_last_set=krbtgt.pwd_last_set[:10], age=age, max_days=params.max_days),
+                    subject=subject,
                     age_days=age, **evidence)
-    return ok(f"The krbtgt password was set {age} days before collection (norm: at most "
-              f"{params.max_days}).", subject=subject, age_days=age, **evidence)
+    return ok(msg("The krbtgt password was set {age} days before collection (norm: at most "
+                  "{max_days}).",
+                  age=age, max_days=params.max_days), subject=subject, age_days=age, **evidence)

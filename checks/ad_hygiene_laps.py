@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.hygiene import LAPS_LEGACY, LAPS_WINDOWS, Extra
 from gitc_agent.model.kinds import AD_ACCOUNTS
@@ -45,8 +45,9 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
     legacy, windows = hd.hygiene.schema_has(LAPS_LEGACY), hd.hygiene.schema_has(LAPS_WINDOWS)
     if legacy is None or windows is None:
         _, problem = hd.hygiene.section("schema")
-        yield unknown(f"Whether the LAPS schema is present is unknown: "
-                      f"{problem or 'not recorded'}.")
+        yield unknown(msg("Whether the LAPS schema is present is unknown: {problem}.",
+                          problem=problem) if problem else
+                      msg("Whether the LAPS schema is present is unknown: not recorded."))
         return
     if not legacy and not windows:
         yield fail("Neither legacy LAPS (ms-Mcs-AdmPwdExpirationTime) nor Windows LAPS "
@@ -56,8 +57,9 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
     problem = hd.hygiene.unreadable([a for a, present in ((LAPS_LEGACY, legacy),
                                                            (LAPS_WINDOWS, windows)) if present])
     if problem:
-        yield unknown(f"The LAPS expiration times are {problem}, so LAPS coverage was not "
-                      f"assessed.")
+        yield unknown(msg("The LAPS expiration times are {problem}, so LAPS coverage was not "
+                          "assessed.",
+                          problem=problem))
         return
     checked = flagged = 0
     computers, problems = hd.enabled("computer")  # their userAccountControl is readable
@@ -73,15 +75,19 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
         subject = subjects.account(item.name)
         if not times:
             flagged += 1
-            yield fail(f"{item.name} has no LAPS password expiration time: LAPS does not manage "
-                       f"its local administrator password.", subject=subject, account=item.dn)
+            yield fail(msg("{account} has no LAPS password expiration time: LAPS does not manage "
+                           "its local administrator password.",
+                           account=item.name), subject=subject, account=item.dn)
             continue
         overdue = (hd.as_of - max(times)).days
         if overdue > params.max_overdue_days:
             flagged += 1
-            yield fail(f"{item.name}: its LAPS password expired {overdue} days before collection "
-                       f"(more than {params.max_overdue_days}): it is no longer rotated.",
+            yield fail(msg("{account}: its LAPS password expired {overdue} days before collection "
+                           "(more than {max_overdue_days}): it is no longer rotated.",
+                           account=item.name, overdue=overdue,
+                           max_overdue_days=params.max_overdue_days),
                        subject=subject, account=item.dn, expires=max(times).isoformat())
-    yield ok(f"{checked - flagged} of {checked} enabled computer(s) other than domain controllers "
-             f"have a current LAPS password.", checked=checked, flagged=flagged,
+    yield ok(msg("{passed} of {checked} enabled computer(s) other than domain controllers have a "
+                 "current LAPS password.",
+                 passed=checked - flagged, checked=checked), checked=checked, flagged=flagged,
              laps_legacy=legacy, laps_windows=windows)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_domain import domain_value
@@ -39,9 +39,12 @@ class Params(CheckParams):
 def judge(hd: HygieneDomain, params: Params) -> Verdict:
     quota, problem = domain_value(hd, "machine_account_quota", int)
     if problem:
-        return unknown(f"ms-DS-MachineAccountQuota could not be assessed: {problem}.")
+        return unknown(msg("ms-DS-MachineAccountQuota could not be assessed: {problem}.",
+                           problem=problem))
     if quota > params.max_quota:
-        return fail(f"ms-DS-MachineAccountQuota is {quota}: every authenticated user can join "
-                    f"{quota} computer(s) to the domain (norm: at most {params.max_quota}).",
+        return fail(msg("ms-DS-MachineAccountQuota is {quota}: every authenticated user can join "
+                        "{quota} computer(s) to the domain (norm: at most {max_quota}).",
+                        quota=quota, max_quota=params.max_quota),
                     machine_account_quota=quota)
-    return ok(f"ms-DS-MachineAccountQuota is {quota}.", machine_account_quota=quota)
+    return ok(msg("ms-DS-MachineAccountQuota is {quota}.",
+                  quota=quota), machine_account_quota=quota)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, not_applicable, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, not_applicable, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
-from ._ad_accounts import membership_problem
+from ._ad_accounts import membership_issue
 from ._ad_hygiene import HygieneDomain, hygiene_domains
 
 GROUPS = {"S-1-5-32-548": "Account Operators", "S-1-5-32-549": "Server Operators",
@@ -47,9 +47,11 @@ def judge(hd: HygieneDomain, params: CheckParams) -> Iterator[Verdict]:
         if group is None:
             unidentified = [g.dn for g in directory.groups.values() if not g.sid]
             if unidentified:  # any of them could be this group
-                yield unknown(f"{label} ({key}) was not found by SID, and {len(unidentified)} "
-                              f"group(s) in the evidence have no SID (e.g. {unidentified[0]}), "
-                              f"so it cannot be told apart from them.", subject=subject)
+                yield unknown(msg("{group} ({key}) was not found by SID, and {count} group(s) in "
+                                  "the evidence have no SID (e.g. {example}), so it cannot be told "
+                                  "apart from them.", group=label, key=key,
+                                  count=len(unidentified), example=unidentified[0]),
+                              subject=subject)
             elif key == "RID:518" and not directory.domain_sid:
                 yield unknown("The domain SID is not in the evidence, so Schema Admins (RID 518) "
                               "cannot be identified.", subject=subject)
@@ -57,17 +59,22 @@ def judge(hd: HygieneDomain, params: CheckParams) -> Iterator[Verdict]:
                 yield not_applicable("Schema Admins is not in this domain; it exists only in the "
                                      "forest root domain.", subject=subject)
             else:
-                yield unknown(f"{label} ({key}) is not in the evidence: every domain has it, so "
-                              f"the bound account could not see it.", subject=subject)
+                yield unknown(msg("{group} ({key}) is not in the evidence: every domain has it, so "
+                                  "the bound account could not see it.", group=label, key=key),
+                              subject=subject)
             continue
-        problem = membership_problem(directory, group)
-        if problem:
-            yield unknown(f"{problem}, so its members were not assessed.", subject=subject)
+        issue = membership_issue(directory, group)
+        if issue:
+            yield unknown(issue.message("members"), subject=subject)
             continue
         members = sorted(directory.display(k) for k in directory.members(group))
-        if members:
-            yield fail(f"{label} has {len(members)} member(s): {', '.join(members[:20])}"
-                       f"{' ...' if len(members) > 20 else ''}.", subject=subject,
-                       group=group.dn, members=members)
+        if len(members) > 20:
+            yield fail(msg("{group} has {count} member(s): {members} ...", group=label,
+                           count=len(members), members=", ".join(members[:20])),
+                       subject=subject, group=group.dn, members=members)
+        elif members:
+            yield fail(msg("{group} has {count} member(s): {members}.", group=label,
+                           count=len(members), members=", ".join(members)),
+                       subject=subject, group=group.dn, members=members)
         else:
-            yield ok(f"{label} has no members.", subject=subject, group=group.dn)
+            yield ok(msg("{group} has no members.", group=label), subject=subject, group=group.dn)

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.hygiene import Extra
 from gitc_agent.model.kinds import AD_ACCOUNTS
@@ -52,7 +52,8 @@ class Params(CheckParams):
 def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
     problem = hd.hygiene.unreadable(params.attributes)
     if problem:
-        yield unknown(f"Password-like values in attributes were not assessed: {problem}.",
+        yield unknown(msg("Password-like values in attributes were not assessed: {problem}.",
+                          problem=problem),
                       attributes=list(params.attributes))
         return
     patterns = hd.hygiene.part.get("secret_patterns")
@@ -72,18 +73,20 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
             continue
         if extra.secrets is None:
             checked -= 1
-            yield unknown(f"{account.name}: which attributes hold password-like values is not "
-                          f"in the evidence.", subject=subjects.account(account.name),
+            yield unknown(msg("{account}: which attributes hold password-like values is not in the "
+                              "evidence.",
+                              account=account.name), subject=subjects.account(account.name),
                           account=account.dn)
             continue
         found = [s for s in extra.secrets if s.split(":", 1)[0] in params.attributes]
         if found:
             flagged += 1
-            yield fail(f"{account.name} has a password-like value in "
-                       f"{', '.join(_describe(s) for s in found)}.",
+            yield fail(msg("{account} has a password-like value in {found}.",
+                           account=account.name, found=", ".join(_describe(s) for s in found)),
                        subject=subjects.account(account.name), account=account.dn, found=found)
-    yield ok(f"{checked - flagged} of {checked} account(s) have no password-like value in "
-             f"{', '.join(params.attributes)}.", checked=checked, flagged=flagged,
+    yield ok(msg("{passed} of {checked} account(s) have no password-like value in {attributes}.",
+                 passed=checked - flagged, checked=checked,
+                 attributes=", ".join(params.attributes)), checked=checked, flagged=flagged,
              patterns=sorted(patterns) if isinstance(patterns, dict) else [])
 
 

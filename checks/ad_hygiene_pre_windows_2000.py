@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
-from ._ad_accounts import membership_problem, path_text
+from ._ad_accounts import membership_issue, path_text
 from ._ad_hygiene import HygieneDomain, hygiene_domains
+from ._ad_text import N_
 
 GROUP_SID = "S-1-5-32-554"
 _ANONYMOUS = ("S-1-1-0", "S-1-5-7")  # Everyone, Anonymous Logon
@@ -44,23 +45,23 @@ def judge(hd: HygieneDomain, params: CheckParams) -> Iterator[Verdict]:
     group = directory.group(GROUP_SID)
     subject = subjects.group(GROUP_SID)
     if group is None:
-        yield unknown(f"Pre-Windows 2000 Compatible Access ({GROUP_SID}) is not in the evidence: "
-                      f"every domain has it, so the bound account could not see it.",
-                      subject=subject)
+        yield unknown(msg("Pre-Windows 2000 Compatible Access ({sid}) is not in the evidence: "
+                          "every domain has it, so the bound account could not see it.",
+                          sid=GROUP_SID), subject=subject)
         return
-    problem = membership_problem(directory, group)
-    if problem:
-        yield unknown(f"{problem}, so its members were not assessed.", subject=subject)
+    issue = membership_issue(directory, group)
+    if issue:
+        yield unknown(issue.message("members"), subject=subject)
         return
     members = sorted(directory.members(group).items())
     for key, membership in members:
         sid = _sid_in(key)
         label = _KNOWN.get(sid or "", directory.display(key))
         anonymous = sid in _ANONYMOUS
-        via = f" ({path_text(membership)})" if len(membership.path) > 2 else ""
-        yield fail(f"{label} is a member of Pre-Windows 2000 Compatible Access{via}"
-                   + (": anyone can read the directory without logging on." if anonymous
-                      else "."), subject=subjects.membership(GROUP_SID, label),
+        nested = len(membership.path) > 2
+        values = {"member": label, **({"path": path_text(membership)} if nested else {})}
+        yield fail(msg(_MEMBER[nested, anonymous], **values),
+                   subject=subjects.membership(GROUP_SID, label),
                    likelihood=5 if anonymous else None, impact=4 if anonymous else None,
                    member=key, group=group.dn)
     if not members:
@@ -73,3 +74,14 @@ def _sid_in(dn_lower: str) -> str | None:
     first = dn_lower.split(",", 1)[0]
     value = first.split("=", 1)[1] if "=" in first else ""
     return value.upper() if value.upper().startswith("S-1-") else None
+
+
+#: (nested, Everyone or Anonymous Logon) -> the finding
+_MEMBER = {
+    (False, False): N_("{member} is a member of Pre-Windows 2000 Compatible Access."),
+    (True, False): N_("{member} is a member of Pre-Windows 2000 Compatible Access ({path})."),
+    (False, True): N_("{member} is a member of Pre-Windows 2000 Compatible Access: anyone can "
+                      "read the directory without logging on."),
+    (True, True): N_("{member} is a member of Pre-Windows 2000 Compatible Access ({path}): anyone "
+                     "can read the directory without logging on."),
+}

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_hygiene import HygieneDomain, hygiene_domains
+from ._ad_text import N_
 
 
 class Params(CheckParams):
@@ -46,17 +47,29 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
         allowed = params.user_groups if account.type == "user" else params.computer_groups
         subject = subjects.account(account.name)
         if account.primary_group_id is None:
-            yield unknown(f"{account.name}: primaryGroupID is not readable.", subject=subject,
-                          account=account.dn)
+            yield unknown(msg("{account}: primaryGroupID is not readable.", account=account.name),
+                          subject=subject, account=account.dn)
             continue
         checked += 1
         if account.primary_group_id not in allowed:
             odd += 1
             group = hd.domain.directory.group(f"RID:{account.primary_group_id}")
-            name = f" ({group.name})" if group else ""
-            yield fail(f"{account.name} ({account.type}) has primaryGroupID "
-                       f"{account.primary_group_id}{name}, not one of "
-                       f"{', '.join(map(str, allowed))}.", subject=subject, account=account.dn,
-                       primary_group_id=account.primary_group_id)
-    yield ok(f"{checked - odd} of {checked} account(s) have a standard primary group.",
-             checked=checked, flagged=odd)
+            values = {"account": account.name, "rid": account.primary_group_id,
+                      "allowed": ", ".join(map(str, allowed)),
+                      **({"group": group.name} if group else {})}
+            yield fail(msg(_ODD[account.type, group is not None], **values), subject=subject,
+                       account=account.dn, primary_group_id=account.primary_group_id)
+    yield ok(msg("{passed} of {checked} account(s) have a standard primary group.",
+                 passed=checked - odd, checked=checked), checked=checked, flagged=odd)
+
+
+#: (account type, the group is in the evidence) -> the finding
+_ODD = {
+    ("user", True): N_("{account} (user) has primaryGroupID {rid} ({group}), not one of "
+                       "{allowed}."),
+    ("user", False): N_("{account} (user) has primaryGroupID {rid}, not one of {allowed}."),
+    ("computer", True): N_("{account} (computer) has primaryGroupID {rid} ({group}), not one of "
+                           "{allowed}."),
+    ("computer", False): N_("{account} (computer) has primaryGroupID {rid}, not one of "
+                            "{allowed}."),
+}

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_accounts import ExtraGroups, active
 from ._ad_hygiene import HygieneDomain, hygiene_domains, privileged_users
+from ._ad_text import N_
 
 
 class Params(ExtraGroups):
@@ -55,22 +56,46 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
     evidence = {"privileged": count, "enabled_users": len(enabled_users),
                 "share": round(share, 4), "max_count": params.max_count,
                 "max_share": params.max_share, "unknown_state": unknown_states}
-    reasons = []
-    if count > params.max_count:
-        reasons.append(f"more than {params.max_count}")
-    if len(enabled_users) > params.min_users and share > params.max_share:
-        reasons.append(f"{share:.1%} of {len(enabled_users)} enabled users, more than "
-                       f"{params.max_share:.0%}")
-    text = f"{count} enabled privileged user account(s)"
-    if unknown_states:
-        text += f" ({len(unknown_states)} more whose state is unreadable were not counted)"
+    over_count = count > params.max_count
+    over_share = len(enabled_users) > params.min_users and share > params.max_share
+    unread = bool(unknown_states)
+    values = {"count": count, **({"unreadable": len(unknown_states)} if unread else {})}
     worst = count + len(unknown_states)
-    if reasons:
-        yield fail(f"{text}: {'; '.join(reasons)}.", **evidence)
-    elif unknown_states and (worst > params.max_count or (
+    if over_count or over_share:
+        reasons = {**({"max_count": params.max_count} if over_count else {}),
+                   **({"share": f"{share:.1%}", "enabled": len(enabled_users),
+                       "max_share": f"{params.max_share:.0%}"} if over_share else {})}
+        yield fail(msg(_TOO_MANY[over_count, over_share, unread], **values, **reasons),
+                   **evidence)
+    elif unread and (worst > params.max_count or (
             len(enabled_users) > params.min_users
             and worst / max(1, len(enabled_users)) > params.max_share)):
-        yield unknown(f"{text}; with those the norm may be exceeded, so it was not assessed.",
-                      **evidence)
+        yield unknown(msg("{count} enabled privileged user account(s) ({unreadable} more whose "
+                          "state is unreadable were not counted); with those the norm may be "
+                          "exceeded, so it was not assessed.", **values), **evidence)
     else:
-        yield ok(f"{text} ({share:.1%} of {len(enabled_users)} enabled users).", **evidence)
+        yield ok(msg(_WITHIN[unread], **values, share=f"{share:.1%}", enabled=len(enabled_users)),
+                 **evidence)
+
+
+#: (more than max_count, more than max_share, accounts whose state is unreadable) -> the finding
+_TOO_MANY = {
+    (True, False, False): N_("{count} enabled privileged user account(s): more than {max_count}."),
+    (False, True, False): N_("{count} enabled privileged user account(s): {share} of {enabled} "
+                             "enabled users, more than {max_share}."),
+    (True, True, False): N_("{count} enabled privileged user account(s): more than {max_count}; "
+                            "{share} of {enabled} enabled users, more than {max_share}."),
+    (True, False, True): N_("{count} enabled privileged user account(s) ({unreadable} more whose "
+                            "state is unreadable were not counted): more than {max_count}."),
+    (False, True, True): N_("{count} enabled privileged user account(s) ({unreadable} more whose "
+                            "state is unreadable were not counted): {share} of {enabled} enabled "
+                            "users, more than {max_share}."),
+    (True, True, True): N_("{count} enabled privileged user account(s) ({unreadable} more whose "
+                           "state is unreadable were not counted): more than {max_count}; {share} "
+                           "of {enabled} enabled users, more than {max_share}."),
+}
+_WITHIN = {
+    False: N_("{count} enabled privileged user account(s) ({share} of {enabled} enabled users)."),
+    True: N_("{count} enabled privileged user account(s) ({unreadable} more whose state is "
+             "unreadable were not counted) ({share} of {enabled} enabled users)."),
+}

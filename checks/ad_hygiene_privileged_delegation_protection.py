@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 from gitc_agent.model.uac import NOT_DELEGATED
 
-from ._ad_accounts import ExtraGroups, active, membership_problem, unknown_state
+from ._ad_accounts import ExtraGroups, active, membership_issue, unknown_state
 from ._ad_hygiene import PROTECTED_USERS_RID, HygieneDomain, hygiene_domains, privileged_users
+from ._ad_text import N_
 
 
 class Params(ExtraGroups):
@@ -45,12 +46,12 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
     admins = privileged_users(hd, params.extra_groups)
     yield from admins.problems
     protected_group = directory.group(f"RID:{PROTECTED_USERS_RID}")
-    problem = membership_problem(directory, protected_group) if protected_group else None
-    if problem:
-        yield unknown(f"{problem}, so which privileged accounts are protected was not assessed.")
+    issue = membership_issue(directory, protected_group) if protected_group else None
+    if issue:
+        yield unknown(issue.message("protection"))
         return
     protected = set(directory.members(protected_group)) if protected_group else set()
-    note = "" if protected_group else " (Protected Users is not in this domain)"
+    present = protected_group is not None
     checked = exposed = 0
     for key, account in sorted(admins.accounts.items()):
         state = active(account, hd.domain)
@@ -60,16 +61,31 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
         if not state:
             continue
         if account.uac is None:
-            yield unknown(f"{account.name}: userAccountControl is not readable.",
+            yield unknown(msg("{account}: userAccountControl is not readable.", account=account.name),
                           subject=subjects.account(account.name), account=account.dn)
             continue
         checked += 1
         if account.uac & NOT_DELEGATED or key in protected:
             continue
         exposed += 1
-        yield fail(f"{account.name} is privileged ({', '.join(admins.groups[key])}) but neither "
-                   f"'sensitive and cannot be delegated' nor in Protected Users{note}.",
+        yield fail(msg(_EXPOSED[present], account=account.name,
+                       groups=", ".join(admins.groups[key])),
                    subject=subjects.account(account.name), account=account.dn,
                    groups=admins.groups[key])
-    yield ok(f"{checked - exposed} of {checked} enabled privileged account(s) are protected "
-             f"against delegation{note}.", checked=checked, flagged=exposed)
+    yield ok(msg(_PROTECTED[present], passed=checked - exposed, checked=checked),
+             checked=checked, flagged=exposed)
+
+
+#: Protected Users is in the domain -> the sentence
+_EXPOSED = {
+    True: N_("{account} is privileged ({groups}) but neither 'sensitive and cannot be delegated' "
+             "nor in Protected Users."),
+    False: N_("{account} is privileged ({groups}) but neither 'sensitive and cannot be "
+              "delegated' nor in Protected Users (Protected Users is not in this domain)."),
+}
+_PROTECTED = {
+    True: N_("{passed} of {checked} enabled privileged account(s) are protected against "
+             "delegation."),
+    False: N_("{passed} of {checked} enabled privileged account(s) are protected against "
+              "delegation (Protected Users is not in this domain)."),
+}

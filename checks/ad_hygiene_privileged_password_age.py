@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
@@ -54,15 +54,21 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
                     "pwd_last_set": account.pwd_last_set, "max_days": params.max_days}
         age = hd.days_since(account.pwd_last_set)
         if age is None:
-            yield unknown(f"{account.name}: pwdLastSet ({account.pwd_last_set!r}) is not set or "
-                          f"not readable, so the password's age is unknown.", subject=subject,
+            yield unknown(msg("{account}: pwdLastSet ({pwd_last_set}) is not set or not readable, "
+                              "so the password's age is unknown.",
+                              account=account.name, pwd_last_set=repr(account.pwd_last_set)),
+                          subject=subject,
                           **evidence)
             continue
         created = hd.days_since(account.created)
         if age > params.max_days and (created is None or created > params.max_days):
             old += 1
-            yield fail(f"{account.name} is privileged ({', '.join(admins.groups[key])}) and its "
-                       f"password is {age} days old (norm: at most {params.max_days}).",
+            yield fail(msg("{account} is privileged ({groups}) and its password is {age} days old "
+                           "(norm: at most {max_days}).",
+                           account=account.name, groups=', '.join(admins.groups[key]), age=age,
+                           max_days=params.max_days),
                        subject=subject, age_days=age, **evidence)
-    yield ok(f"{checked - old} of {checked} enabled privileged account(s) have a password at most "
-             f"{params.max_days} days old.", checked=checked, flagged=old)
+    yield ok(msg("{passed} of {checked} enabled privileged account(s) have a password at most "
+                 "{max_days} days old.",
+                 passed=checked - old, checked=checked, max_days=params.max_days),
+             checked=checked, flagged=old)

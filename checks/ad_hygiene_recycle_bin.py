@@ -9,7 +9,7 @@ P-RecycleBin.
 
 from __future__ import annotations
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_domain import domain_value
@@ -31,7 +31,8 @@ from ._ad_hygiene import HygieneDomain, hygiene_domains
 def judge(hd: HygieneDomain, params: CheckParams) -> Verdict:
     enabled, problem = domain_value(hd, "recycle_bin", bool, "hygiene.recycle_bin")
     if problem:
-        return unknown(f"Whether the Recycle Bin is enabled is unknown: {problem}.")
+        return unknown(msg("Whether the Recycle Bin is enabled is unknown: {problem}.",
+                           problem=problem))
     if not enabled:
         return fail("The AD Recycle Bin is not enabled (msDS-EnabledFeatureBL is empty).",
                     recycle_bin=False)

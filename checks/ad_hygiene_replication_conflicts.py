@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_hygiene import HygieneDomain, hygiene_domains
+from ._ad_text import N_
 
 
 @check(
@@ -38,22 +39,38 @@ def judge(hd: HygieneDomain, params: CheckParams) -> Iterator[Verdict]:
         why = _why(account.dn, account.sam)
         if why:
             flagged += 1
-            yield fail(f"{account.name} ({account.type}) is {why}.",
+            yield fail(msg(_ACCOUNT[account.type, why], account=account.name),
                        subject=subjects.account(account.name), account=account.dn)
     for group in sorted(directory.groups.values(), key=lambda g: g.dn.lower()):
         checked += 1
         why = _why(group.dn, group.name)
         if why:
             flagged += 1
-            yield fail(f"The group {group.name} is {why}.",
+            yield fail(msg(_GROUP[why], group=group.name),
                        subject=subjects.group(group.sid or group.dn), group=group.dn)
-    yield ok(f"{checked - flagged} of {checked} users, computers and groups are neither "
-             f"replication conflicts nor duplicates.", checked=checked, flagged=flagged)
+    yield ok(msg("{passed} of {checked} users, computers and groups are neither replication "
+                 "conflicts nor duplicates.", passed=checked - flagged, checked=checked),
+             checked=checked, flagged=flagged)
 
 
 def _why(dn: str, name: str | None) -> str | None:
     if "CNF:" in dn.split(",", 1)[0]:
-        return "a replication conflict object (CNF: in its name)"
+        return "conflict"
     if name and name.upper().startswith("$DUPLICATE-"):
-        return "a duplicate ($DUPLICATE- sAMAccountName)"
+        return "duplicate"
     return None
+
+
+_ACCOUNT = {
+    ("user", "conflict"): N_("{account} (user) is a replication conflict object (CNF: in its "
+                             "name)."),
+    ("user", "duplicate"): N_("{account} (user) is a duplicate ($DUPLICATE- sAMAccountName)."),
+    ("computer", "conflict"): N_("{account} (computer) is a replication conflict object (CNF: in "
+                                 "its name)."),
+    ("computer", "duplicate"): N_("{account} (computer) is a duplicate ($DUPLICATE- "
+                                  "sAMAccountName)."),
+}
+_GROUP = {
+    "conflict": N_("The group {group} is a replication conflict object (CNF: in its name)."),
+    "duplicate": N_("The group {group} is a duplicate ($DUPLICATE- sAMAccountName)."),
+}

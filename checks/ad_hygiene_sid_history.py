@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.hygiene import Extra
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_hygiene import HygieneDomain, hygiene_domains
+from ._ad_text import N_
 
 
 @check(
@@ -38,7 +39,8 @@ from ._ad_hygiene import HygieneDomain, hygiene_domains
 def judge(hd: HygieneDomain, params: CheckParams) -> Iterator[Verdict]:
     problem = hd.hygiene.unreadable(["sIDHistory"])
     if problem:
-        yield unknown(f"sIDHistory is {problem}, so SID history was not assessed.")
+        yield unknown(msg("sIDHistory is {problem}, so SID history was not assessed.",
+                          problem=problem))
         return
     domain_sid = hd.domain.directory.domain_sid
     trusts, _ = hd.hygiene.trusts()
@@ -53,23 +55,35 @@ def judge(hd: HygieneDomain, params: CheckParams) -> Iterator[Verdict]:
             continue
         if extra.sid_history is None:
             checked -= 1
-            yield unknown(f"{account.name}: sIDHistory is not in the evidence.",
+            yield unknown(msg("{account}: sIDHistory is not in the evidence.",
+                              account=account.name),
                           subject=subjects.account(account.name), account=account.dn)
             continue
         flagged += 1
         domains = {sid.rsplit("-", 1)[0] for sid in extra.sid_history}
         strange = sorted(d for d in domains if d != domain_sid and d not in known)
-        notes = []
-        if domain_sid in domains:
-            notes.append("SIDs of this same domain")
-        if strange and trusts is not None:
-            notes.append(f"SIDs of domain(s) {', '.join(strange)} that no trust in the evidence "
-                         f"names")
-        raised = bool(notes)
-        yield fail(f"{account.name} carries {len(extra.sid_history)} SID(s) in sIDHistory"
-                   + (f", among them {' and '.join(notes)}, so the score is raised." if raised
-                      else "."), subject=subjects.account(account.name),
+        same = domain_sid in domains
+        unknown_domains = bool(strange) and trusts is not None
+        raised = same or unknown_domains
+        values = {"account": account.name, "count": len(extra.sid_history),
+                  **({"domains": ", ".join(strange)} if unknown_domains else {})}
+        yield fail(msg(_CARRIES[same, unknown_domains], **values),
+                   subject=subjects.account(account.name),
                    likelihood=4 if raised else None, impact=5 if raised else None,
                    account=account.dn, sid_history=list(extra.sid_history))
-    yield ok(f"{checked - flagged} of {checked} account(s) carry no SID history.",
-             checked=checked, flagged=flagged)
+    yield ok(msg("{passed} of {checked} account(s) carry no SID history.",
+                 passed=checked - flagged, checked=checked), checked=checked, flagged=flagged)
+
+
+#: (SIDs of this same domain, SIDs of domains no trust names) -> the finding
+_CARRIES = {
+    (False, False): N_("{account} carries {count} SID(s) in sIDHistory."),
+    (True, False): N_("{account} carries {count} SID(s) in sIDHistory, among them SIDs of this "
+                      "same domain, so the score is raised."),
+    (False, True): N_("{account} carries {count} SID(s) in sIDHistory, among them SIDs of "
+                      "domain(s) {domains} that no trust in the evidence names, so the score is "
+                      "raised."),
+    (True, True): N_("{account} carries {count} SID(s) in sIDHistory, among them SIDs of this "
+                     "same domain and SIDs of domain(s) {domains} that no trust in the evidence "
+                     "names, so the score is raised."),
+}

@@ -15,11 +15,12 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_hygiene import HygieneDomain, hygiene_domains
+from ._ad_text import N_
 
 
 class Params(CheckParams):
@@ -52,15 +53,20 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
         idle = hd.days_since(item.last_logon or item.created)
         pwd_age = hd.days_since(item.pwd_last_set or item.created)
         if idle is None or pwd_age is None:
-            yield unknown(f"{item.name}: its logon, password or creation time is not readable, so "
-                          f"whether it is in use is unknown.", subject=subject, **evidence)
+            yield unknown(msg("{account}: its logon, password or creation time is not readable, so "
+                              "whether it is in use is unknown.",
+                              account=item.name), subject=subject, **evidence)
             continue
         checked += 1
         if idle > params.max_days + params.lag_days and pwd_age > params.max_days:
             stale += 1
-            since = "last logon" if item.last_logon else "creation (never logged on)"
-            yield fail(f"{item.name}: {idle} days since its {since} and {pwd_age} days since its "
-                       f"password was set (more than {params.max_days} days).", subject=subject,
-                       **evidence)
-    yield ok(f"{checked - stale} of {checked} enabled computer(s) are in use.", checked=checked,
-             flagged=stale)
+            template = (N_("{account}: {idle} days since its last logon and {pwd_age} days since "
+                           "its password was set (more than {max_days} days).")
+                        if item.last_logon else
+                        N_("{account}: {idle} days since its creation (never logged on) and "
+                           "{pwd_age} days since its password was set (more than {max_days} "
+                           "days)."))
+            yield fail(msg(template, account=item.name, idle=idle, pwd_age=pwd_age,
+                           max_days=params.max_days), subject=subject, **evidence)
+    yield ok(msg("{passed} of {checked} enabled computer(s) are in use.",
+                 passed=checked - stale, checked=checked), checked=checked, flagged=stale)

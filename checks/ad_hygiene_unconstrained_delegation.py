@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 from gitc_agent.model.uac import TRUSTED_FOR_DELEGATION
 
 from ._ad_hygiene import HygieneDomain, hygiene_domains, is_domain_controller
+from ._ad_text import N_
 
 
 @check(
@@ -41,8 +42,16 @@ def judge(hd: HygieneDomain, params: CheckParams) -> Iterator[Verdict]:
     checked, flagged = len(members), 0
     for item in [a for a in members if a.uac & TRUSTED_FOR_DELEGATION]:
         flagged += 1
-        yield fail(f"{item.name} ({item.type}) is not a domain controller and is trusted for "
-                   f"unconstrained delegation.", subject=subjects.account(item.name),
-                   account=item.dn, uac=item.uac)
-    yield ok(f"{checked - flagged} of {checked} enabled account(s) other than domain controllers "
-             f"have no unconstrained delegation.", checked=checked, flagged=flagged)
+        yield fail(msg(_TRUSTED[item.type], account=item.name),
+                   subject=subjects.account(item.name), account=item.dn, uac=item.uac)
+    yield ok(msg("{passed} of {checked} enabled account(s) other than domain controllers have no "
+                 "unconstrained delegation.", passed=checked - flagged, checked=checked),
+             checked=checked, flagged=flagged)
+
+
+_TRUSTED = {
+    "user": N_("{account} (user) is not a domain controller and is trusted for unconstrained "
+               "delegation."),
+    "computer": N_("{account} (computer) is not a domain controller and is trusted for "
+                   "unconstrained delegation."),
+}

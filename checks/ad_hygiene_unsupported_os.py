@@ -17,7 +17,7 @@ from datetime import date
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.hygiene import Extra
 from gitc_agent.model.kinds import AD_ACCOUNTS
@@ -62,7 +62,8 @@ class Params(CheckParams):
 def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
     problem = hd.hygiene.unreadable(["operatingSystem", "operatingSystemVersion"])
     if problem:
-        yield unknown(f"operatingSystem is {problem}, so operating systems were not assessed.")
+        yield unknown(msg("operatingSystem is {problem}, so operating systems were not assessed.",
+                          problem=problem))
         return
     today = hd.as_of.date()
     checked = flagged = 0
@@ -87,13 +88,24 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
         row = rows[key]
         if row is not None and row.end_of_support <= today:
             flagged += 1
-            yield fail(f"{item.name} runs {extra.os} {extra.os_version or ''}".rstrip()
-                       + f", out of support since {row.end_of_support.isoformat()}.",
+            system = f"{extra.os} {extra.os_version or ''}".rstrip()  # a value: name and version
+            yield fail(msg("{account} runs {system}, out of support since {end}.",
+                           account=item.name, system=system,
+                           end=row.end_of_support.isoformat()),
                        subject=subjects.account(item.name), account=item.dn, os=extra.os,
                        os_version=extra.os_version, end_of_support=row.end_of_support.isoformat())
-    note = (f" {len(unrecorded)} enabled computer(s) record no operatingSystem and were not "
-            f"judged: {', '.join(unrecorded[:10])}{' ...' if len(unrecorded) > 10 else ''}."
-            if unrecorded else "")
-    yield ok(f"{checked - flagged} of {checked} enabled computer(s) run a supported operating "
-             f"system (by the policy's table)." + note, checked=checked, flagged=flagged,
-             not_recorded=len(unrecorded))
+    values = {"passed": checked - flagged, "checked": checked}
+    if not unrecorded:
+        message = msg("{passed} of {checked} enabled computer(s) run a supported operating system "
+                      "(by the policy's table).", **values)
+    elif len(unrecorded) > 10:
+        message = msg("{passed} of {checked} enabled computer(s) run a supported operating system "
+                      "(by the policy's table). {unrecorded} enabled computer(s) record no "
+                      "operatingSystem and were not judged: {names} ...", **values,
+                      unrecorded=len(unrecorded), names=", ".join(unrecorded[:10]))
+    else:
+        message = msg("{passed} of {checked} enabled computer(s) run a supported operating system "
+                      "(by the policy's table). {unrecorded} enabled computer(s) record no "
+                      "operatingSystem and were not judged: {names}.", **values,
+                      unrecorded=len(unrecorded), names=", ".join(unrecorded))
+    yield ok(message, checked=checked, flagged=flagged, not_recorded=len(unrecorded))

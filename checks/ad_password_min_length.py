@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok
 from gitc_agent.model.kinds import AD_PASSWORD_POLICY
 
-from ._password_objects import PolicyObject, password_objects
+from ._password_objects import MIN_LENGTH_BELOW, MIN_LENGTH_MEETS, PolicyObject, password_objects
 
 
 class Params(CheckParams):
@@ -27,12 +27,13 @@ class Params(CheckParams):
 def judge(policy: PolicyObject, params: Params) -> Verdict:
     actual, norm = policy.settings.get("min_length"), params.min_length
     if actual is None:
-        return policy.unreadable("the minimum password length")
+        return policy.unreadable("min_length")
     evidence = {"object": policy.dn, "min_length": actual, "required": norm, **policy.scope}
     if actual >= norm:
-        return ok(f"{policy.label}: minimum length {actual} meets the norm of {norm}.", **evidence)
-    message = f"{policy.label}: minimum length {actual} is below the norm of {norm}."
+        return ok(policy.say(*MIN_LENGTH_MEETS, actual=actual, norm=norm), **evidence)
     if policy.latent:
-        return fail(f"{message} It applies to no user or group now, so the likelihood is lowered; it takes "
-                    "effect as soon as it is applied.", likelihood=2, **evidence)
-    return fail(message + policy.reach, **evidence)
+        return fail(msg("PSO {policy}: minimum length {actual} is below the norm of {norm}. It applies "
+                        "to no user or group now, so the likelihood is lowered; it takes effect as soon "
+                        "as it is applied.", policy=policy.name, actual=actual, norm=norm),
+                    likelihood=2, **evidence)
+    return fail(policy.say(*MIN_LENGTH_BELOW, actual=actual, norm=norm, **policy.reach), **evidence)

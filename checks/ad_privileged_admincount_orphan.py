@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import PROTECTED_ACCOUNT_RIDS, protected_groups
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
-from ._ad_accounts import Domain, domains, membership_problem, unidentified_groups
+from ._ad_accounts import Domain, domains, membership_issue, unidentified_groups
 
 
 @check(
@@ -38,25 +38,32 @@ def judge(domain: Domain, params: CheckParams) -> Iterator[Verdict]:
     groups = protected_groups(directory)
     missing = [k for k in ("S-1-5-32-544", "RID:512") if directory.group(k) is None]
     if missing:
-        yield unknown(f"protected group(s) {', '.join(missing)} are not in the evidence, so "
-                      f"protected membership cannot be established.")
+        yield unknown(msg("protected group(s) {missing} are not in the evidence, so protected "
+                          "membership cannot be established.",
+                          missing=", ".join(missing)))
         return
     sidless = unidentified_groups(directory)
     if sidless:  # protected groups are found by SID: one of these may be protected
-        yield unknown(f"the objectSid of {sidless} could not be read, so whether they are "
-                      f"protected groups, and so protected membership, cannot be established.")
+        yield unknown(msg("the objectSid of {sidless} could not be read, so whether they are "
+                          "protected groups, and so protected membership, cannot be established.",
+                          sidless=sidless))
         return
-    problems = [p for p in (membership_problem(directory, g) for g in groups) if p]
-    if problems:
-        yield unknown("; ".join(problems) + ", so protected membership cannot be established.")
+    issues = [i for i in (membership_issue(directory, g) for g in groups) if i]
+    if len(issues) == 1:
+        yield unknown(issues[0].message("protected"))
+        return
+    if issues:  # each reason is the model's English; the sentence around them is translated
+        yield unknown(msg("{problems}, so protected membership cannot be established.",
+                          problems="; ".join(map(str, issues))))
         return
     unstamped = [a.name for a in directory.accounts.values()
                  if directory.domain_sid and a.rid in PROTECTED_ACCOUNT_RIDS
                  and a.admin_count is None]
     if unstamped:  # AD always stamps them: without it, adminCount is not readable
-        yield unknown(f"{', '.join(unstamped)} show(s) no adminCount, which AD always sets on "
-                      f"the built-in Administrator and krbtgt: adminCount was not readable for "
-                      f"the bound account, so orphans cannot be found.")
+        yield unknown(msg("{unstamped} show(s) no adminCount, which AD always sets on the built-in "
+                          "Administrator and krbtgt: adminCount was not readable for the bound "
+                          "account, so orphans cannot be found.",
+                          unstamped=", ".join(unstamped)))
         return
     protected: set[str] = set()
     for group in groups:
@@ -68,9 +75,10 @@ def judge(domain: Domain, params: CheckParams) -> Iterator[Verdict]:
         if directory.domain_sid and account.rid in PROTECTED_ACCOUNT_RIDS:
             continue
         orphans += 1
-        yield fail(f"{account.name} has adminCount=1 but is in none of the {len(groups)} "
-                   f"protected groups.", subject=subjects.account(account.name),
+        yield fail(msg("{account} has adminCount=1 but is in none of the {groups} protected "
+                       "groups.", account=account.name, groups=len(groups)),
+                   subject=subjects.account(account.name),
                    account=account.dn, enabled=account.enabled)
-    yield ok(f"{sum(1 for a in directory.accounts.values() if a.admin_count == 1)} account(s) "
-             f"carry adminCount=1; {orphans} of them are orphans (reported one by one).",
-             orphans=orphans)
+    stamped = sum(1 for a in directory.accounts.values() if a.admin_count == 1)
+    yield ok(msg("{stamped} account(s) carry adminCount=1; {orphans} of them are orphans "
+                 "(reported one by one).", stamped=stamped, orphans=orphans), orphans=orphans)

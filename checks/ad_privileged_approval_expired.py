@@ -18,6 +18,7 @@ from gitc_agent.core.check_api import (
     Verdict,
     check,
     fail,
+    msg,
     not_applicable,
     ok,
     unknown,
@@ -29,10 +30,11 @@ from ._ad_accounts import (
     Approval,
     Domain,
     domains,
-    membership_problem,
+    membership_issue,
     path_text,
     resolve_approval,
 )
+from ._ad_text import N_
 
 
 class Params(CheckParams):
@@ -70,31 +72,38 @@ def _approval(domain: Domain, approval: Approval) -> Verdict:
                 "reference": approval.reference}
     group = directory.group(approval.group)
     if group is None:
-        return unknown(f"The approved group {approval.group} is not in the evidence, so the "
-                       f"membership could not be verified.", subject=subject, **evidence)
-    problem = membership_problem(directory, group)
-    if problem:
-        return unknown(f"{problem}, so whether {approval.account} is still a member is unknown.",
-                       subject=subject, **evidence)
+        return unknown(msg("The approved group {group} is not in the evidence, so the membership "
+                           "could not be verified.",
+                           group=approval.group), subject=subject, **evidence)
+    issue = membership_issue(directory, group)
+    if issue:
+        return unknown(issue.message("still_member", account=approval.account), subject=subject,
+                       **evidence)
     member = resolve_approval(directory, approval)
     if member is None:  # a typo, or an account the bound account could not read
-        return unknown(f"The approved account {approval.account!r} matches no account or group "
-                       f"in the evidence (by sAMAccountName, userPrincipalName, DN or SID), so "
-                       f"whether it is still a member of {group.name} is unknown; correct the "
-                       f"policy or check that the account is readable.", subject=subject,
+        return unknown(msg("The approved account {account} matches no account or group in the "
+                           "evidence (by sAMAccountName, userPrincipalName, DN or SID), so whether "
+                           "it is still a member of {group} is unknown; correct the policy or check "
+                           "that the account is readable.",
+                           account=repr(approval.account), group=group.name), subject=subject,
                        **evidence)
     membership = directory.members(group).get(member)
     expired = approval.until < domain.today
     if membership is None:
-        return ok(f"{approval.account} is not (or no longer) a member of {group.name}; the "
-                  f"approval {'expired' if expired else 'runs until'} "
-                  f"{approval.until.isoformat()}.", subject=subject, **evidence)
+        template = (N_("{account} is not (or no longer) a member of {group}; the approval "
+                       "expired {until}.") if expired else
+                    N_("{account} is not (or no longer) a member of {group}; the approval runs "
+                       "until {until}."))
+        return ok(msg(template, account=approval.account, group=group.name,
+                      until=approval.until.isoformat()), subject=subject, **evidence)
     evidence["path"] = path_text(membership)
     if expired:
         days = (domain.today - approval.until).days
-        return fail(f"The approval of {approval.account} in {group.name} expired on "
-                    f"{approval.until.isoformat()} ({days} day(s) before the evidence was "
-                    f"collected) and the account is still a member ({evidence['path']}).",
+        return fail(msg("The approval of {account} in {group} expired on {until} ({days} day(s) "
+                        "before the evidence was collected) and the account is still a member "
+                        "({path}).", account=approval.account, group=group.name,
+                        until=approval.until.isoformat(), days=days, path=evidence["path"]),
                     subject=subject, **evidence)
-    return ok(f"{approval.account} is in {group.name} with an approval valid until "
-              f"{approval.until.isoformat()}.", subject=subject, **evidence)
+    return ok(msg("{account} is in {group} with an approval valid until {until}.",
+                  account=approval.account, group=group.name, until=approval.until.isoformat()),
+              subject=subject, **evidence)

@@ -11,7 +11,7 @@ from datetime import date
 
 from pydantic import Field, field_validator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 from gitc_agent.model.sid import group_key
@@ -65,17 +65,22 @@ def _review(domain: Domain, group: Privileged, params: Params) -> Verdict:
                 "max_age_days": params.max_age_days}
     if not reviews:
         if members == 0:
-            return ok(f"{group.label} has no members, so there was nothing to review.",
+            return ok(msg("{group} has no members, so there was nothing to review.",
+                          group=group.label),
                       subject=subject, **evidence)
-        return fail(f"No review of {group.label} ({members} member(s)) is recorded in the policy.",
+        return fail(msg("No review of {group} ({members} member(s)) is recorded in the policy.",
+                        group=group.label, members=members),
                     subject=subject, **evidence)
     last = max(reviews, key=lambda r: r.date)
     age = (domain.today - last.date).days
     evidence.update(last_review=last.date.isoformat(), reviewer=last.reviewer,
                     reference=last.reference, age_days=age)
     if age > params.max_age_days:
-        return fail(f"{group.label} was last reviewed on {last.date.isoformat()} by "
-                    f"{last.reviewer}, {age} days before the evidence was collected; the period "
-                    f"is {params.max_age_days} days.", subject=subject, **evidence)
-    return ok(f"{group.label} was reviewed on {last.date.isoformat()} by {last.reviewer} ({age} "
-              f"days old, within {params.max_age_days}).", subject=subject, **evidence)
+        return fail(msg("{group} was last reviewed on {date} by {reviewer}, {age} days before the "
+                        "evidence was collected; the period is {max_age_days} days.",
+                        group=group.label, date=last.date.isoformat(), reviewer=last.reviewer,
+                        age=age, max_age_days=params.max_age_days), subject=subject, **evidence)
+    return ok(msg("{group} was reviewed on {date} by {reviewer} ({age} days old, within "
+                  "{max_age_days}).",
+                  group=group.label, date=last.date.isoformat(), reviewer=last.reviewer, age=age,
+                  max_age_days=params.max_age_days), subject=subject, **evidence)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
@@ -28,6 +28,7 @@ from ._ad_accounts import (
     resolve_approval,
     state_note,
 )
+from ._ad_text import N_
 
 
 class Params(ExtraGroups):
@@ -91,16 +92,29 @@ def _members(domain: Domain, group: Privileged, approvals: list[Approval]) -> It
             best = max(approved, key=lambda a: a.until)
             evidence["approval"] = {"group": best.group, "until": best.until.isoformat(),
                                     "approved_by": best.approved_by, "reference": best.reference}
-            yield ok(f"{name} is in {group.label} ({path}) with an approval by {best.approved_by} "
-                     f"until {best.until.isoformat()} (its expiry is judged by "
-                     f"ad.privileged.approval_expired).", subject=subject, **evidence)
+            yield ok(msg("{member} is in {group} ({path}) with an approval by {approved_by} "
+                         "until {until} (its expiry is judged by ad.privileged.approval_expired).",
+                         member=name, group=group.label, path=path, approved_by=best.approved_by,
+                         until=best.until.isoformat()), subject=subject, **evidence)
             continue
-        note, likelihood = state_note(account, domain)
-        if account is None:
-            note = (" The member is not a user or computer in the evidence (for example a "
-                    "foreign security principal), so it could not be identified further.")
-        yield fail(f"{name} is in {group.label} ({path}) without an approval in the policy." + note,
+        state, likelihood = state_note(account, domain)
+        yield fail(msg(_UNAPPROVED["unidentified" if account is None else state], member=name,
+                       group=group.label, path=path),
                    subject=subject, likelihood=likelihood, **evidence)
     if count == 0:
-        yield ok(f"{group.label} ({group.subject_key}) has no members.",
+        yield ok(msg("{group} ({key}) has no members.", group=group.label, key=group.subject_key),
                  subject=subjects.group(group.subject_key), group=group.group.dn)
+
+
+#: account state -> the finding
+_UNAPPROVED = {
+    "": N_("{member} is in {group} ({path}) without an approval in the policy."),
+    "disabled": N_("{member} is in {group} ({path}) without an approval in the policy. The "
+                   "account is disabled, so the likelihood is lowered; it can be re-enabled with "
+                   "its rights intact."),
+    "expired": N_("{member} is in {group} ({path}) without an approval in the policy. The account "
+                  "has expired, so the likelihood is lowered; extending it restores its rights."),
+    "unidentified": N_("{member} is in {group} ({path}) without an approval in the policy. The "
+                       "member is not a user or computer in the evidence (for example a foreign "
+                       "security principal), so it could not be identified further."),
+}

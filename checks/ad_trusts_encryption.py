@@ -8,7 +8,7 @@ either way. PingCastle T-Downlevel and T-AlgsAES.
 
 from __future__ import annotations
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.hygiene import ENC_AES128, ENC_AES256, TRUST_TYPE_DOWNLEVEL, enc_types_text
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
@@ -33,14 +33,21 @@ def judge(item: TrustItem | NoTrusts, params: CheckParams) -> Verdict:
         return ok("The domain has no trusts.")
     trust = item.trust
     if trust.type is None:
-        return unknown(f"The trust with {trust.partner}: trustType is not readable.")
+        return unknown(msg("The trust with {partner}: trustType is not readable.",
+                           partner=trust.partner))
     evidence = {"type": trust.type, "enc_types": trust.enc_types}
-    reasons = []
-    if trust.type == TRUST_TYPE_DOWNLEVEL:
-        reasons.append("it is a downlevel (NT4-style) trust")
-    if trust.enc_types is None or not trust.enc_types & (ENC_AES128 | ENC_AES256):
-        reasons.append(f"its encryption types are {enc_types_text(trust.enc_types)}: no AES")
-    if reasons:
-        return fail(f"The trust with {trust.partner}: {'; '.join(reasons)}.", **evidence)
-    return ok(f"The trust with {trust.partner} is uplevel with "
-              f"{enc_types_text(trust.enc_types)}.", **evidence)
+    downlevel = trust.type == TRUST_TYPE_DOWNLEVEL
+    no_aes = trust.enc_types is None or not trust.enc_types & (ENC_AES128 | ENC_AES256)
+    types = enc_types_text(trust.enc_types)
+    if downlevel and no_aes:
+        return fail(msg("The trust with {partner}: it is a downlevel (NT4-style) trust; its "
+                        "encryption types are {types}: no AES.", partner=trust.partner,
+                        types=types), **evidence)
+    if downlevel:
+        return fail(msg("The trust with {partner}: it is a downlevel (NT4-style) trust.",
+                        partner=trust.partner), **evidence)
+    if no_aes:
+        return fail(msg("The trust with {partner}: its encryption types are {types}: no AES.",
+                        partner=trust.partner, types=types), **evidence)
+    return ok(msg("The trust with {partner} is uplevel with {types}.", partner=trust.partner,
+                  types=types), **evidence)

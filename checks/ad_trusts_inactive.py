@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import AD_ACCOUNTS
 from gitc_agent.model.timeutil import parse_time
 
@@ -40,13 +40,16 @@ def judge(item: TrustItem | NoTrusts, params: Params) -> Verdict:
     trust = item.trust
     changed = parse_time(trust.changed)
     if changed is None:
-        return unknown(f"The trust with {trust.partner}: whenChanged ({trust.changed!r}) is not "
-                       f"readable.")
+        return unknown(msg("The trust with {partner}: whenChanged ({changed}) is not readable.",
+                           partner=trust.partner, changed=repr(trust.changed)))
     age = (item.as_of - changed).days
     evidence = {"changed": trust.changed, "max_days": params.max_days}
     if age > params.max_days:
-        return fail(f"The trust with {trust.partner} was last changed {trust.changed[:10]}, {age} "
-                    f"days before collection (more than {params.max_days}): it is not in use.",
+        return fail(msg("The trust with {partner} was last changed {changed}, {age} days before "
+                        "collection (more than {max_days}): it is not in use.",
+                        partner=trust.partner, changed=trust.changed[:10], age=age,
+                        max_days=params.max_days),
                     **evidence)
-    return ok(f"The trust with {trust.partner} was changed {age} days before collection.",
+    return ok(msg("The trust with {partner} was changed {age} days before collection.",
+                  partner=trust.partner, age=age),
               **evidence)

@@ -10,10 +10,11 @@ claim any SID of this one (SID-history injection). PingCastle T-SIDFiltering.
 
 from __future__ import annotations
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, not_applicable, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, not_applicable, ok, unknown
 from gitc_agent.model.hygiene import TRUST_QUARANTINED_DOMAIN, TRUST_TREAT_AS_EXTERNAL
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
+from ._ad_text import N_
 from ._ad_trusts import NoTrusts, TrustItem, trusts
 
 
@@ -37,19 +38,28 @@ def judge(item: TrustItem | NoTrusts, params: CheckParams) -> Verdict:
         return ok("The domain has no trusts.")
     trust = item.trust
     if trust.attributes is None or trust.direction is None:
-        return unknown(f"The trust with {trust.partner}: trustAttributes or trustDirection is not "
-                       f"readable.")
+        return unknown(msg("The trust with {partner}: trustAttributes or trustDirection is not "
+                           "readable.",
+                           partner=trust.partner))
     evidence = {"attributes": trust.attributes, "direction": trust.direction, "kind": item.kind}
     if item.kind == "within the forest":
-        return not_applicable(f"The trust with {trust.partner} is within the forest; SID "
-                              f"filtering does not apply.", **evidence)
+        return not_applicable(msg("The trust with {partner} is within the forest; SID filtering "
+                                  "does not apply.",
+                                  partner=trust.partner), **evidence)
     if not item.outbound:
-        return not_applicable(f"This domain does not trust {trust.partner} (inbound only); the "
-                              f"partner's side decides filtering.", **evidence)
+        return not_applicable(msg("This domain does not trust {partner} (inbound only); the "
+                                  "partner's side decides filtering.",
+                                  partner=trust.partner), **evidence)
     if item.kind == "external" and not trust.attributes & TRUST_QUARANTINED_DOMAIN:
-        return fail(f"The external trust with {trust.partner} has no SID filtering "
-                    f"(QUARANTINED_DOMAIN not set).", **evidence)
+        return fail(msg("The external trust with {partner} has no SID filtering (QUARANTINED_DOMAIN "
+                        "not set).",
+                        partner=trust.partner), **evidence)
     if item.kind == "forest" and trust.attributes & TRUST_TREAT_AS_EXTERNAL:
-        return fail(f"The forest trust with {trust.partner} accepts SID history "
-                    f"(TREAT_AS_EXTERNAL set).", **evidence)
-    return ok(f"The {item.kind} trust with {trust.partner} filters SIDs.", **evidence)
+        return fail(msg("The forest trust with {partner} accepts SID history (TREAT_AS_EXTERNAL "
+                        "set).",
+                        partner=trust.partner), **evidence)
+    return ok(msg(_FILTERS[item.kind], partner=trust.partner), **evidence)
+
+
+_FILTERS = {"forest": N_("The forest trust with {partner} filters SIDs."),
+            "external": N_("The external trust with {partner} filters SIDs.")}

@@ -9,10 +9,11 @@ PingCastle T-TGTDelegation.
 
 from __future__ import annotations
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, not_applicable, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, not_applicable, ok, unknown
 from gitc_agent.model.hygiene import TRUST_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
+from ._ad_text import N_
 from ._ad_trusts import NoTrusts, TrustItem, trusts
 
 
@@ -33,13 +34,32 @@ def judge(item: TrustItem | NoTrusts, params: CheckParams) -> Verdict:
         return ok("The domain has no trusts.")
     trust = item.trust
     if trust.attributes is None or trust.direction is None:
-        return unknown(f"The trust with {trust.partner}: trustAttributes or trustDirection is not "
-                       f"readable.")
+        return unknown(msg("The trust with {partner}: trustAttributes or trustDirection is not "
+                           "readable.", partner=trust.partner))
     evidence = {"attributes": trust.attributes, "kind": item.kind}
     if item.kind == "within the forest" or not item.outbound:
-        return not_applicable(f"The trust with {trust.partner} is {item.kind}"
-                              f"{'' if item.outbound else ', inbound only'}.", **evidence)
+        return not_applicable(msg(_NOT_JUDGED[item.kind, item.outbound], partner=trust.partner),
+                              **evidence)
     if trust.attributes & TRUST_CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION:
-        return fail(f"The {item.kind} trust with {trust.partner} delegates TGTs "
-                    f"(CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION set).", **evidence)
-    return ok(f"The {item.kind} trust with {trust.partner} does not delegate TGTs.", **evidence)
+        return fail(msg(_DELEGATES[item.kind], partner=trust.partner), **evidence)
+    return ok(msg(_DOES_NOT[item.kind], partner=trust.partner), **evidence)
+
+
+#: (trust kind, outbound) -> why it is not judged here
+_NOT_JUDGED = {
+    ("within the forest", True): N_("The trust with {partner} is within the forest."),
+    ("within the forest", False): N_("The trust with {partner} is within the forest, inbound "
+                                     "only."),
+    ("forest", False): N_("The trust with {partner} is forest, inbound only."),
+    ("external", False): N_("The trust with {partner} is external, inbound only."),
+}
+_DELEGATES = {
+    "forest": N_("The forest trust with {partner} delegates TGTs "
+                 "(CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION set)."),
+    "external": N_("The external trust with {partner} delegates TGTs "
+                   "(CROSS_ORGANIZATION_ENABLE_TGT_DELEGATION set)."),
+}
+_DOES_NOT = {
+    "forest": N_("The forest trust with {partner} does not delegate TGTs."),
+    "external": N_("The external trust with {partner} does not delegate TGTs."),
+}
