@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, msg
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import (
@@ -47,8 +47,8 @@ def out_of_scope(evidence: EvidenceSet, *needed: str) -> Outcome | None:
     if evidence.of_kind(FEED_CSAF) or any(evidence.of_kind(k) for k in needed):
         return None
     return Outcome(subjects.scope("vuln.advisories"), Status.NOT_APPLICABLE,
-                   "not in the scope of this run: no CSAF advisory source was collected "
-                   "(configure vuln.sources, or disable the check in the policy)", {})
+                   msg("not in the scope of this run: no CSAF advisory source was collected "
+                       "(configure vuln.sources, or disable the check in the policy)"), {})
 
 
 def host_advisories(evidence: EvidenceSet) -> Iterator[Pair | Outcome]:
@@ -188,16 +188,17 @@ def tickets(evidence: EvidenceSet) -> tuple[Tickets | None, list[Problem]]:
             or not isinstance(counts, dict) or not isinstance(counts.get("rejected"), int) \
             or counts.get("used") != len(rows):
         why = doc.errors[0].get("message") if doc.errors else "no readable tickets or counts"
-        problems.append(Problem(f"tickets:{doc.target}", f"the ticket export could not be read "
-                                                         f"({why}), so the process was not "
-                                                         "assessed.", doc.source))
+        problems.append(Problem(f"tickets:{doc.target}", msg(
+            "the ticket export could not be read ({reason}), so the process was not assessed.",
+            reason=why), doc.source))
         return None, problems
     good = []
     for index, raw in enumerate(rows):
         try:
             good.append(_ticket(raw))
         except ValueError as exc:
-            problems.append(Problem(f"ticket:{doc.target}#{index}", f"{exc}.", doc.source))
+            problems.append(Problem(f"ticket:{doc.target}#{index}",
+                                    msg("{reason}.", reason=str(exc)), doc.source))
     return Tickets(doc, good, counts["rejected"]), problems
 
 

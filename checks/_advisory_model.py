@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet
+from gitc_agent.core.check_api import EvidenceSet, Message, msg
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import FEED_CSAF
@@ -36,7 +36,7 @@ class Problem:
     """Something that could not be read: becomes an `error` result in every matching check."""
 
     subject: str
-    message: str
+    message: Message  # or a plain str
     source: dict[str, str]
 
 
@@ -155,26 +155,27 @@ def advisories(evidence: EvidenceSet) -> tuple[list[Advisory], list[Problem]]:
         records = doc.data.get("advisories") if doc.data else None
         if fatal or not isinstance(records, list) or not records:
             why = (fatal[0].get("message") if fatal else "no advisories in the evidence")
-            problems.append(Problem(subjects.feed(doc.target), f"advisory source {doc.target} "
-                                    f"could not be read ({why}), so its advisories were not "
-                                    "matched to any host.", doc.source))
+            problems.append(Problem(subjects.feed(doc.target), msg(
+                "advisory source {source} could not be read ({reason}), so its advisories were "
+                "not matched to any host.", source=doc.target, reason=why), doc.source))
             continue
         for index, err in enumerate(doc.errors):  # the other documents are still used
             where = (subjects.advisory(f"{doc.target}:{_file_of(err)}")
                      if err.get("part") == "document" else f"{subjects.feed(doc.target)}/"
                                                            f"listing#{index}")
-            problems.append(Problem(where,
-                                    f"{doc.target}: a document could not be used: "
-                                    f"{err.get('message')}. Nobody can tell which hosts it "
-                                    "applies to; fix or remove it.", doc.source))
+            problems.append(Problem(where, msg(
+                "{source}: a document could not be used: {reason}. Nobody can tell which hosts "
+                "it applies to; fix or remove it.", source=doc.target,
+                reason=str(err.get("message"))), doc.source))
         for index, raw in enumerate(records):
             try:
                 record = advisory(raw, doc.target, doc)
             except ValueError as exc:
                 name = raw.get("tracking_id") if isinstance(raw, dict) else None
                 problems.append(Problem(subjects.advisory(str(name or f"{doc.target}#{index}")),
-                                        f"{doc.target}: advisory record {index} is unreadable "
-                                        f"({exc}).", doc.source))
+                                        msg("{source}: advisory record {index} is unreadable "
+                                            "({reason}).", source=doc.target, index=index,
+                                            reason=str(exc)), doc.source))
                 continue
             if record is not None:
                 found.append(record)

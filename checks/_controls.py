@@ -27,6 +27,7 @@ from gitc_agent.core.check_api import (
     Outcome,
     Status,
     Verdict,
+    msg,
     not_applicable,
     unknown,
 )
@@ -204,9 +205,9 @@ def _read_log(evidence: EvidenceSet) -> Iterator[ControlLog | Outcome]:
                    else "it holds no executions: a log that records nothing proves nothing"
                    if not raw else None)
         if problem:
-            yield Outcome(subjects.export(KIND), Status.ERROR, f"The control log from "
-                          f"{doc.target} could not be used, so the internal controls were not "
-                          f"assessed: {problem}", src)
+            yield Outcome(subjects.export(KIND), Status.ERROR, msg(
+                "The control log from {source} could not be used, so the internal controls were "
+                "not assessed: {problem}", source=doc.target, problem=problem), src)
             return
         assert stamp is not None and isinstance(raw, list)
         stamps.append(stamp)
@@ -253,6 +254,12 @@ class Slot:
     def label(self) -> str:
         return f"{self.control.id} ({self.control.title}) for {self.period}"
 
+    def names(self, **more: Any) -> dict[str, Any]:
+        """The values of `label` for a message template ("{control} ({title}) for {period}"),
+        with `more`: the label's words are the template's, so they can be translated."""
+        return {"control": self.control.id, "title": self.control.title, "period": self.period,
+                **more}
+
     @property
     def due_passed(self) -> bool:
         return self.as_of > self.due
@@ -280,8 +287,10 @@ class Slot:
         return {**found, **extra}
 
     def not_due(self) -> Verdict:
-        return not_applicable(f"{self.label} is not yet due (due {self.due.isoformat()}, "
-                              f"evidence of {self.as_of.isoformat()}) and not executed yet.",
+        return not_applicable(msg("{control} ({title}) for {period} is not yet due (due {due}, "
+                                  "evidence of {as_of}) and not executed yet.",
+                                  **self.names(due=self.due.isoformat(),
+                                               as_of=self.as_of.isoformat())),
                               subject=self.subject, **self.evidence())
 
 
@@ -343,7 +352,9 @@ def judge_slots(log: ControlLog, params: ControlParams, decide: Decide) -> Itera
     for bad in log.rejected:
         file, row = bad.get("file", log.file), bad.get("row", "?")
         reason = f"{file} row {row} (line {bad.get('line', '?')}): {bad.get('reason', '?')}"
-        yield unknown(f"{reason}; the line was rejected and not assessed.",
+        yield unknown(msg("{file} row {row} (line {line}): {reason}; the line was rejected and "
+                          "not assessed.", file=str(file), row=str(row),
+                          line=str(bad.get("line", "?")), reason=str(bad.get("reason", "?"))),
                       subject=subjects.row(file, row),
                       **{k: bad[k] for k in _REJECTED_KEYS if k in bad})
         control = schedule.get(str(bad.get("control", "")).upper())
@@ -352,16 +363,23 @@ def judge_slots(log: ControlLog, params: ControlParams, decide: Decide) -> Itera
             key = _key(control, int(found.group(1)), int(found.group(2) or 0) or None)
             blocked.setdefault((control.id.upper(), key or ""), []).append(reason)
     for e in log.executions:
-        where = f"{log.file} row {e.row} (line {e.line})"
+        where = {"file": log.file, "row": e.row, "line": str(e.line)}
         control = schedule.get(e.control.upper())
         year, _, month = e.period.partition("-")
         key = _key(control, int(year), int(month) if month else None) if control else None
-        if control is None or key is None:
-            why = (f"control {e.control!r} is not in the policy's control schedule"
-                   if control is None else f"period {e.period} is not a period of "
-                   f"{control.id} ({control.frequency})")
-            yield unknown(f"{where}: {why}, so the line was not assessed; correct the log or "
-                          "the schedule.", subject=subjects.row(log.file, e.row),
+        if control is None:
+            yield unknown(msg("{file} row {row} (line {line}): control {control} is not in the "
+                              "policy's control schedule, so the line was not assessed; correct "
+                              "the log or the schedule.", control=repr(e.control), **where),
+                          subject=subjects.row(log.file, e.row),
+                          control=e.control, period=e.period, row=e.row)
+            continue
+        if key is None:
+            yield unknown(msg("{file} row {row} (line {line}): period {period} is not a period "
+                              "of {control} ({frequency}), so the line was not assessed; correct "
+                              "the log or the schedule.", period=e.period, control=control.id,
+                              frequency=control.frequency, **where),
+                          subject=subjects.row(log.file, e.row),
                           control=e.control, period=e.period, row=e.row)
             continue
         slot = table.get((control.id.upper(), key))
@@ -370,7 +388,9 @@ def judge_slots(log: ControlLog, params: ControlParams, decide: Decide) -> Itera
     for (control_key, key), slot in table.items():
         reasons = blocked.get((control_key, key))
         if reasons:
-            yield unknown(f"{slot.label} could not be assessed: its log line was rejected "
-                          f"({'; '.join(reasons)}).", subject=slot.subject, **slot.evidence())
+            yield unknown(msg("{control} ({title}) for {period} could not be assessed: its log "
+                              "line was rejected ({reasons}).",
+                              **slot.names(reasons="; ".join(reasons))),
+                          subject=slot.subject, **slot.evidence())
         else:
             yield decide(slot)

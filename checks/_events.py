@@ -15,7 +15,7 @@ import fnmatch
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, msg
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import EVENTS_SECURITY
@@ -62,22 +62,24 @@ def _walk_doc(evidence: EvidenceSet, doc: EvidenceDoc, parts: tuple[str, ...],
     subject = subjects.export(EVENTS_SECURITY)
     if doc.errors or not doc.data:
         message = "; ".join(f"{e.get('part', '?')}: {e.get('message', '?')}" for e in doc.errors)
-        yield Outcome(subject, Status.ERROR, "The security events could not be read, so this was "
-                                             f"not assessed: {message or 'no data'}", src)
+        yield Outcome(subject, Status.ERROR, msg("The security events could not be read, so "
+                                                 "this was not assessed: {reason}",
+                                                 reason=message or "no data"), src)
         return
     try:
         events = evidence.derived(f"events:{doc.target}:{doc.collected_at}:{id(doc)}",
                                   lambda: parse(doc))
     except Malformed as exc:
-        yield Outcome(subject, Status.ERROR, f"The security-event evidence is malformed, so this "
-                                             f"was not assessed: {exc}", src)
+        yield Outcome(subject, Status.ERROR, msg("The security-event evidence is malformed, so "
+                                                 "this was not assessed: {reason}",
+                                                 reason=str(exc)), src)
         return
     yield from _source_problems(doc)
     for part in parts:
         if part in events.broken:
-            yield Outcome(subject, Status.ERROR, f"The {part} in the security-event evidence "
-                                                 f"cannot be used, so they were not assessed: "
-                                                 f"{events.broken[part]}", src)
+            yield Outcome(subject, Status.ERROR, msg(
+                "The {part} in the security-event evidence cannot be used, so they were not "
+                "assessed: {reason}", part=part, reason=str(events.broken[part])), src)
     events.domain, events.ad_problem, ad_outcomes = _ad(evidence)
     yield from ad_outcomes
     yield events
@@ -106,20 +108,31 @@ def _source_problems(doc: EvidenceDoc) -> Iterator[Outcome]:
         samples = source.get("rejected") or []
         for reason, count in sorted((source.get("rejected_reasons") or {}).items()):
             first = next((s for s in samples if isinstance(s, dict)), None)
-            at = f" (first at {first.get('at')}: {first.get('reason')})" if first else ""
+            if first:
+                text = msg("{source}: {count} record(s) rejected and not assessed: {reason} "
+                           "(first at {at}: {first}).", source=name, count=count,
+                           reason=str(reason), at=str(first.get("at")),
+                           first=str(first.get("reason")))
+            else:
+                text = msg("{source}: {count} record(s) rejected and not assessed: {reason}.",
+                           source=name, count=count, reason=str(reason))
             yield Outcome(subjects.aspect(subjects.log_source(name), str(reason)), Status.ERROR,
-                          f"{name}: {count} record(s) rejected and not assessed: {reason}{at}.",
-                          {**src, "rejected": count, "samples": samples[:5]})
+                          text, {**src, "rejected": count, "samples": samples[:5]})
         for err in source.get("parse_errors") or []:
             where = (f"chunk {err.get('chunk')} at byte offset {err.get('offset')}"
                      if isinstance(err, dict) and err.get("offset") is not None
                      else "an unknown position")
             after = err.get("after_record") if isinstance(err, dict) else None
+            why = str(err.get("message") if isinstance(err, dict) else err)
+            if after is not None:
+                text = msg("{source}: the EVTX parser failed at {where} (after record {after}): "
+                           "{reason}; the events there were not read.", source=name,
+                           where=where, after=str(after), reason=why)
+            else:
+                text = msg("{source}: the EVTX parser failed at {where}: {reason}; the events "
+                           "there were not read.", source=name, where=where, reason=why)
             yield Outcome(subjects.aspect(subjects.log_source(name), f"{where}"), Status.ERROR,
-                          f"{name}: the EVTX parser failed at {where}"
-                          f"{f' (after record {after})' if after is not None else ''}: "
-                          f"{err.get('message') if isinstance(err, dict) else err}; the events "
-                          f"there were not read.", {**src, "parse_error": err})
+                          text, {**src, "parse_error": err})
 
 
 # --- shared judgement helpers -----------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, msg, unknown
 from gitc_agent.model import subjects
 
 from ._ad_accounts import ImpersonalRules, RegisteredAccount, is_impersonal, unknown_state
@@ -76,8 +76,9 @@ def watched(events: Events, params: WatchParams) -> Iterator[Watched | Verdict]:
                 seen.add(entry.account.lower())
             yield Watched(account.name, account.sid, entry, reasons, account.dn)
     else:
-        yield unknown(f"Impersonal accounts outside the register could not be detected, because "
-                      f"{events.ad_problem}; only the register's accounts were judged (by name).",
+        yield unknown(msg("Impersonal accounts outside the register could not be detected, "
+                          "because {problem}; only the register's accounts were judged (by "
+                          "name).", problem=str(events.ad_problem)),
                       subject=subjects.evidence("ad.accounts"))
     for entry in register:
         if entry.account.lower() not in seen:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, msg
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model.kinds import FEED_CISA_KEV, FEED_CVE_FIX_MAP
 
@@ -39,6 +39,15 @@ class Exposure:
 
 
 def _problem(doc: EvidenceDoc, what: str, key: str) -> str | None:
+    """Why this feed cannot be used at all, as a clause (`vuln.*` quotes it), or None."""
+    reason = _reason(doc, key)
+    if reason is None:
+        return None
+    return (f"{what} could not be read ({reason}), so known-exploited vulnerabilities were not "
+            "assessed.")
+
+
+def _reason(doc: EvidenceDoc, key: str) -> str | None:
     """Why this feed cannot be used at all, or None."""
     items = doc.data.get(key) if doc.data else None
     reason = doc.error_for("file") or (None if doc.data else "empty")
@@ -47,21 +56,25 @@ def _problem(doc: EvidenceDoc, what: str, key: str) -> str | None:
     counted = doc.data.get("count_vendor") if doc.data else None
     if reason is None and isinstance(counted, int) and counted != len(items or []):
         reason = f"{len(items or [])} entries where the collection counted {counted}"
-    if reason is None:
-        return None
-    return (f"{what} could not be read ({reason}), so known-exploited vulnerabilities were not "
-            "assessed.")
+    return reason
 
 
 def hosts_with_feeds(evidence: EvidenceSet) -> Iterator[Exposure | Outcome]:
     kev, fixes = evidence.of_kind(FEED_CISA_KEV)[0], evidence.of_kind(FEED_CVE_FIX_MAP)[0]
-    problem = (_problem(kev, "the CISA KEV catalog", "vulnerabilities")
-               or _problem(fixes, "the CVE fix map", "fixes"))
+    kev_problem, fix_problem = _reason(kev, "vulnerabilities"), _reason(fixes, "fixes")
     for host in windows_hosts(evidence):
         if isinstance(host, Outcome):
             yield host
-        elif problem:
-            yield Outcome(host.subject, Status.ERROR, f"{host.name}: {problem}", host.source)
+        elif kev_problem:
+            yield Outcome(host.subject, Status.ERROR, msg(
+                "{host}: the CISA KEV catalog could not be read ({reason}), so known-exploited "
+                "vulnerabilities were not assessed.", host=host.name, reason=kev_problem),
+                host.source)
+        elif fix_problem:
+            yield Outcome(host.subject, Status.ERROR, msg(
+                "{host}: the CVE fix map could not be read ({reason}), so known-exploited "
+                "vulnerabilities were not assessed.", host=host.name, reason=fix_problem),
+                host.source)
         else:
             yield Exposure(host, kev.data, fixes.data,
                            [e["part"] for e in kev.errors if e.get("part") != "file"],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet
+from gitc_agent.core.check_api import EvidenceSet, Message, msg
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import HOST_STATE, VULN_INVENTORY
@@ -105,19 +105,23 @@ def inventories(evidence: EvidenceSet) -> tuple[list[Inventory], list[Problem]]:
     problems: list[Problem] = []
     for host in windows_hosts(evidence):
         if not isinstance(host, Host):
-            problems.append(Problem(host.subject, host.message, dict(host.evidence)))
+            said = (Message(host.template, host.params or {}) if host.template  # translatable
+                    else host.message)
+            problems.append(Problem(host.subject, said, dict(host.evidence)))
             continue
         try:
             found.append(_windows(host))
         except ValueError as exc:
-            problems.append(Problem(host.subject, f"{host.name}: {exc}, so no advisory could "
-                                                  "be matched to it.", host.source))
+            problems.append(Problem(host.subject, msg(
+                "{host}: {reason}, so no advisory could be matched to it.", host=host.name,
+                reason=str(exc)), host.source))
     for doc in evidence.of_kind(HOST_STATE):
         try:
             found.append(_local(doc))
         except ValueError as exc:
-            problems.append(Problem(subjects.host(doc.target), f"{doc.target}: {exc}, so no "
-                                    "advisory could be matched to it.", doc.source))
+            problems.append(Problem(subjects.host(doc.target), msg(
+                "{host}: {reason}, so no advisory could be matched to it.", host=doc.target,
+                reason=str(exc)), doc.source))
     live = {i.name.lower().split(".")[0] for i in found} | {
         p.subject.removeprefix("host:").lower().split(".")[0] for p in problems}
     for doc in evidence.of_kind(VULN_INVENTORY):
@@ -131,9 +135,9 @@ def _export(doc: EvidenceDoc, live: set[str]) -> Iterator[Inventory | Problem]:
     hosts, when = (doc.data or {}).get("hosts"), parse_time(doc.collected_at)
     if doc.errors or not isinstance(hosts, dict) or not hosts or when is None:
         why = doc.errors[0].get("message") if doc.errors else "no hosts in the evidence"
-        yield Problem(f"inventory:{doc.target}", f"the inventory export could not be read "
-                                                 f"({why}), so its hosts were not assessed.",
-                      doc.source)
+        yield Problem(f"inventory:{doc.target}", msg(
+            "the inventory export could not be read ({reason}), so its hosts were not assessed.",
+            reason=why), doc.source)
         return
     for name, raw in hosts.items():
         if str(name).lower().split(".")[0] in live:
@@ -142,4 +146,5 @@ def _export(doc: EvidenceDoc, live: set[str]) -> Iterator[Inventory | Problem]:
             yield Inventory(str(name), "export", _items(raw, "the exported software list"),
                             set(), doc.source, when)
         except ValueError as exc:
-            yield Problem(subjects.host(str(name)), f"{name}: {exc}.", doc.source)
+            yield Problem(subjects.host(str(name)), msg("{host}: {reason}.", host=str(name),
+                                                        reason=str(exc)), doc.source)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, Verdict, unknown
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, Verdict, msg, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import WINDOWS_HOST_STATE
 from gitc_agent.model.timeutil import parse_time
@@ -39,10 +39,17 @@ class Host:
             return None
         return self.data.get(key)
 
+    def reason(self, part: str) -> str:
+        """Why `part` could not be read: the collector's error, or that it is missing."""
+        return self.errors.get(part) or "missing from the evidence"
+
     def unreadable(self, part: str, what: str, subject: str | None = None) -> Verdict:
-        reason = self.errors.get(part) or "missing from the evidence"
-        return unknown(f"{self.name}: {what} could not be read ({reason}), so this was not "
-                       "assessed.", subject=subject)
+        """`what` is shown as given (callers that want it translated write the whole sentence
+        with `reason()`, since a phrase alone cannot be translated)."""
+        reason = self.reason(part)
+        return unknown(msg("{host}: {what} could not be read ({reason}), so this was not "
+                           "assessed.", host=self.name, what=what, reason=reason),
+                       subject=subject)
 
 
 def kbs_in(text: str) -> set[str]:
@@ -60,7 +67,8 @@ def windows_hosts(evidence: EvidenceSet) -> Iterator[Host | Outcome]:
             reason = whole or ("no data in the evidence" if not doc.data
                                else f"unreadable collection time {doc.collected_at!r}")
             yield Outcome(subjects.host(doc.target), Status.ERROR,
-                          f"{doc.target}: the host could not be read: {reason}", source)
+                          msg("{host}: the host could not be read: {reason}", host=doc.target,
+                              reason=reason), source)
             continue
         errors = {e["part"]: e.get("message", "unknown error") for e in doc.errors}
         yield Host(doc.target, doc.data, errors, source, when)

@@ -13,12 +13,13 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Message, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS, EVENTS_SECURITY
 
 from ._events import REFERENCES, Events, security_events
 from ._events_changes import ticket_for
+from ._events_model import Change
 
 
 class Params(CheckParams):
@@ -45,30 +46,62 @@ def judge(events: Events, params: Params) -> Iterator[Verdict]:
         return
     if events.tickets is None:
         if events.creations:
-            yield unknown(f"{len(events.creations)} account(s) were created in {events.period}, "
-                          f"but no change-ticket export was supplied (events.tickets in the "
-                          f"config), so whether they were approved is unknown.",
+            yield unknown(msg("{count} account(s) were created in {period}, but no change-ticket "
+                              "export was supplied (events.tickets in the config), so whether "
+                              "they were approved is unknown.", count=len(events.creations),
+                              period=events.period),
                           subject=subjects.export("events.tickets"), **events.evidence())
         else:
-            yield ok(f"No account was created in {events.period}.", **events.evidence())
+            yield ok(msg("No account was created in {period}.", period=events.period),
+                     **events.evidence())
         return
     for change in events.creations:
         evidence = events.evidence(account=change.name, sid=change.sid, by=change.by,
                                    at=change.at.isoformat(), host=change.host,
                                    record=change.record)
-        what = (f"{change.name} was created on {change.at.isoformat(timespec='minutes')} at "
-                f"{change.host}" + (f" by {change.by}" if change.by else ""))
         ticket, unresolved = ticket_for(events, change.at, params.ticket_window_days,
                                         change.name, change.sid, None)
         if ticket is not None:
-            yield ok(f"{what}; change ticket {ticket.ticket} was approved "
-                     f"{ticket.approved_at.isoformat(timespec='minutes')}.",
+            yield ok(_approved(change, ticket.ticket,
+                               ticket.approved_at.isoformat(timespec="minutes")),
                      subject=change.subject, **evidence, ticket=ticket.ticket)
         elif unresolved:
-            yield unknown(f"{what}; a ticket names an account that cannot be matched without "
-                          f"the AD evidence.", subject=change.subject, **evidence)
+            yield unknown(_unresolved(change), subject=change.subject, **evidence)
         else:
-            yield fail(f"{what} without a change ticket approved before it.",
-                       subject=change.subject, **evidence)
+            yield fail(_without(change), subject=change.subject, **evidence)
     if not events.creations:
-        yield ok(f"No account was created in {events.period}.", **events.evidence())
+        yield ok(msg("No account was created in {period}.", period=events.period),
+                 **events.evidence())
+
+
+# Each sentence twice: with "by NAME" when the event names who created the account, without it
+# when it does not (a clause alone cannot be translated).
+
+def _what(change: Change) -> dict[str, str]:
+    what = {"account": change.name, "at": change.at.isoformat(timespec="minutes"),
+            "host": change.host}
+    return {**what, "by": change.by} if change.by else what
+
+
+def _approved(change: Change, ticket: str, approved: str) -> Message:
+    if change.by:
+        return msg("{account} was created on {at} at {host} by {by}; change ticket {ticket} was "
+                   "approved {approved}.", ticket=ticket, approved=approved, **_what(change))
+    return msg("{account} was created on {at} at {host}; change ticket {ticket} was approved "
+               "{approved}.", ticket=ticket, approved=approved, **_what(change))
+
+
+def _unresolved(change: Change) -> Message:
+    if change.by:
+        return msg("{account} was created on {at} at {host} by {by}; a ticket names an account "
+                   "that cannot be matched without the AD evidence.", **_what(change))
+    return msg("{account} was created on {at} at {host}; a ticket names an account that cannot "
+               "be matched without the AD evidence.", **_what(change))
+
+
+def _without(change: Change) -> Message:
+    if change.by:
+        return msg("{account} was created on {at} at {host} by {by} without a change ticket "
+                   "approved before it.", **_what(change))
+    return msg("{account} was created on {at} at {host} without a change ticket approved before "
+               "it.", **_what(change))

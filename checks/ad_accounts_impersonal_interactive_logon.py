@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok
 from gitc_agent.model.kinds import AD_ACCOUNTS, EVENTS_SECURITY
 
 from ._events import INTERACTIVE_TYPES, REFERENCES, Events, describe_logons, security_events
@@ -57,14 +57,21 @@ def _judge(events: Events, account: Watched, params: Params) -> Verdict:
     evidence = events.evidence(**account.evidence(), logons=sum(lg.count for lg in mine),
                                interactive=describe_logons(interactive))
     if interactive and account.entry is not None and account.entry.interactive_allowed:
-        return ok(f"{account.name} logged on interactively ({summary(interactive)}); its register "
-                  f"entry allows that.", subject=account.subject, **evidence)
+        return ok(msg("{account} logged on interactively ({logons}); its register entry allows "
+                      "that.", account=account.name, logons=summary(interactive)),
+                  subject=account.subject, **evidence)
     if interactive:
-        count = sum(lg.count for lg in interactive)
-        note = "" if account.entry else " It is not in the register either."
-        return fail(f"{account.name} is an impersonal account and logged on interactively or "
-                    f"over RDP {count} time(s) in {events.period}: {summary(interactive)}. A "
-                    f"person used it.{note}", subject=account.subject, **evidence)
+        values = {"account": account.name, "count": sum(lg.count for lg in interactive),
+                  "period": events.period, "logons": summary(interactive)}
+        if account.entry:
+            text = msg("{account} is an impersonal account and logged on interactively or over "
+                       "RDP {count} time(s) in {period}: {logons}. A person used it.", **values)
+        else:
+            text = msg("{account} is an impersonal account and logged on interactively or over "
+                       "RDP {count} time(s) in {period}: {logons}. A person used it. It is not "
+                       "in the register either.", **values)
+        return fail(text, subject=account.subject, **evidence)
     other = sum(lg.count for lg in mine)
-    return ok(f"{account.name}: no interactive or RDP logon in {events.period} "
-              f"({other} logon(s) of other types).", subject=account.subject, **evidence)
+    return ok(msg("{account}: no interactive or RDP logon in {period} ({other} logon(s) of other "
+                  "types).", account=account.name, period=events.period, other=other),
+              subject=account.subject, **evidence)

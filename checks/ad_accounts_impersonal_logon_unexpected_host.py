@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import AD_ACCOUNTS, EVENTS_SECURITY
 
 from ._events import REFERENCES, Events, describe_logons, host_matches, security_events
@@ -53,22 +53,28 @@ def _judge(events: Events, account: Watched) -> Verdict:
     mine = logons(events, account)
     evidence = events.evidence(**account.evidence(), logons=sum(lg.count for lg in mine))
     if not mine:
-        return ok(f"{account.name}: no logon in {events.period}.", subject=account.subject,
-                  **evidence)
+        return ok(msg("{account}: no logon in {period}.", account=account.name,
+                      period=events.period), subject=account.subject, **evidence)
     allowed = account.entry.allowed_hosts if account.entry else []
     if account.entry is not None and not allowed:
-        return unknown(f"{account.name} logged on {evidence['logons']} time(s) "
-                       f"({summary(mine)}), but its register entry names no allowed_hosts, so "
-                       f"whether those hosts are expected is unknown; add them to the register.",
+        return unknown(msg("{account} logged on {count} time(s) ({logons}), but its register "
+                           "entry names no allowed_hosts, so whether those hosts are expected is "
+                           "unknown; add them to the register.", account=account.name,
+                           count=evidence["logons"], logons=summary(mine)),
                        subject=account.subject, **evidence)
     unexpected = [lg for lg in mine if not host_matches(allowed, lg.origin)]
     evidence.update(allowed_hosts=allowed, unexpected=describe_logons(unexpected, 10))
     if unexpected:
         hosts = sorted({lg.origin for lg in unexpected})
-        why = (f"outside its allowed hosts ({', '.join(allowed)})" if allowed
-               else "and it is not in the register, so no host is allowed")
-        return fail(f"{account.name} logged on from {', '.join(hosts[:10])} {why}: "
-                    f"{summary(unexpected)}.", subject=account.subject, **evidence)
+        values = {"account": account.name, "hosts": ", ".join(hosts[:10]),
+                  "logons": summary(unexpected)}
+        if allowed:
+            text = msg("{account} logged on from {hosts} outside its allowed hosts ({allowed}): "
+                       "{logons}.", allowed=", ".join(allowed), **values)
+        else:
+            text = msg("{account} logged on from {hosts} and it is not in the register, so no "
+                       "host is allowed: {logons}.", **values)
+        return fail(text, subject=account.subject, **evidence)
     origins = sorted({lg.origin for lg in mine})
-    return ok(f"{account.name} logged on only from allowed hosts ({', '.join(origins[:10])}).",
-              subject=account.subject, **evidence)
+    return ok(msg("{account} logged on only from allowed hosts ({hosts}).", account=account.name,
+                  hosts=", ".join(origins[:10])), subject=account.subject, **evidence)

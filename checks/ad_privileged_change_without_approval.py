@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import Message, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import AD_ACCOUNTS, EVENTS_SECURITY
 from gitc_agent.model.sid import group_key
 
@@ -67,8 +67,9 @@ def judge(events: Events, params: Params) -> Iterator[Verdict]:
         judged += 1
         yield _judge(events, change, params, is_privileged is None)
     if judged == 0:
-        yield ok(f"No member was added to a privileged group in {events.period} ({other} "
-                 f"addition(s) to other groups).", **events.evidence(other_additions=other))
+        yield ok(msg("No member was added to a privileged group in {period} ({other} "
+                     "addition(s) to other groups).", period=events.period, other=other),
+                 **events.evidence(other_additions=other))
 
 
 def _judge(events: Events, change: Change, params: Params, maybe: bool) -> Verdict:
@@ -80,33 +81,89 @@ def _judge(events: Events, change: Change, params: Params, maybe: bool) -> Verdi
     evidence = events.evidence(group_sid=change.sid, group=group, member_sid=change.member_sid,
                                member=change.member_name, by=change.by, at=change.at.isoformat(),
                                host=change.host, event_id=change.event_id, record=change.record)
-    what = (f"{member} was added to {group} on {change.at.isoformat(timespec='minutes')} at "
-            f"{change.host}" + (f" by {change.by}" if change.by else ""))
+    what = {"member": member, "group": group, "at": change.at.isoformat(timespec="minutes"),
+            "host": change.host, **({"by": change.by} if change.by else {})}
     if maybe:
         why = nesting_unknown(events, [group_key(g) for g in params.extra_groups],
                               change.sid or "") or "the policy's extra groups cannot be resolved"
-        return unknown(f"{what}; whether {group} is privileged (or nested in a privileged group) "
-                       f"is unknown: {why}.", subject=change.subject, **evidence)
+        return unknown(_maybe(what, why), subject=change.subject, **evidence)
     approval, notes = approval_for(events, change, params.approved)
     if approval is not None:
-        return ok(f"{what}; approved by {approval.approved_by} ({approval.reference or 'no ref'}"
-                  f", {approval.granted} – {approval.until}).", subject=change.subject,
-                  **evidence, approval=approval.reference)
+        return ok(_approved(what, approval.approved_by, approval.reference or "no ref",
+                            str(approval.granted), str(approval.until)),
+                  subject=change.subject, **evidence, approval=approval.reference)
     ticket, unresolved = ticket_for(events, change.at, params.ticket_window_days, member,
                                     change.member_sid, change.member_name, change.sid,
                                     change.name)
     if ticket is not None:
-        return ok(f"{what}; change ticket {ticket.ticket} was approved "
-                  f"{ticket.approved_at.isoformat(timespec='minutes')}.", subject=change.subject,
-                  **evidence, ticket=ticket.ticket)
+        return ok(_ticket(what, ticket.ticket, ticket.approved_at.isoformat(timespec="minutes")),
+                  subject=change.subject, **evidence, ticket=ticket.ticket)
     if "tickets" in events.broken:
-        return unknown(f"{what}; no approval covers it and the change tickets could not be read.",
-                       subject=change.subject, **evidence)
+        return unknown(_tickets_unread(what), subject=change.subject, **evidence)
     if UNRESOLVED in notes or unresolved:
-        return unknown(f"{what}; an approval or ticket names the account in a way that cannot "
-                       f"be matched without the AD evidence.", subject=change.subject, **evidence)
-    why = "; ".join(n for n in notes if n != UNRESOLVED)
-    tickets = ("no change ticket matches" if events.tickets is not None
-               else "no change-ticket export was supplied")
-    return fail(f"{what} without an approval that covers that day ({why or 'none names it'}); "
-                f"{tickets}.", subject=change.subject, **evidence)
+        return unknown(_unresolved(what), subject=change.subject, **evidence)
+    why = "; ".join(n for n in notes if n != UNRESOLVED) or "none names it"
+    return fail(_unapproved(what, why, events.tickets is not None), subject=change.subject,
+                **evidence)
+
+
+# Each sentence twice: with "by NAME" when the event names who made the change, without it when
+# it does not (a clause alone cannot be translated).
+
+def _maybe(what: dict[str, str], why: str) -> Message:
+    if "by" in what:
+        return msg("{member} was added to {group} on {at} at {host} by {by}; whether {group} is "
+                   "privileged (or nested in a privileged group) is unknown: {why}.", why=why,
+                   **what)
+    return msg("{member} was added to {group} on {at} at {host}; whether {group} is privileged "
+               "(or nested in a privileged group) is unknown: {why}.", why=why, **what)
+
+
+def _approved(what: dict[str, str], approver: str, reference: str, granted: str,
+              until: str) -> Message:
+    values = {"approver": approver, "reference": reference, "granted": granted, "until": until}
+    if "by" in what:
+        return msg("{member} was added to {group} on {at} at {host} by {by}; approved by "
+                   "{approver} ({reference}, {granted} – {until}).", **values, **what)
+    return msg("{member} was added to {group} on {at} at {host}; approved by {approver} "
+               "({reference}, {granted} – {until}).", **values, **what)
+
+
+def _ticket(what: dict[str, str], ticket: str, approved: str) -> Message:
+    if "by" in what:
+        return msg("{member} was added to {group} on {at} at {host} by {by}; change ticket "
+                   "{ticket} was approved {approved}.", ticket=ticket, approved=approved, **what)
+    return msg("{member} was added to {group} on {at} at {host}; change ticket {ticket} was "
+               "approved {approved}.", ticket=ticket, approved=approved, **what)
+
+
+def _tickets_unread(what: dict[str, str]) -> Message:
+    if "by" in what:
+        return msg("{member} was added to {group} on {at} at {host} by {by}; no approval covers "
+                   "it and the change tickets could not be read.", **what)
+    return msg("{member} was added to {group} on {at} at {host}; no approval covers it and the "
+               "change tickets could not be read.", **what)
+
+
+def _unresolved(what: dict[str, str]) -> Message:
+    if "by" in what:
+        return msg("{member} was added to {group} on {at} at {host} by {by}; an approval or "
+                   "ticket names the account in a way that cannot be matched without the AD "
+                   "evidence.", **what)
+    return msg("{member} was added to {group} on {at} at {host}; an approval or ticket names the "
+               "account in a way that cannot be matched without the AD evidence.", **what)
+
+
+def _unapproved(what: dict[str, str], why: str, have_tickets: bool) -> Message:
+    if "by" in what and have_tickets:
+        return msg("{member} was added to {group} on {at} at {host} by {by} without an approval "
+                   "that covers that day ({why}); no change ticket matches.", why=why, **what)
+    if "by" in what:
+        return msg("{member} was added to {group} on {at} at {host} by {by} without an approval "
+                   "that covers that day ({why}); no change-ticket export was supplied.",
+                   why=why, **what)
+    if have_tickets:
+        return msg("{member} was added to {group} on {at} at {host} without an approval that "
+                   "covers that day ({why}); no change ticket matches.", why=why, **what)
+    return msg("{member} was added to {group} on {at} at {host} without an approval that covers "
+               "that day ({why}); no change-ticket export was supplied.", why=why, **what)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import Verdict, check, fail, not_applicable, ok
+from gitc_agent.core.check_api import Verdict, check, fail, msg, not_applicable, ok
 
 from ._controls import KIND, REFERENCES, ControlLog, ControlParams, Slot, control_log, judge_slots
 
@@ -22,22 +22,28 @@ def decide(slot: Slot) -> Verdict:
     if executed is None:
         if not slot.due_passed:
             return slot.not_due()
-        return not_applicable(f"{slot.label} was not executed, so it cannot have been late "
-                              "(see governance.control.not_executed).", subject=slot.subject,
-                              **slot.evidence())
+        return not_applicable(msg("{control} ({title}) for {period} was not executed, so it "
+                                  "cannot have been late (see governance.control.not_executed).",
+                                  **slot.names()), subject=slot.subject, **slot.evidence())
     late = slot.late(executed, slot.due)
     evidence = slot.evidence(working_days_late=late)
     if slot.control.offset > 0 and executed < slot.close:
-        return fail(f"{slot.label} was executed on {executed.isoformat()}, before the period's "
-                    f"close on {slot.close.isoformat()}: a control due after the close cannot "
-                    "have covered the whole period.", subject=slot.subject,
-                    **slot.evidence(before_close=True))
+        return fail(msg("{control} ({title}) for {period} was executed on {executed}, before "
+                        "the period's close on {close}: a control due after the close cannot "
+                        "have covered the whole period.",
+                        **slot.names(executed=executed.isoformat(),
+                                     close=slot.close.isoformat())),
+                    subject=slot.subject, **slot.evidence(before_close=True))
     if executed > slot.due:
-        return fail(f"{slot.label} was executed on {executed.isoformat()}, {late} working "
-                    f"day(s) after its due date {slot.due.isoformat()} ({slot.control.due}).",
+        return fail(msg("{control} ({title}) for {period} was executed on {executed}, {late} "
+                        "working day(s) after its due date {due} ({rule}).",
+                        **slot.names(executed=executed.isoformat(), late=late,
+                                     due=slot.due.isoformat(), rule=slot.control.due)),
                     subject=slot.subject, **evidence)
-    return ok(f"{slot.label} was executed on {executed.isoformat()}, on or before its due date "
-              f"{slot.due.isoformat()}.", subject=slot.subject, **evidence)
+    return ok(msg("{control} ({title}) for {period} was executed on {executed}, on or before its "
+                  "due date {due}.", **slot.names(executed=executed.isoformat(),
+                                                   due=slot.due.isoformat())),
+              subject=slot.subject, **evidence)
 
 
 @check(id="governance.control.executed_late",

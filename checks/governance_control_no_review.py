@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import Verdict, check, fail, not_applicable, ok
+from gitc_agent.core.check_api import Verdict, check, fail, msg, not_applicable, ok
 from gitc_agent.model.workdays import local_date
 
 from ._controls import KIND, REFERENCES, ControlLog, ControlParams, Slot, control_log, judge_slots
@@ -19,27 +19,34 @@ from ._controls import KIND, REFERENCES, ControlLog, ControlParams, Slot, contro
 def decide(slot: Slot) -> Verdict:
     e = slot.execution
     if not slot.control.four_eyes:
-        return not_applicable(f"{slot.label}: the handbook does not require a four-eyes review.",
+        return not_applicable(msg("{control} ({title}) for {period}: the handbook does not "
+                                  "require a four-eyes review.", **slot.names()),
                               subject=slot.subject, **slot.evidence())
     executed = slot.executed_on
     if executed is None or e is None:
         if not slot.due_passed:
             return slot.not_due()
-        return not_applicable(f"{slot.label} was not executed, so there was nothing to review "
-                              "(see governance.control.not_executed).", subject=slot.subject,
-                              **slot.evidence())
+        return not_applicable(msg("{control} ({title}) for {period} was not executed, so there "
+                                  "was nothing to review (see governance.control.not_executed).",
+                                  **slot.names()), subject=slot.subject, **slot.evidence())
     evidence = slot.evidence(reviewed_at=e.reviewed_at.isoformat() if e.reviewed_at else None)
     if not e.reviewed_by:
-        return fail(f"{slot.label} requires four eyes, but no reviewer is recorded (executed by "
-                    f"{e.executed_by}).", subject=slot.subject, **evidence)
+        return fail(msg("{control} ({title}) for {period} requires four eyes, but no reviewer "
+                        "is recorded (executed by {executor}).",
+                        **slot.names(executor=e.executed_by)), subject=slot.subject, **evidence)
     if e.reviewed_by.casefold() == e.executed_by.casefold():
-        return fail(f"{slot.label} requires four eyes, but it was reviewed by the person who "
-                    f"executed it ({e.executed_by}).", subject=slot.subject, **evidence)
+        return fail(msg("{control} ({title}) for {period} requires four eyes, but it was "
+                        "reviewed by the person who executed it ({executor}).",
+                        **slot.names(executor=e.executed_by)), subject=slot.subject, **evidence)
     if e.reviewed_at is not None and local_date(e.reviewed_at) < executed:
-        return fail(f"{slot.label}: the review by {e.reviewed_by} is dated "
-                    f"{local_date(e.reviewed_at).isoformat()}, before the execution on "
-                    f"{executed.isoformat()}.", subject=slot.subject, **evidence)
-    return ok(f"{slot.label} was executed by {e.executed_by} and reviewed by {e.reviewed_by}.",
+        return fail(msg("{control} ({title}) for {period}: the review by {reviewer} is dated "
+                        "{reviewed}, before the execution on {executed}.",
+                        **slot.names(reviewer=e.reviewed_by,
+                                     reviewed=local_date(e.reviewed_at).isoformat(),
+                                     executed=executed.isoformat())),
+                    subject=slot.subject, **evidence)
+    return ok(msg("{control} ({title}) for {period} was executed by {executor} and reviewed by "
+                  "{reviewer}.", **slot.names(executor=e.executed_by, reviewer=e.reviewed_by)),
               subject=slot.subject, **evidence)
 
 

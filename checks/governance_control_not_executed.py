@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok
 
 from ._controls import KIND, REFERENCES, ControlLog, ControlParams, Slot, control_log, judge_slots
 
@@ -18,16 +18,26 @@ from ._controls import KIND, REFERENCES, ControlLog, ControlParams, Slot, contro
 def decide(slot: Slot) -> Verdict:
     executed = slot.executed_on
     if executed is not None:
-        return ok(f"{slot.label} was executed on {executed.isoformat()} (due "
-                  f"{slot.due.isoformat()}).", subject=slot.subject, **slot.evidence())
+        return ok(msg("{control} ({title}) for {period} was executed on {executed} (due {due}).",
+                      **slot.names(executed=executed.isoformat(), due=slot.due.isoformat())),
+                  subject=slot.subject, **slot.evidence())
     if not slot.due_passed:
         return slot.not_due()
     e = slot.execution
-    line = " The log has no line for it." if e is None else (
-        f" Its log line (row {e.row}) records no execution" + (f": {e.note!r}." if e.note else "."))
-    return fail(f"{slot.label} was not executed: it was due {slot.due.isoformat()} "
-                f"({slot.control.due}; close {slot.close.isoformat()}).{line}",
-                subject=slot.subject, **slot.evidence())
+    values = slot.names(due=slot.due.isoformat(), rule=slot.control.due,
+                        close=slot.close.isoformat())
+    if e is None:
+        text = msg("{control} ({title}) for {period} was not executed: it was due {due} ({rule}; "
+                   "close {close}). The log has no line for it.", **values)
+    elif e.note:
+        text = msg("{control} ({title}) for {period} was not executed: it was due {due} ({rule}; "
+                   "close {close}). Its log line (row {row}) records no execution: {note}.",
+                   row=e.row, note=repr(e.note), **values)
+    else:
+        text = msg("{control} ({title}) for {period} was not executed: it was due {due} ({rule}; "
+                   "close {close}). Its log line (row {row}) records no execution.",
+                   row=e.row, **values)
+    return fail(text, subject=slot.subject, **slot.evidence())
 
 
 @check(id="governance.control.not_executed",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import Verdict, check, fail, not_applicable, ok
+from gitc_agent.core.check_api import Verdict, check, fail, msg, not_applicable, ok
 from gitc_agent.model.workdays import local_date
 
 from ._controls import KIND, REFERENCES, ControlLog, ControlParams, Slot, control_log, judge_slots
@@ -22,19 +22,24 @@ def decide(slot: Slot) -> Verdict:
     if executed is None or slot.execution is None:
         if not slot.due_passed:
             return slot.not_due()
-        return not_applicable(f"{slot.label} was not executed, so there was nothing to record "
-                              "(see governance.control.not_executed).", subject=slot.subject,
-                              **slot.evidence())
+        return not_applicable(msg("{control} ({title}) for {period} was not executed, so there "
+                                  "was nothing to record (see governance.control.not_executed).",
+                                  **slot.names()), subject=slot.subject, **slot.evidence())
     recorded = local_date(slot.execution.recorded_at)
     deadline = slot.calendar.shift(max(slot.due, executed), slot.control.record_working_days)
     late = slot.late(recorded, deadline)
     evidence = slot.evidence(record_deadline=deadline.isoformat(), working_days_late=late)
     if recorded > deadline:
-        return fail(f"{slot.label} was executed on {executed.isoformat()} but recorded on "
-                    f"{recorded.isoformat()}, {late} working day(s) after the recording deadline "
-                    f"{deadline.isoformat()}.", subject=slot.subject, **evidence)
-    return ok(f"{slot.label} was recorded on {recorded.isoformat()}, by the recording deadline "
-              f"{deadline.isoformat()}.", subject=slot.subject, **evidence)
+        return fail(msg("{control} ({title}) for {period} was executed on {executed} but "
+                        "recorded on {recorded}, {late} working day(s) after the recording "
+                        "deadline {deadline}.",
+                        **slot.names(executed=executed.isoformat(), recorded=recorded.isoformat(),
+                                     late=late, deadline=deadline.isoformat())),
+                    subject=slot.subject, **evidence)
+    return ok(msg("{control} ({title}) for {period} was recorded on {recorded}, by the recording "
+                  "deadline {deadline}.", **slot.names(recorded=recorded.isoformat(),
+                                                       deadline=deadline.isoformat())),
+              subject=slot.subject, **evidence)
 
 
 @check(id="governance.control.recorded_late",

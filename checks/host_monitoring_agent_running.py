@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import HOST_STATE
 
@@ -43,8 +43,8 @@ def judge(host: AdminHost, params: Params) -> Iterator[Verdict]:
     agents = host.data.get("agents") or {}
     if host.error_for("agents") or not isinstance(agents.get("process_names"), list):
         for req in params.required:
-            yield unknown(f"{host.name}: running processes could not be read "
-                          f"({host.error_for('agents') or 'missing'}).",
+            yield unknown(msg("{host}: running processes could not be read ({reason}).",
+                              host=host.name, reason=host.error_for("agents") or "missing"),
                           subject=subjects.aspect(host.subject, req.role))
         return
     names = set(agents["process_names"]) | set(agents.get("services") or [])
@@ -56,8 +56,9 @@ def judge(host: AdminHost, params: Params) -> Iterator[Verdict]:
         subject = subjects.aspect(host.subject, req.role)
         evidence = {"role": req.role, "any_of": req.any_of, "found": hits}
         if hits:
-            yield ok(f"{host.name}: {req.role} agent running ({', '.join(hits)}).",
-                     subject=subject, **evidence)
+            yield ok(msg("{host}: {role} agent running ({agents}).", host=host.name,
+                         role=req.role, agents=", ".join(hits)), subject=subject, **evidence)
         else:
-            yield fail(f"{host.name}: no {req.role} agent is running (looked for "
-                       f"{', '.join(req.any_of)}).", subject=subject, **evidence)
+            yield fail(msg("{host}: no {role} agent is running (looked for {agents}).",
+                           host=host.name, role=req.role, agents=", ".join(req.any_of)),
+                       subject=subject, **evidence)

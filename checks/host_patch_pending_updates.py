@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import HOST_STATE
 from gitc_agent.model.timeutil import parse_time
 
@@ -43,8 +43,8 @@ def judge(host: AdminHost, params: Params) -> Verdict:
     failed = [e["message"] for e in host.errors if e["part"].startswith("updates")]
     if failed or not parts or any(not isinstance(p, dict) or not isinstance(p.get("packages"),
                                                                             list) for p in parts):
-        return unknown(f"{host.name}: pending updates could not be read "
-                       f"({'; '.join(failed) or 'no package manager data'}).")
+        return unknown(msg("{host}: pending updates could not be read ({reason}).",
+                           host=host.name, reason="; ".join(failed) or "no package manager data"))
     packages = [p if isinstance(p, dict) else {} for part in parts for p in part["packages"]]
     security = sorted(str(p.get("name")) for p in packages if p.get("security") is True)
     unflagged = sorted(str(p.get("name")) for p in packages
@@ -54,31 +54,40 @@ def judge(host: AdminHost, params: Params) -> Verdict:
     known = [a for a in ages.values() if a is not None]
     evidence = {"managers": managers, "security_updates": security, "other_updates": other,
                 "lists_age_days": max(known) if len(known) == len(ages) else None}
-    problems = []
-    if len(security) > params.max_security_updates:
-        problems.append(f"{len(security)} security update(s) pending "
-                        f"({', '.join(security[:10])}{', ...' if len(security) > 10 else ''})")
-    if params.max_other_updates is not None and other > params.max_other_updates:
-        problems.append(f"{other} other update(s) pending")
-    if problems:
-        return fail(f"{host.name}: {'; '.join(problems)}.", **evidence)
+    too_many = len(security) > params.max_security_updates
+    others = params.max_other_updates is not None and other > params.max_other_updates
+    names = ", ".join(security[:10]) + (", ..." if len(security) > 10 else "")
+    if too_many and others:
+        return fail(msg("{host}: {count} security update(s) pending ({packages}); {other} other "
+                        "update(s) pending.", host=host.name, count=len(security),
+                        packages=names, other=other), **evidence)
+    if too_many:
+        return fail(msg("{host}: {count} security update(s) pending ({packages}).",
+                        host=host.name, count=len(security), packages=names), **evidence)
+    if others:
+        return fail(msg("{host}: {other} other update(s) pending.", host=host.name, other=other),
+                    **evidence)
     if unflagged:
-        return unknown(f"{host.name}: {len(unflagged)} pending update(s) not known to be security "
-                       f"updates or not ({', '.join(unflagged[:10])}), so this is not assessed.",
+        return unknown(msg("{host}: {count} pending update(s) not known to be security updates "
+                           "or not ({packages}), so this is not assessed.", host=host.name,
+                           count=len(unflagged), packages=", ".join(unflagged[:10])),
                        **evidence)
     unknown_age = [m for m, age in ages.items() if age is None]
     if unknown_age:
         refreshed = {m: host.data[f"updates_{m}"].get("lists_updated_at") for m in unknown_age}
-        return unknown(f"{host.name}: when the {', '.join(unknown_age)} package lists were last "
-                       f"refreshed is unknown ({refreshed}), so 'nothing pending' cannot be "
-                       "trusted.", **evidence)
+        return unknown(msg("{host}: when the {managers} package lists were last refreshed is "
+                           "unknown ({refreshed}), so 'nothing pending' cannot be trusted.",
+                           host=host.name, managers=", ".join(unknown_age),
+                           refreshed=str(refreshed)), **evidence)
     stale = {m: age for m, age in ages.items() if age is not None
              and age > params.max_list_age_days}
     if stale:
-        return unknown(f"{host.name}: the package lists are {max(stale.values())} days old "
-                       f"({', '.join(stale)}; norm: refreshed within {params.max_list_age_days}),"
-                       " so 'nothing pending' cannot be trusted.", **evidence)
-    return ok(f"{host.name}: no security updates pending ({other} other).", **evidence)
+        return unknown(msg("{host}: the package lists are {days} days old ({managers}; norm: "
+                           "refreshed within {norm}), so 'nothing pending' cannot be trusted.",
+                           host=host.name, days=max(stale.values()), managers=", ".join(stale),
+                           norm=params.max_list_age_days), **evidence)
+    return ok(msg("{host}: no security updates pending ({other} other).", host=host.name,
+                  other=other), **evidence)
 
 
 def _age(host: AdminHost, part: dict[str, Any]) -> int | None:

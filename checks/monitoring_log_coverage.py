@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS, EVENTS_SECURITY
 
@@ -57,14 +57,15 @@ def judge(events: Events, params: Params) -> Iterator[Verdict]:
     if "hosts" in events.broken:
         return
     if events.counts.get("accepted", 0) == 0 or not events.hosts:
-        yield unknown(f"The exports hold no usable events for {events.period} at all, so whether "
-                      f"the hosts log could not be assessed (the export may be empty or wrong).",
-                      **events.evidence())
+        yield unknown(msg("The exports hold no usable events for {period} at all, so whether "
+                          "the hosts log could not be assessed (the export may be empty or "
+                          "wrong).", period=events.period), **events.evidence())
         return
     expected: dict[str, str] = {}  # short name -> why it is expected
     if events.domain is None:
-        yield unknown(f"The domain controllers could not be determined ({events.ad_problem}), so "
-                      f"their log coverage was not assessed.", subject=subjects.evidence(AD_ACCOUNTS))
+        yield unknown(msg("The domain controllers could not be determined ({problem}), so their "
+                          "log coverage was not assessed.", problem=str(events.ad_problem)),
+                      subject=subjects.evidence(AD_ACCOUNTS))
     else:
         for account in events.domain.directory.accounts.values():
             if account.type == "computer" and (
@@ -93,9 +94,9 @@ def _judge(events: Events, name: str, role: str, params: Params) -> Verdict:
                                logged_as=[c.host for c in mine],
                                events_in_period=sum(c.events for c in mine))
     if not mine:
-        return fail(f"{name} ({role}) has no events in {events.period}: its security log does "
-                    f"not reach the log manager, so it is not monitored.", subject=subject,
-                    **evidence)
+        return fail(msg("{host} ({role}) has no events in {period}: its security log does not "
+                        "reach the log manager, so it is not monitored.", host=name, role=role,
+                        period=events.period), subject=subject, **evidence)
     gaps = _gaps(mine, events.start, events.end)
     limit = timedelta(hours=params.max_gap_hours)
     long = [g for g in gaps if g[1] - g[0] > limit]
@@ -106,13 +107,16 @@ def _judge(events: Events, name: str, role: str, params: Params) -> Verdict:
                              "hours": round((b - a).total_seconds() / 3600, 1)}
                             for a, b in long[:SHOWN]]
         first = long[0]
-        return fail(f"{name} ({role}) has {len(long)} gap(s) longer than {params.max_gap_hours} "
-                    f"hours without any event in {events.period}, the longest "
-                    f"{evidence['longest_gap_hours']} hours (first from "
-                    f"{first[0].isoformat(timespec='minutes')} to "
-                    f"{first[1].isoformat(timespec='minutes')}).", subject=subject, **evidence)
-    return ok(f"{name} ({role}) logged throughout {events.period} (longest gap "
-              f"{evidence['longest_gap_hours']} hours, at most {params.max_gap_hours} allowed).",
+        return fail(msg("{host} ({role}) has {count} gap(s) longer than {limit} hours without "
+                        "any event in {period}, the longest {longest} hours (first from {start} "
+                        "to {end}).", host=name, role=role, count=len(long),
+                        limit=params.max_gap_hours, period=events.period,
+                        longest=evidence["longest_gap_hours"],
+                        start=first[0].isoformat(timespec="minutes"),
+                        end=first[1].isoformat(timespec="minutes")), subject=subject, **evidence)
+    return ok(msg("{host} ({role}) logged throughout {period} (longest gap {longest} hours, at "
+                  "most {limit} allowed).", host=name, role=role, period=events.period,
+                  longest=evidence["longest_gap_hours"], limit=params.max_gap_hours),
               subject=subject, **evidence)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import FEED_CISA_KEV, FEED_CVE_FIX_MAP
 
 from ._advisories import (
@@ -54,19 +54,32 @@ def judge(item: Judging, params: Params) -> Verdict:
     due, why = due_date(adv, days, basis, item.kev.due)
     today = pair.inventory.collected_at.date()
     evidence = pair_evidence(pair, due=due.isoformat(), due_basis=why)
-    head = f"{name}: {describe(adv)}"
+    values = {"host": name, "advisory": describe(adv)}
     if pair.state == FIXED:
-        return ok(f"{head} is fixed: {pair.reason}.", **evidence)
+        return ok(msg("{host}: {advisory} is fixed: {reason}.", reason=pair.reason, **values),
+                  **evidence)
     if pair.state != OPEN:
-        return unknown(f"{head} names {', '.join(pair.products)}, but whether it is fixed cannot "
-                       f"be decided ({pair.reason}); see vuln.advisory.undecidable.", **evidence)
+        return unknown(msg("{host}: {advisory} names {products}, but whether it is fixed cannot "
+                           "be decided ({reason}); see vuln.advisory.undecidable.",
+                           products=", ".join(pair.products), reason=pair.reason, **values),
+                       **evidence)
+    values.update(due=due.isoformat(), basis=why)
     if today > due:
-        late = (today - due).days
-        return fail(f"{head} is not fixed {late} day(s) after its due date {due} ({why}); "
-                    f"expected: {pair.expected_fix or 'the fix the advisory names'} on "
-                    f"{', '.join(pair.products)}.", **evidence)
+        values.update(late=(today - due).days, products=", ".join(pair.products))
+        if pair.expected_fix:
+            return fail(msg("{host}: {advisory} is not fixed {late} day(s) after its due date "
+                            "{due} ({basis}); expected: {fix} on {products}.",
+                            fix=pair.expected_fix, **values), **evidence)
+        return fail(msg("{host}: {advisory} is not fixed {late} day(s) after its due date {due} "
+                        "({basis}); expected: the fix the advisory names on {products}.",
+                        **values), **evidence)
     if item.kev.problem:
-        return unknown(f"{head} is open and due {due} by its class, but {item.kev.problem}, so "
-                       "an earlier KEV due date cannot be ruled out.", **evidence)
-    return ok(f"{head} is open but not yet due (due {due}, {why}); expected: "
-              f"{pair.expected_fix or 'the fix the advisory names'}.", **evidence)
+        return unknown(msg("{host}: {advisory} is open and due {due} by its class, but "
+                           "{problem}, so an earlier KEV due date cannot be ruled out.",
+                           host=name, advisory=values["advisory"], due=due.isoformat(),
+                           problem=item.kev.problem), **evidence)
+    if pair.expected_fix:
+        return ok(msg("{host}: {advisory} is open but not yet due (due {due}, {basis}); "
+                      "expected: {fix}.", fix=pair.expected_fix, **values), **evidence)
+    return ok(msg("{host}: {advisory} is open but not yet due (due {due}, {basis}); expected: "
+                  "the fix the advisory names.", **values), **evidence)

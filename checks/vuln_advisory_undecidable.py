@@ -11,7 +11,7 @@ vuln.advisory.remediation_overdue.
 
 from __future__ import annotations
 
-from gitc_agent.core.check_api import Verdict, check, ok, unknown
+from gitc_agent.core.check_api import Verdict, check, msg, ok, unknown
 from gitc_agent.model.kinds import FEED_CVE_FIX_MAP
 
 from ._advisories import KINDS, REFERENCES, describe, host_advisories, pair_evidence
@@ -35,10 +35,14 @@ def judge(pair: Pair, params: object) -> Verdict:
     adv, name = pair.advisory, pair.inventory.name
     evidence = pair_evidence(pair)
     if pair.state == UNDECIDABLE:
-        return unknown(f"{name}: {describe(adv)} names {', '.join(pair.products)}, but nothing "
-                       f"machine-readable says whether it is fixed: {pair.reason}. A person "
-                       "must decide (see the advisory) and record it in the CVE fix map.",
-                       **evidence)
-    how = "the CVE fix map" if pair.by_fix_map else "the advisory"
-    return ok(f"{name}: {adv.tracking_id} can be decided from {how} "
-              f"({pair.expected_fix or pair.reason}).", **evidence)
+        return unknown(msg("{host}: {advisory} names {products}, but nothing machine-readable "
+                           "says whether it is fixed: {reason}. A person must decide (see the "
+                           "advisory) and record it in the CVE fix map.", host=name,
+                           advisory=describe(adv), products=", ".join(pair.products),
+                           reason=pair.reason), **evidence)
+    how = pair.expected_fix or pair.reason
+    if pair.by_fix_map:
+        return ok(msg("{host}: {advisory} can be decided from the CVE fix map ({how}).",
+                      host=name, advisory=adv.tracking_id, how=how), **evidence)
+    return ok(msg("{host}: {advisory} can be decided from the advisory ({how}).", host=name,
+                  advisory=adv.tracking_id, how=how), **evidence)

@@ -26,6 +26,7 @@ from gitc_agent.core.check_api import (
     Verdict,
     check,
     fail,
+    msg,
     ok,
     unknown,
 )
@@ -122,22 +123,30 @@ def _judge_round(day: date, next_day: date, validations: list[Ticket], export: T
                 "tickets": [t.ticket for t in found]}
     if not found:
         if export.rejected:
-            return unknown(f"patch round {day}: no validation ticket found, but "
-                           f"{export.rejected} row(s) of the ticket export were rejected; the "
-                           "ticket may be among them.", subject=subject, **evidence)
-        return fail(f"patch round {day}: no validation ticket for the CISO office (category "
-                    f"/{params.category_pattern}/, queue /{params.queue_pattern}/) names it or "
-                    f"was opened before the next round ({next_day}).", subject=subject,
+            return unknown(msg("patch round {day}: no validation ticket found, but {rejected} "
+                               "row(s) of the ticket export were rejected; the ticket may be "
+                               "among them.", day=day, rejected=export.rejected),
+                           subject=subject, **evidence)
+        return fail(msg("patch round {day}: no validation ticket for the CISO office (category "
+                        "/{category}/, queue /{queue}/) names it or was opened before the next "
+                        "round ({next_day}).", day=day, category=params.category_pattern,
+                        queue=params.queue_pattern, next_day=next_day), subject=subject,
                     **evidence)
     closed = [t for t in found if t.closed_at is not None and t.closed_at.date() <= deadline]
     if closed:
         t = closed[0]
-        return ok(f"patch round {day}: validation ticket {t.ticket} closed on "
-                  f"{t.closed_at.date() if t.closed_at else ''}, by the deadline {deadline}.",
+        return ok(msg("patch round {day}: validation ticket {ticket} closed on {closed}, by the "
+                      "deadline {deadline}.", day=day, ticket=t.ticket,
+                      closed=t.closed_at.date() if t.closed_at else "", deadline=deadline),
                   subject=subject, ticket=t.ticket, **evidence)
     t = found[0]
-    state = (f"closed late on {t.closed_at.date()}" if t.closed_at
-             else "still open")
-    return fail(f"patch round {day}: validation ticket {t.ticket} is {state}; the deadline was "
-                f"{deadline} ({params.validate_within_days} days after the release day).",
-                subject=subject, ticket=t.ticket, **evidence)
+    values = {"day": day, "ticket": t.ticket, "deadline": deadline,
+              "days": params.validate_within_days}
+    if t.closed_at:
+        text = msg("patch round {day}: validation ticket {ticket} is closed late on {closed}; "
+                   "the deadline was {deadline} ({days} days after the release day).",
+                   closed=t.closed_at.date(), **values)
+    else:
+        text = msg("patch round {day}: validation ticket {ticket} is still open; the deadline "
+                   "was {deadline} ({days} days after the release day).", **values)
+    return fail(text, subject=subject, ticket=t.ticket, **evidence)

@@ -21,11 +21,13 @@ from pydantic import Field
 from gitc_agent.core.check_api import (
     CheckParams,
     EvidenceSet,
+    Message,
     Outcome,
     Status,
     Verdict,
     check,
     fail,
+    msg,
     ok,
     unknown,
 )
@@ -77,13 +79,18 @@ def _applicable(evidence: EvidenceSet) -> Iterator[Applicable | Outcome]:
     if outside is not None:
         yield outside
         return
-    for kind, what in ((FEED_CSAF, "no CSAF advisory source (vuln.sources)"),
-                       (VULN_TICKETS, "no ticket export (vuln.tickets)")):
-        if not evidence.of_kind(kind):
-            yield Outcome(subjects.evidence(kind), Status.ERROR, f"{what} was collected, so "
-                          "whether each urgent advisory became a ticket could not be assessed "
-                          "(configure it, or disable this check in the policy).", {})
-            return
+    if not evidence.of_kind(FEED_CSAF):
+        yield Outcome(subjects.evidence(FEED_CSAF), Status.ERROR, msg(
+            "no CSAF advisory source (vuln.sources) was collected, so whether each urgent "
+            "advisory became a ticket could not be assessed (configure it, or disable this "
+            "check in the policy)."), {})
+        return
+    if not evidence.of_kind(VULN_TICKETS):
+        yield Outcome(subjects.evidence(VULN_TICKETS), Status.ERROR, msg(
+            "no ticket export (vuln.tickets) was collected, so whether each urgent advisory "
+            "became a ticket could not be assessed (configure it, or disable this check in the "
+            "policy)."), {})
+        return
     found = matching(evidence)
     export, problems = tickets(evidence)
     for problem in [*found.problems, *problems]:
@@ -129,27 +136,61 @@ def judge(item: Applicable, params: Params) -> Verdict | tuple[()]:
                 "published": adv.initial_release.isoformat(), "due": due.isoformat(),
                 "due_basis": why, "open_by": open_by.isoformat(),
                 "tickets": [t.ticket for t in found]}
-    head = f"{adv.tracking_id} ({adv.klass}, applies to {len(item.hosts)} host(s))"
+    head = {"advisory": adv.tracking_id, "klass": adv.klass, "hosts": len(item.hosts)}
     if not found:
         if item.export.rejected:
-            return unknown(f"{head}: no ticket names it, but {item.export.rejected} row(s) of "
-                           "the ticket export were rejected; the ticket may be among them.",
-                           **evidence)
-        return fail(f"{head}: no ticket in the export names the advisory or its CVEs.",
-                    **evidence)
+            return unknown(msg("{advisory} ({klass}, applies to {hosts} host(s)): no ticket "
+                               "names it, but {rejected} row(s) of the ticket export were "
+                               "rejected; the ticket may be among them.",
+                               rejected=item.export.rejected, **head), **evidence)
+        return fail(msg("{advisory} ({klass}, applies to {hosts} host(s)): no ticket in the "
+                        "export names the advisory or its CVEs.", **head), **evidence)
     ticket = found[0]
     opened, closed = ticket.opened_at.date(), ticket.closed_at.date() if ticket.closed_at else None
     evidence.update(ticket=ticket.ticket, opened_at=ticket.opened_at.isoformat(),
                     closed_at=ticket.closed_at.isoformat() if ticket.closed_at else None)
-    problems = []
-    if opened > open_by:
-        problems.append(f"ticket {ticket.ticket} was opened on {opened}, after {open_by} "
-                        f"({params.open_within_days} days after publication)")
-    if closed is not None and closed > due:
-        problems.append(f"it was closed on {closed}, after the due date {due}")
-    if closed is None and today > due:
-        problems.append(f"it is still open past the due date {due}")
-    if problems:
-        return fail(f"{head}: {'; '.join(problems)}.", **evidence)
-    state = f"closed on {closed}" if closed else f"open, due {due}"
-    return ok(f"{head}: ticket {ticket.ticket} opened on {opened}, {state}.", **evidence)
+    late_open = opened > open_by
+    late_close = closed is not None and closed > due
+    still_open = closed is None and today > due
+    values = {**head, "ticket": ticket.ticket, "opened": opened, "open_by": open_by,
+              "days": params.open_within_days, "closed": closed, "due": due}
+    text = _problems(late_open, late_close, still_open, values)
+    if text is not None:
+        return fail(text, **evidence)
+    if closed:
+        return ok(msg("{advisory} ({klass}, applies to {hosts} host(s)): ticket {ticket} opened "
+                      "on {opened}, closed on {closed}.", **_only(values, "ticket", "opened",
+                                                                  "closed")), **evidence)
+    return ok(msg("{advisory} ({klass}, applies to {hosts} host(s)): ticket {ticket} opened on "
+                  "{opened}, open, due {due}.", **_only(values, "ticket", "opened", "due")),
+              **evidence)
+
+
+def _only(values: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The advisory's head values and `names`."""
+    return {k: v for k, v in values.items() if k in ("advisory", "klass", "hosts", *names)}
+
+
+def _problems(late_open: bool, late_close: bool, still_open: bool,
+              values: dict[str, Any]) -> Message | None:
+    """What is wrong with the advisory's ticket (opened late; closed late or still open)."""
+    if late_open and late_close:
+        return msg("{advisory} ({klass}, applies to {hosts} host(s)): ticket {ticket} was opened "
+                   "on {opened}, after {open_by} ({days} days after publication); it was closed "
+                   "on {closed}, after the due date {due}.", **values)
+    if late_open and still_open:
+        return msg("{advisory} ({klass}, applies to {hosts} host(s)): ticket {ticket} was opened "
+                   "on {opened}, after {open_by} ({days} days after publication); it is still "
+                   "open past the due date {due}.",
+                   **_only(values, "ticket", "opened", "open_by", "days", "due"))
+    if late_open:
+        return msg("{advisory} ({klass}, applies to {hosts} host(s)): ticket {ticket} was opened "
+                   "on {opened}, after {open_by} ({days} days after publication).",
+                   **_only(values, "ticket", "opened", "open_by", "days"))
+    if late_close:
+        return msg("{advisory} ({klass}, applies to {hosts} host(s)): it was closed on {closed}, "
+                   "after the due date {due}.", **_only(values, "closed", "due"))
+    if still_open:
+        return msg("{advisory} ({klass}, applies to {hosts} host(s)): it is still open past the "
+                   "due date {due}.", **_only(values, "due"))
+    return None

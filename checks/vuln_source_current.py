@@ -21,6 +21,7 @@ from gitc_agent.core.check_api import (
     Verdict,
     check,
     fail,
+    msg,
     ok,
     unknown,
 )
@@ -55,9 +56,9 @@ def _sources(evidence: EvidenceSet) -> Iterator[Source | Outcome]:
         records = (doc.data or {}).get("advisories")
         if fatal or not isinstance(records, list) or not records:
             why = fatal[0].get("message") if fatal else "it holds no advisories"
-            yield Outcome(feed_subject(doc), Status.ERROR, f"advisory source {doc.target} could "
-                          f"not be read ({why}), so whether it is kept up is unknown.",
-                          doc.source)
+            yield Outcome(feed_subject(doc), Status.ERROR, msg(
+                "advisory source {source} could not be read ({reason}), so whether it is kept "
+                "up is unknown.", source=doc.target, reason=why), doc.source)
         else:
             yield Source(doc)
 
@@ -83,15 +84,29 @@ def judge(src: Source, params: Params) -> Verdict:
                 "newest_release": doc.data.get("newest_release"), "max_age_days": limit,
                 "documents": counts}
     if newest is None or read_at is None:
-        return unknown(f"advisory source {doc.target}: the newest release date or the time it "
-                       "was read is unreadable, so its age is unknown.", **evidence)
+        return unknown(msg("advisory source {source}: the newest release date or the time it "
+                           "was read is unreadable, so its age is unknown.", source=doc.target),
+                       **evidence)
     age = (read_at - newest).days
-    invalid = (f" {counts.get('invalid')} document(s) could not be used."
-               if counts.get("invalid") else "")
+    values = {"source": doc.target, "age": age, "newest": newest.date(), "limit": limit}
+    invalid = counts.get("invalid")
     if age > limit:
-        return fail(f"advisory source {doc.target}: the newest advisory is {age} days old "
-                    f"({newest.date()}) when read on {read_at.date()}, more than the "
-                    f"{limit} days allowed: the source is not being kept up.{invalid}",
-                    age_days=age, **evidence)
-    return ok(f"advisory source {doc.target}: the newest advisory is {age} day(s) old "
-              f"({newest.date()}), within {limit} days.{invalid}", age_days=age, **evidence)
+        values["read"] = read_at.date()
+        if invalid:
+            text = msg("advisory source {source}: the newest advisory is {age} days old "
+                       "({newest}) when read on {read}, more than the {limit} days allowed: the "
+                       "source is not being kept up. {invalid} document(s) could not be used.",
+                       invalid=invalid, **values)
+        else:
+            text = msg("advisory source {source}: the newest advisory is {age} days old "
+                       "({newest}) when read on {read}, more than the {limit} days allowed: the "
+                       "source is not being kept up.", **values)
+        return fail(text, age_days=age, **evidence)
+    if invalid:
+        text = msg("advisory source {source}: the newest advisory is {age} day(s) old "
+                   "({newest}), within {limit} days. {invalid} document(s) could not be used.",
+                   invalid=invalid, **values)
+    else:
+        text = msg("advisory source {source}: the newest advisory is {age} day(s) old "
+                   "({newest}), within {limit} days.", **values)
+    return ok(text, age_days=age, **evidence)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import WINDOWS_HOST_STATE
 
@@ -51,7 +51,9 @@ def _role(host: Host, req: AgentRequirement, automatic: bool) -> Verdict:
     subject = subjects.aspect(host.subject, req.role)
     services = host.part("services", "services")
     if not isinstance(services, dict) or not isinstance(services.get("found"), list):
-        return host.unreadable("services", "the service list", subject)
+        return unknown(msg("{host}: the service list could not be read ({reason}), so this was "
+                           "not assessed.", host=host.name, reason=host.reason("services")),
+                       subject=subject)
     wanted = {n.lower() for n in req.any_of}
     found = [s for s in services["found"] if str(s.get("name", "")).lower() in wanted]
     queried = {str(n).lower() for n in services.get("queried") or []}
@@ -59,18 +61,22 @@ def _role(host: Host, req: AgentRequirement, automatic: bool) -> Verdict:
     if not found:
         if queried and not wanted <= queried:
             missing = sorted(n for n in req.any_of if n.lower() not in queried)
-            return unknown(f"{host.name}: {req.role}: service(s) {', '.join(missing)} were not "
-                           "queried (add them to winrm.services in the config), so this role "
-                           "was not assessed.", subject=subject, **evidence)
-        return fail(f"{host.name}: no {req.role} service is installed (looked for "
-                    f"{', '.join(req.any_of)}).", subject=subject, **evidence)
+            return unknown(msg("{host}: {role}: service(s) {services} were not queried (add "
+                               "them to winrm.services in the config), so this role was not "
+                               "assessed.", host=host.name, role=req.role,
+                               services=", ".join(missing)), subject=subject, **evidence)
+        return fail(msg("{host}: no {role} service is installed (looked for {services}).",
+                        host=host.name, role=req.role, services=", ".join(req.any_of)),
+                    subject=subject, **evidence)
     good = [s for s in found if str(s.get("status")).lower() == "running"
             and (not automatic or str(s.get("start_type", "")).lower() in AUTOMATIC)]
     if good:
         s = good[0]
-        return ok(f"{host.name}: {req.role} service {s['name']} is running "
-                  f"(start type {s.get('start_type')}).", subject=subject, **evidence)
+        return ok(msg("{host}: {role} service {service} is running (start type {start}).",
+                      host=host.name, role=req.role, service=s["name"],
+                      start=str(s.get("start_type"))), subject=subject, **evidence)
     desc = "; ".join(f"{s.get('name')} is {s.get('status')}, start type {s.get('start_type')}"
                      for s in found)
-    return fail(f"{host.name}: {req.role} is installed but not running and set to start "
-                f"automatically: {desc}.", subject=subject, **evidence)
+    return fail(msg("{host}: {role} is installed but not running and set to start "
+                    "automatically: {services}.", host=host.name, role=req.role, services=desc),
+                subject=subject, **evidence)

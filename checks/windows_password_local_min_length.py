@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import WINDOWS_HOST_STATE
 
 from ._windows_hosts import Host, windows_hosts
@@ -32,10 +32,13 @@ class Params(CheckParams):
 def judge(host: Host, params: Params) -> Verdict:
     actual = (host.part("password", "password_policy") or {}).get("min_length")
     if not isinstance(actual, int):
-        return host.unreadable("password", "the local password policy")
+        return unknown(msg("{host}: the local password policy could not be read ({reason}), so "
+                           "this was not assessed.", host=host.name,
+                           reason=host.reason("password")))
     evidence = {"min_length": actual, "required": params.min_length}
     if actual >= params.min_length:
-        return ok(f"{host.name}: local minimum password length {actual} meets the norm of "
-                  f"{params.min_length}.", **evidence)
-    return fail(f"{host.name}: local minimum password length {actual} is below the norm of "
-                f"{params.min_length}.", **evidence)
+        return ok(msg("{host}: local minimum password length {actual} meets the norm of "
+                      "{norm}.", host=host.name, actual=actual, norm=params.min_length),
+                  **evidence)
+    return fail(msg("{host}: local minimum password length {actual} is below the norm of "
+                    "{norm}.", host=host.name, actual=actual, norm=params.min_length), **evidence)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import FEED_CISA_KEV, FEED_CVE_FIX_MAP, WINDOWS_HOST_STATE
 
 from ._feeds import Exposure, hosts_with_feeds
@@ -44,11 +44,14 @@ def judge(exposure: Exposure, params: Params) -> Verdict:
     hotfixes = host.part("hotfixes", "hotfixes")
     os_info = host.part("os", "os")
     if hotfixes is None or not isinstance(os_info, dict):
-        return host.unreadable("hotfixes" if hotfixes is None else "os",
-                               "the installed updates or the OS build")
+        return unknown(msg("{host}: the installed updates or the OS build could not be read "
+                           "({reason}), so this was not assessed.", host=host.name,
+                           reason=host.reason("hotfixes" if hotfixes is None else "os")))
     caption = str(os_info.get("caption") or "").strip().lower()
     if not caption:
-        return host.unreadable("os", "the OS caption (the product the fix map is matched on)")
+        return unknown(msg("{host}: the OS caption (the product the fix map is matched on) could "
+                           "not be read ({reason}), so this was not assessed.", host=host.name,
+                           reason=host.reason("os")))
     installed = {str(h.get("kb", "")).upper() for h in hotfixes if isinstance(h, dict)}
     for entry in host.data.get("update_history") or []:
         if isinstance(entry, dict) and entry.get("result") == 2:
@@ -83,22 +86,55 @@ def judge(exposure: Exposure, params: Params) -> Verdict:
                 "fix_map_rows_rejected": exposure.fixes_rejected}
     unseen = _unassessed(host.name, unmapped, exposure, bool(by_cve))
     if overdue:
-        ransomware = any(r["ransomware"] for r in overdue)
-        return fail(f"{host.name}: {len(overdue)} known-exploited CVE(s) not fixed past their "
-                    f"KEV due date: {', '.join(r['cve'] for r in overdue)}."
-                    + (" Used in ransomware campaigns, so impact is raised." if ransomware
-                       else "") + (f" Also not assessed: {unseen}" if unseen else ""),
-                    impact=5 if ransomware else None, **evidence)
+        return _overdue(host.name, overdue, unseen, evidence)
     if unseen:
-        return unknown(f"{host.name}: {unseen}", **evidence)
-    pending = (f" {len(open_not_due)} open, not yet due: "
-               f"{', '.join(r['cve'] + ' (due ' + str(r['due']) + ')' for r in open_not_due)}."
-               if open_not_due else "")
-    note = (f" {len(unmapped_not_due)} not yet due KEV entries have no fix mapping for this "
-            "product." if unmapped_not_due else "")
-    return ok(f"{host.name}: no known-exploited CVE open past its due date "
-              f"({len(fixed)} mapped CVE(s) fixed, {len(not_affected)} not affected)."
-              f"{pending}{note}", **evidence)
+        return unknown(msg("{host}: {unassessed}", host=host.name, unassessed=unseen),
+                       **evidence)
+    values = {"host": host.name, "fixed": len(fixed), "not_affected": len(not_affected)}
+    if open_not_due:
+        values.update(pending=len(open_not_due), cves=", ".join(
+            f"{r['cve']} (due {r['due']})" for r in open_not_due))
+    if unmapped_not_due:
+        values["unmapped"] = len(unmapped_not_due)
+    if open_not_due and unmapped_not_due:
+        text = msg("{host}: no known-exploited CVE open past its due date ({fixed} mapped "
+                   "CVE(s) fixed, {not_affected} not affected). {pending} open, not yet due: "
+                   "{cves}. {unmapped} not yet due KEV entries have no fix mapping for this "
+                   "product.", **values)
+    elif open_not_due:
+        text = msg("{host}: no known-exploited CVE open past its due date ({fixed} mapped "
+                   "CVE(s) fixed, {not_affected} not affected). {pending} open, not yet due: "
+                   "{cves}.", **values)
+    elif unmapped_not_due:
+        text = msg("{host}: no known-exploited CVE open past its due date ({fixed} mapped "
+                   "CVE(s) fixed, {not_affected} not affected). {unmapped} not yet due KEV "
+                   "entries have no fix mapping for this product.", **values)
+    else:
+        text = msg("{host}: no known-exploited CVE open past its due date ({fixed} mapped "
+                   "CVE(s) fixed, {not_affected} not affected).", **values)
+    return ok(text, **evidence)
+
+
+def _overdue(name: str, overdue: list[dict[str, Any]], unseen: str,
+             evidence: dict[str, Any]) -> Verdict:
+    ransomware = any(r["ransomware"] for r in overdue)
+    values = {"host": name, "count": len(overdue), "cves": ", ".join(r["cve"] for r in overdue)}
+    if unseen:
+        values["unassessed"] = unseen
+    if ransomware and unseen:
+        text = msg("{host}: {count} known-exploited CVE(s) not fixed past their KEV due date: "
+                   "{cves}. Used in ransomware campaigns, so impact is raised. Also not "
+                   "assessed: {unassessed}", **values)
+    elif ransomware:
+        text = msg("{host}: {count} known-exploited CVE(s) not fixed past their KEV due date: "
+                   "{cves}. Used in ransomware campaigns, so impact is raised.", **values)
+    elif unseen:
+        text = msg("{host}: {count} known-exploited CVE(s) not fixed past their KEV due date: "
+                   "{cves}. Also not assessed: {unassessed}", **values)
+    else:
+        text = msg("{host}: {count} known-exploited CVE(s) not fixed past their KEV due date: "
+                   "{cves}.", **values)
+    return fail(text, impact=5 if ransomware else None, **evidence)
 
 
 def _rows_for(fixes: list[Any], caption: str) -> dict[str, list[dict[str, Any]]]:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import WINDOWS_HOST_STATE
 from gitc_agent.model.timeutil import parse_time
 
@@ -54,11 +54,16 @@ class Params(CheckParams):
 def judge(host: Host, params: Params) -> Verdict:
     state = host.data.get("missing_updates") or {}
     if state.get("status") != "ok" or not isinstance(state.get("updates"), list):
-        what = "was denied" if state.get("status") == "denied" else "failed"
-        return unknown(f"{host.name}: the Windows Update Agent search {what} "
-                       f"({state.get('message') or host.errors.get('missing_updates', 'no data')})"
-                       "; missing updates are unknown, so this host is not assessed as compliant.",
-                       search=state.get("status", "missing"))
+        reason = state.get("message") or host.errors.get("missing_updates", "no data")
+        if state.get("status") == "denied":
+            text = msg("{host}: the Windows Update Agent search was denied ({reason}); missing "
+                       "updates are unknown, so this host is not assessed as compliant.",
+                       host=host.name, reason=reason)
+        else:
+            text = msg("{host}: the Windows Update Agent search failed ({reason}); missing "
+                       "updates are unknown, so this host is not assessed as compliant.",
+                       host=host.name, reason=reason)
+        return unknown(text, search=state.get("status", "missing"))
     threshold = SEVERITY[params.min_severity.lower()]
     overdue, recent, unrated = [], [], []
     for upd in state["updates"]:
@@ -78,26 +83,47 @@ def judge(host: Host, params: Params) -> Verdict:
                 "missing_total": len(state["updates"])}
     if overdue:
         critical = any(SEVERITY.get(str(u["severity"]).lower()) == 4 for u in overdue)
-        return fail(f"{host.name}: {len(overdue)} {params.min_severity}-or-higher update(s) "
-                    f"missing for more than {params.grace_days} days ({_kbs(overdue)})."
-                    + _hidden(overdue)
-                    + (" At least one is Critical, so impact is raised." if critical else "")
-                    + (f" {len(unrated)} more without a readable severity." if unrated else ""),
-                    impact=5 if critical else None, **evidence)
+        values = {"host": host.name, "count": len(overdue), "severity": params.min_severity,
+                  "days": params.grace_days, "kbs": _kbs(overdue), "hidden": _hidden(overdue)}
+        if unrated:
+            values["unrated"] = len(unrated)
+        if critical and unrated:
+            text = msg("{host}: {count} {severity}-or-higher update(s) missing for more than "
+                       "{days} days ({kbs}).{hidden} At least one is Critical, so impact is "
+                       "raised. {unrated} more without a readable severity.", **values)
+        elif critical:
+            text = msg("{host}: {count} {severity}-or-higher update(s) missing for more than "
+                       "{days} days ({kbs}).{hidden} At least one is Critical, so impact is "
+                       "raised.", **values)
+        elif unrated:
+            text = msg("{host}: {count} {severity}-or-higher update(s) missing for more than "
+                       "{days} days ({kbs}).{hidden} {unrated} more without a readable "
+                       "severity.", **values)
+        else:
+            text = msg("{host}: {count} {severity}-or-higher update(s) missing for more than "
+                       "{days} days ({kbs}).{hidden}", **values)
+        return fail(text, impact=5 if critical else None, **evidence)
     version = host.data.get("script_version")
     if not isinstance(version, int) or version < HIDDEN_SINCE_SCRIPT:
-        return unknown(f"{host.name}: collected by remote script version {version!r}, whose "
-                       "search left out hidden updates, so 'nothing missing' cannot be trusted; "
-                       "collect again.", **evidence)
-    if unrated:
-        return unknown(f"{host.name}: {len(unrated)} missing security update(s) older than "
-                       f"{params.grace_days} days have no readable MSRC severity or "
-                       f"classification ({_kbs(unrated)}), so whether they reach "
-                       f"{params.min_severity} is unknown; not assessed.{_hidden(unrated)}",
+        return unknown(msg("{host}: collected by remote script version {version}, whose "
+                           "search left out hidden updates, so 'nothing missing' cannot be "
+                           "trusted; collect again.", host=host.name, version=repr(version)),
                        **evidence)
-    note = f" {len(recent)} more are within the grace period." if recent else ""
-    return ok(f"{host.name}: no {params.min_severity}-or-higher update missing longer "
-              f"than {params.grace_days} days.{note}", **evidence)
+    if unrated:
+        return unknown(msg("{host}: {count} missing security update(s) older than {days} days "
+                           "have no readable MSRC severity or classification ({kbs}), so "
+                           "whether they reach {severity} is unknown; not assessed.{hidden}",
+                           host=host.name, count=len(unrated), days=params.grace_days,
+                           kbs=_kbs(unrated), severity=params.min_severity,
+                           hidden=_hidden(unrated)), **evidence)
+    if recent:
+        return ok(msg("{host}: no {severity}-or-higher update missing longer than {days} days. "
+                      "{recent} more are within the grace period.", host=host.name,
+                      severity=params.min_severity, days=params.grace_days, recent=len(recent)),
+                  **evidence)
+    return ok(msg("{host}: no {severity}-or-higher update missing longer than {days} days.",
+                  host=host.name, severity=params.min_severity, days=params.grace_days),
+              **evidence)
 
 
 def _is_security(upd: dict[str, Any]) -> bool | None:

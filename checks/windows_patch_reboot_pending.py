@@ -7,7 +7,7 @@ An indicator the check counts must read true or false: anything else is unknown,
 
 from __future__ import annotations
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import WINDOWS_HOST_STATE
 
 from ._windows_hosts import Host, windows_hosts
@@ -32,7 +32,9 @@ class Params(CheckParams):
 def judge(host: Host, params: Params) -> Verdict:
     state = host.part("reboot", "reboot")
     if not isinstance(state, dict) or not {"cbs", "wu"} <= set(state):
-        return host.unreadable("reboot", "the pending-reboot indicators")
+        return unknown(msg("{host}: the pending-reboot indicators could not be read ({reason}), "
+                           "so this was not assessed.", host=host.name,
+                           reason=host.reason("reboot")))
     signals = [name for key, name in (("cbs", "Component Based Servicing RebootPending"),
                                       ("wu", "Windows Update RebootRequired"))
                if state.get(key) is True]
@@ -40,13 +42,23 @@ def judge(host: Host, params: Params) -> Verdict:
         signals.append("PendingFileRenameOperations")
     last_boot = (host.data.get("os") or {}).get("last_boot")
     if signals:
-        return fail(f"{host.name}: a restart is pending ({', '.join(signals)}); installed "
-                    f"updates are not active. Last boot: {last_boot or 'unknown'}.",
+        if last_boot:
+            return fail(msg("{host}: a restart is pending ({signals}); installed updates are "
+                            "not active. Last boot: {last_boot}.", host=host.name,
+                            signals=", ".join(signals), last_boot=last_boot),
+                        indicators=state, last_boot=last_boot)
+        return fail(msg("{host}: a restart is pending ({signals}); installed updates are not "
+                        "active. Last boot: unknown.", host=host.name, signals=", ".join(signals)),
                     indicators=state, last_boot=last_boot)
     judged = ("cbs", "wu", "pfro") if params.count_file_rename else ("cbs", "wu")
     unread = [k for k in judged if not isinstance(state.get(k), bool)]
     if unread:  # an indicator that is neither set nor clear is not "no restart pending"
-        return host.unreadable("reboot", f"the pending-reboot indicator(s) {', '.join(unread)}")
-    note = " (PendingFileRenameOperations is set, a weak signal not counted)" \
-        if state.get("pfro") else ""
-    return ok(f"{host.name}: no pending restart{note}.", indicators=state, last_boot=last_boot)
+        return unknown(msg("{host}: the pending-reboot indicator(s) {indicators} could not be "
+                           "read ({reason}), so this was not assessed.", host=host.name,
+                           indicators=", ".join(unread), reason=host.reason("reboot")))
+    if state.get("pfro"):
+        return ok(msg("{host}: no pending restart (PendingFileRenameOperations is set, a weak "
+                      "signal not counted).", host=host.name), indicators=state,
+                  last_boot=last_boot)
+    return ok(msg("{host}: no pending restart.", host=host.name), indicators=state,
+              last_boot=last_boot)

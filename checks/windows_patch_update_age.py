@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import WINDOWS_HOST_STATE
 from gitc_agent.model.timeutil import parse_time
 
@@ -42,25 +42,33 @@ class Params(CheckParams):
 def judge(host: Host, params: Params) -> Verdict:
     if host.part("history", "update_history") is None and \
             host.part("hotfixes", "hotfixes") is None:
-        return host.unreadable("history", "the update history and the installed hotfixes")
+        return unknown(msg("{host}: the update history and the installed hotfixes could not be "
+                           "read ({reason}), so this was not assessed.", host=host.name,
+                           reason=host.reason("history")))
     when, title = _latest(host, params)
     os_info = host.data.get("os") or {}
     evidence = {"max_days": params.max_days, "os": os_info.get("caption"),
                 "build": f"{os_info.get('build')}.{os_info.get('ubr')}" if os_info else None}
     if when is None:
-        return fail(f"{host.name}: no successful cumulative or security update is recorded "
-                    f"in the update history or the installed hotfixes.", **evidence)
+        return fail(msg("{host}: no successful cumulative or security update is recorded "
+                        "in the update history or the installed hotfixes.", host=host.name),
+                    **evidence)
     days = (host.collected_at - when).days
     evidence.update(last_update=when.isoformat(), last_update_title=title, age_days=days,
                     kbs=sorted(kbs_in(title)))
     if days <= params.max_days:
-        return ok(f"{host.name}: last cumulative/security update {days} day(s) before "
-                  f"collection ({title}); norm: at most {params.max_days}.", **evidence)
+        return ok(msg("{host}: last cumulative/security update {days} day(s) before "
+                      "collection ({title}); norm: at most {norm}.", host=host.name, days=days,
+                      title=title, norm=params.max_days), **evidence)
     late = days > 3 * params.max_days
-    return fail(f"{host.name}: last cumulative/security update was {days} days before "
-                f"collection ({title}); norm: at most {params.max_days}."
-                + (" More than three patch cycles behind, so likelihood is raised."
-                   if late else ""), likelihood=5 if late else None, **evidence)
+    if late:
+        return fail(msg("{host}: last cumulative/security update was {days} days before "
+                        "collection ({title}); norm: at most {norm}. More than three patch "
+                        "cycles behind, so likelihood is raised.", host=host.name, days=days,
+                        title=title, norm=params.max_days), likelihood=5, **evidence)
+    return fail(msg("{host}: last cumulative/security update was {days} days before "
+                    "collection ({title}); norm: at most {norm}.", host=host.name, days=days,
+                    title=title, norm=params.max_days), likelihood=None, **evidence)
 
 
 def _latest(host: Host, params: Params) -> tuple[datetime | None, str]:
