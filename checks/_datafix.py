@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status
+from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, msg
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account, Directory
@@ -31,7 +31,16 @@ from gitc_agent.model.kinds import (
 from gitc_agent.model.timeutil import parse_time
 
 from ._datafix_ad import AdState, ad_state
-from ._datafix_log import BadGroup, LogGroup, audit_off, entry, group, read_groups
+from ._datafix_log import (
+    BadGroup,
+    LogGroup,
+    audit_off,
+    entry,
+    group,
+    read_groups,
+    shared_zone,
+)
+from ._db import DbServer, db_servers
 
 REGISTER, DB_ROLES, AUDIT_LOG, KINDS = DATAFIX_REGISTER, DATAFIX_DB_ROLES, DATAFIX_AUDIT_LOG, DATAFIX
 ARROW = " → "
@@ -122,7 +131,7 @@ def same(people: People, x: str, y: str) -> bool:
 
 def _time(value: Any) -> datetime:
     """A time the collector wrote; one that cannot be read rejects its row (never a guess)."""
-    parsed = parse_time(value)
+    parsed = shared_zone(parse_time(value))  # one tzinfo per offset: 100,000 tickets
     if parsed is None:
         raise ValueError(f"unreadable time {value!r}")
     return parsed
@@ -134,7 +143,7 @@ TICKET_KEYS = ("ticket", "row", "requester", "approvers", "executor", "execution
                "reviewer", "reviewed_at")
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a register holds 100,000 of them
 class Ticket:
     id: str
     row: int
@@ -192,6 +201,10 @@ class Datafix:
     rejected_tickets: set[str] = field(default_factory=set)  # ids on rejected register rows
     ad: AdState = field(default_factory=lambda: AdState(None))
     log_audit_off: str | None = None  # why the audit the log comes from is not known to be on
+    db_servers: list[DbServer | Outcome] = field(default_factory=list)  # db.instance, for roles
+    log_instances: tuple[str, ...] = ()  # the db.instance targets whose audit the log relies on
+    _shared: dict[tuple[str, ...], tuple[dict, str]] = field(default_factory=dict, repr=False,
+                                                             compare=False)
 
     @property
     def persons_problem(self) -> str | None:
@@ -209,8 +222,13 @@ class Datafix:
 
     def evidence(self, *kinds: str, **extra: object) -> dict[str, object]:
         """Result evidence: the row counts of the exports this result rests on."""
-        return {"rows": {k: self.rows[k] for k in kinds if k in self.rows},
-                "as_of": self.as_of.isoformat(timespec="seconds"), **extra}
+        link = ({"audit_instance": list(self.log_instances)}
+                if AUDIT_LOG in kinds and self.log_instances else {})
+        shared = self._shared.get(kinds)  # one dict per set of kinds, not one per result:
+        if shared is None:  # 300,000 results of 100,000 tickets
+            shared = self._shared[kinds] = ({k: self.rows[k] for k in kinds if k in self.rows},
+                                            self.as_of.isoformat(timespec="seconds"))
+        return {"rows": shared[0], "as_of": shared[1], **link, **extra}
 
     def errors(self, *kinds: str) -> Iterator[Outcome]:
         for kind in kinds:
@@ -262,7 +280,8 @@ class _Reader:
                 "no data" if not doc.data else f"unreadable collection time {doc.collected_at!r}")
             self.problems.setdefault(doc.kind, []).append(Outcome(
                 subjects.export(doc.kind), Status.ERROR,
-                f"The {doc.kind} export could not be read, so it was not assessed: {message}", src))
+                msg("The {kind} export could not be read, so it was not assessed: {problem}",
+                    kind=doc.kind, problem=message), src))
             return
         if doc.kind != DB_ROLES:  # DB roles count as read only when memberships were exported
             self.present.add(doc.kind)
@@ -291,24 +310,27 @@ class _Reader:
                 self.present.discard(doc.kind)  # an audit log recording nothing proves nothing
                 self.problems.setdefault(doc.kind, []).append(Outcome(
                     subjects.export(doc.kind), Status.ERROR,
-                    f"The {doc.kind} export holds no usable lines, so the change population "
-                    f"could not be assessed (counts: {doc.data.get('counts')}).", src))
+                    msg("The {kind} export holds no usable lines, so the change population "
+                        "could not be assessed (counts: {counts}).", kind=doc.kind,
+                        counts=str(doc.data.get("counts"))), src))
                 return
             rows, cols, grouped = part
             instance = (doc.data.get("source") or {}).get("instance")
             if instance:
                 self.instances.add(str(instance))
+            times: dict[str, Any] = {}  # each distinct time text parsed once (_datafix_log)
             for cells in rows:
                 try:
-                    self.log.append(group(cells, cols) if grouped else entry(cells, cols))
+                    self.log.append(group(cells, cols, times) if grouped else entry(cells, cols))
                 except BadGroup as exc:
                     self.reject(doc.kind, src, self._bad(doc, {"row": exc.row}, str(exc)))
 
     def reject(self, kind: str, src: dict[str, str], bad: dict[str, Any]) -> None:
         self.problems.setdefault(kind, []).append(Outcome(
             subjects.row(bad["file"], bad["row"]), Status.ERROR,
-            f"{bad['file']} row {bad['row']} (line {bad.get('line', '?')}) was rejected and "
-            f"not assessed: {bad['reason']}", {**src, **bad}))
+            msg("{file} row {row} (line {line}) was rejected and not assessed: {reason}",
+                file=bad["file"], row=bad["row"], line=bad.get("line", "?"),
+                reason=bad["reason"]), {**src, **bad}))
 
     @staticmethod
     def _bad(doc: EvidenceDoc, row: dict[str, Any], reason: str) -> dict[str, Any]:
@@ -323,19 +345,21 @@ def _load(evidence: EvidenceSet) -> Datafix | Outcome:
     docs = [d for kind in KINDS for d in evidence.of_kind(kind)]
     if not docs:
         return Outcome(subjects.DATAFIX_EXPORTS, Status.NOT_APPLICABLE,
-                       "No datafix exports were collected or supplied (the config has no "
-                       "'datafix:' section), so datafix segregation was not assessed here. If this "
-                       "environment has datafixes, configure the register, DB roles and audit log.")
+                       msg("No datafix exports were collected or supplied (the config has no "
+                           "'datafix:' section), so datafix segregation was not assessed here. "
+                           "If this environment has datafixes, configure the register, DB roles "
+                           "and audit log."))
     reader = _Reader()
     for doc in docs:
         reader.read(doc)
     if not reader.stamps:
         return Outcome(subjects.DATAFIX_EXPORTS, Status.ERROR,
-                       "No datafix export has a readable collection time, so datafixes were not "
-                       "assessed (every time is judged against it).")
+                       msg("No datafix export has a readable collection time, so datafixes "
+                           "were not assessed (every time is judged against it)."))
     ad = ad_state(evidence)
     return Datafix(People(ad.directory, reader.logins), reader.tickets, reader.log,
                    reader.memberships, ad.directory, max(reader.stamps), reader.rows,
                    reader.problems, reader.present, reader.rejected_ids, ad,
                    audit_off(evidence, reader.instances, {g.database for g in reader.log})
-                   if reader.instances else None)
+                   if reader.instances else None, list(db_servers(evidence)),
+                   tuple(sorted(reader.instances)))

@@ -8,22 +8,18 @@ that misses a DBA must not hide the tickets that DBA executed.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pydantic import Field, field_validator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Message, Verdict, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import Group
 from gitc_agent.model.sid import group_key
 
 from ._datafix import ARROW, DB_ROLES, KINDS, REGISTER, Datafix, Person, Ticket
-
-
-class DbRoleRef(CheckParams):
-    role: str = Field(min_length=1)  # e.g. db_owner, db_datawriter, sysadmin
-    database: str = "*"  # glob; server roles have no database
+from ._datafix_dbroles import DbRoleRef, live_holders
 
 
 class RoleDef(CheckParams):
@@ -85,13 +81,15 @@ def holders(dfx: Datafix, role: str, definition: RoleDef, de_facto: bool = True)
                                 f"evidence")
             continue
         _group_holders(dfx, out, group)
-    if definition.db_roles and DB_ROLES not in dfx.present:
+    exported = [r for r in definition.db_roles if r.server is None]
+    live_holders(dfx, out, [r for r in definition.db_roles if r.server is not None])
+    if exported and DB_ROLES not in dfx.present:
         out.problems.append(f"the {role} role names database roles, but no {DB_ROLES} export "
                             f"with role memberships was read (a login mapping alone has none)")
-    elif definition.db_roles and dfx.ad.groups_problem:  # Windows group logins not expandable
+    elif exported and dfx.ad.groups_problem:  # Windows group logins not expandable
         out.problems.append(f"the {role} role names database roles, whose Windows group logins "
                             f"cannot be expanded: {dfx.ad.groups_problem}")
-    for ref in definition.db_roles if DB_ROLES in dfx.present else ():
+    for ref in exported if DB_ROLES in dfx.present else ():
         for m in dfx.memberships:
             if m["role"].lower() == ref.role.lower() and fnmatch.fnmatchcase(
                     (m.get("database") or "").lower(), ref.database.lower()):
@@ -153,18 +151,21 @@ def role_errors(dfx: Datafix, *roles: Holders) -> Iterator[Verdict]:
     """`error` when the policy does not define a role or its definition could not be resolved."""
     for h in roles:
         if not h.defined:
-            yield unknown(f"The policy defines no {h.role} role (AD groups, DB roles or accounts), "
-                          f"so who holds it could not be assessed; only people who acted as "
-                          f"{h.role} in the register were considered.",
+            yield unknown(msg("The policy defines no {role} role (AD groups, DB roles or "
+                              "accounts), so who holds it could not be assessed; only people "
+                              "who acted as {role} in the register were considered.",
+                              role=h.role),
                           subject=subjects.role(h.role), **dfx.evidence(*KINDS))
         elif h.problems:
-            yield unknown("; ".join(dict.fromkeys(h.problems)), subject=subjects.role(h.role),
-                          **dfx.evidence(*KINDS))
+            yield unknown(msg("{problems}", problems="; ".join(dict.fromkeys(h.problems))),
+                          subject=subjects.role(h.role), **dfx.evidence(*KINDS))
 
 
-def sod(dfx: Datafix, a: Holders, b: Holders, what: str) -> Iterator[Verdict]:
-    """One result per holder of role `a`: fail when the same person also holds role `b`. The
-    walker (`datafix_exports(REGISTER, DB_ROLES)`) has reported what could not be read."""
+def sod(dfx: Datafix, a: Holders, b: Holders, clash: Callable[..., Message]) -> Iterator[Verdict]:
+    """One result per holder of role `a`: fail when the same person also holds role `b`, with
+    the check's own sentence (`clash(person=, a_role=, a_how=, b_role=, b_how=)`, one template
+    per check so it translates whole). The walker (`datafix_exports(REGISTER, DB_ROLES)`) has
+    reported what could not be read."""
     yield from role_errors(dfx, a, b)
     people = dfx.people.persons
     # who is not (known as) b can pass only when b and every person's accounts were all read
@@ -175,14 +176,18 @@ def sod(dfx: Datafix, a: Holders, b: Holders, what: str) -> Iterator[Verdict]:
                                 names=sorted(person.names), **{a.role: a.how[key]})
         if key in b.how:
             evidence[b.role] = b.how[key]
-            yield fail(f"{person.label} can {what}: {a.role} through {a.how[key][0]}; {b.role} "
-                       f"through {b.how[key][0]}.", subject=person.subject, **evidence)
+            yield fail(clash(person=person.label, a_role=a.role, a_how=a.how[key][0],
+                             b_role=b.role, b_how=b.how[key][0]),
+                       subject=person.subject, **evidence)
         elif doubts:
-            yield unknown(f"{person.label} is {a.role}; whether they are also {b.role} could not "
-                          f"be assessed: {'; '.join(doubts)}.", subject=person.subject, **evidence)
+            yield unknown(msg("{person} is {a_role}; whether they are also {b_role} could not "
+                              "be assessed: {problems}.", person=person.label, a_role=a.role,
+                              b_role=b.role, problems="; ".join(doubts)),
+                          subject=person.subject, **evidence)
         else:
-            yield ok(f"{person.label} is {a.role} and not {b.role}.", subject=person.subject,
-                     **evidence)
+            yield ok(msg("{person} is {a_role} and not {b_role}.", person=person.label,
+                         a_role=a.role, b_role=b.role), subject=person.subject, **evidence)
     if not a.how and a.defined and not a.problems:
-        yield ok(f"Nobody holds the {a.role} role, so nobody holds it together with {b.role}.",
+        yield ok(msg("Nobody holds the {a_role} role, so nobody holds it together with "
+                     "{b_role}.", a_role=a.role, b_role=b.role),
                  subject=subjects.role(a.role), **dfx.evidence(REGISTER, DB_ROLES))

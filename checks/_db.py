@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status
+from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, msg
 from gitc_agent.model.db_principals import SERVER, Instance, MalformedInstance, Principal
 from gitc_agent.model.directory import Account
 from gitc_agent.model.kinds import DB_INSTANCE
@@ -319,8 +319,9 @@ def db_servers(evidence: EvidenceSet) -> Iterator[DbServer | Outcome]:
         if not fatal and not isinstance(login_map, Mapping):
             fatal.append("the login map is malformed")
         if fatal or instance is None or as_of is None:
-            yield Outcome(subject, Status.ERROR, "The database server could not be read, so it "
-                          "was not assessed: " + "; ".join(fatal), source)
+            yield Outcome(subject, Status.ERROR, msg("The database server could not be read, so "
+                                                     "it was not assessed: {problems}",
+                                                     problems="; ".join(fatal)), source)
             continue
         yield DbServer(doc.target, str(engine), doc.data, instance, errors, source, as_of,
                        evidence.derived("db.ad_state", lambda: ad_state(evidence)),

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import Status, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import Message, Status, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 
 from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, Datafix, Ticket, datafix_exports
@@ -59,19 +59,20 @@ class Params(RoleParams):
 def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
     if AUDIT_LOG not in dfx.present:
         if AUDIT_LOG not in dfx.problems:  # an unreadable log was reported by the walker
-            yield unknown("No database audit-log export was collected, so the change population "
-                          "could not be compared with the tickets.",
+            yield unknown(msg("No database audit-log export was collected, so the change "
+                              "population could not be compared with the tickets."),
                           subject=subjects.export(AUDIT_LOG), **dfx.evidence(REGISTER))
         return
     if dfx.log_audit_off:
-        yield unknown(f"The database audit this log comes from is not known to record every "
-                      f"change ({dfx.log_audit_off}), so the log is no complete change "
-                      f"population: no session passes.", subject=subjects.export(AUDIT_LOG),
-                      **dfx.evidence(AUDIT_LOG))
+        yield unknown(msg("The database audit this log comes from is not known to record every "
+                          "change ({reason}), so the log is no complete change population: no "
+                          "session passes.", reason=dfx.log_audit_off),
+                      subject=subjects.export(AUDIT_LOG), **dfx.evidence(AUDIT_LOG))
         for verdict in _judge(dfx, params):  # what the log does show still fails
-            if verdict.status is Status.PASS:
-                verdict = unknown(f"{verdict.message} Not a pass: the audit is not known to "
-                                  f"be on ({dfx.log_audit_off}).", subject=verdict.subject,
+            if verdict.status is Status.PASS:  # the passes say so themselves; this is a guard
+                verdict = unknown(msg("{result} Not a pass: the audit is not known to be on "
+                                      "({reason}).", result=str(verdict.message),
+                                      reason=dfx.log_audit_off), subject=verdict.subject,
                                   **verdict.evidence)
             yield verdict
         return
@@ -83,14 +84,15 @@ def _judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
     executors = holders(dfx, "executor", params.roles.executor)
     admins = holders(dfx, "audit_admin", params.roles.audit_admin, de_facto=False)
     if not executors.defined or executors.problems:
-        yield unknown("; ".join(executors.problems) or
-                      "The policy defines no executor role, so only principals who executed "
-                      "datafixes in the register were treated as privileged; changes by other "
-                      "privileged principals were not assessed.",
+        yield unknown(msg("{problems}", problems="; ".join(executors.problems)) if
+                      executors.problems else
+                      msg("The policy defines no executor role, so only principals who executed "
+                          "datafixes in the register were treated as privileged; changes by "
+                          "other privileged principals were not assessed."),
                       subject=subjects.role("executor"), **dfx.evidence(AUDIT_LOG))
     if admins.problems:
-        yield unknown("; ".join(admins.problems), subject=subjects.role("audit_admin"),
-                      **dfx.evidence(AUDIT_LOG))
+        yield unknown(msg("{problems}", problems="; ".join(admins.problems)),
+                      subject=subjects.role("audit_admin"), **dfx.evidence(AUDIT_LOG))
     privileged = set(executors.how) | set(admins.how)
     population = _Population(dfx, params)
     for g in dfx.log:
@@ -101,16 +103,26 @@ def _judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
     for key in sorted(set(population.unclear) - set(population.sessions)):
         yield _unclear(dfx, *key, population.unclear[key])
     if dfx.persons_problem:  # a principal that resolved to no person may be privileged
-        yield unknown(f"{population.outside} data change(s) by principals not known as "
-                      f"privileged could not be excluded, because principals could not be "
-                      f"resolved to persons: {dfx.persons_problem}.",
+        yield unknown(msg("{count} data change(s) by principals not known as privileged could "
+                          "not be excluded, because principals could not be resolved to "
+                          "persons: {problem}.", count=population.outside,
+                          problem=dfx.persons_problem),
                       subject=subjects.PRIVILEGED_CHANGES, **dfx.evidence(AUDIT_LOG, REGISTER))
     elif population.sessions or population.unclear:
         return
     elif not population.unrecognised and not executors.problems and not admins.problems:
-        yield ok(f"The audit log holds no data changes by privileged principals "
-                 f"({population.outside} by other principals were outside the population).",
-                 subject=subjects.PRIVILEGED_CHANGES, **dfx.evidence(AUDIT_LOG, REGISTER))
+        evidence = dfx.evidence(AUDIT_LOG, REGISTER)
+        if dfx.log_audit_off:
+            yield unknown(msg("The audit log holds no data changes by privileged principals "
+                              "({count} by other principals were outside the population). Not a "
+                              "pass: the audit is not known to be on ({reason}).",
+                              count=population.outside, reason=dfx.log_audit_off),
+                          subject=subjects.PRIVILEGED_CHANGES, **evidence)
+        else:
+            yield ok(msg("The audit log holds no data changes by privileged principals ({count} "
+                         "by other principals were outside the population).",
+                         count=population.outside),
+                     subject=subjects.PRIVILEGED_CHANGES, **evidence)
 
 
 Key = tuple[str, str, str]  # principal, database, day
@@ -154,11 +166,12 @@ class _Population:
         read = sum(g.count for g in self.dfx.log)
         values = dict(self.unrecognised.most_common(SHOWN))
         yield unknown(
-            f"{count} of {read} audit-log line(s) carry a statement value that is neither a data "
-            f"change nor another known statement ({', '.join(values)}), so the log could not be "
-            f"read as the change population. Map the export's values to statements in the "
-            f"config (datafix.audit_log.statement_map, e.g. UP: UPDATE) or classify them in "
-            f"this check's statements / other_statements.", subject=subjects.export(AUDIT_LOG),
+            msg("{count} of {read} audit-log line(s) carry a statement value that is neither a "
+                "data change nor another known statement ({values}), so the log could not be "
+                "read as the change population. Map the export's values to statements in the "
+                "config (datafix.audit_log.statement_map, e.g. UP: UPDATE) or classify them in "
+                "this check's statements / other_statements.", count=count, read=read,
+                values=", ".join(values)), subject=subjects.export(AUDIT_LOG),
             **self.dfx.evidence(AUDIT_LOG, statements={
                 "read": read, "used": read - count, "unrecognised": count},
                 unrecognised_values=values))
@@ -257,28 +270,54 @@ def _session(dfx: Datafix, principal: str, database: str, day: str, items: Itera
             {"row": line.row, "at": line.at.isoformat(), "statement": g.statement,
              "object": g.object, "ticket": g.ticket or None} for g, line, _ in bad[:SHOWN]]
         refs = sorted({g.ticket for g, _, _ in bad if g.ticket})
-        note = (f"; reference(s) {', '.join(refs)} are not registered or do not cover that "
-                f"time" if refs else "")
-        more = f" (and {undecided} more line(s) that could not be placed)" if undecided else ""
         first_bad = bad[0]
-        return fail(f"{principal} made {unticketed} data change(s){more} in "
-                    f"{database or 'the database'} on {day} without a matching datafix ticket "
-                    f"(first at {first_bad[1].at.isoformat()} on {first_bad[0].object}){note}.",
-                    subject=subject, **evidence)
+        values = {"principal": principal, "count": unticketed,
+                  "database": database or "the database", "day": day,
+                  "first": first_bad[1].at.isoformat(), "object": first_bad[0].object}
+        return fail(_unticketed(values, undecided, ", ".join(refs)), subject=subject, **evidence)
     if unknown_refs:
-        return unknown(f"{principal} changed data on {day} under ticket(s) "
-                       f"{', '.join(unknown_refs)}, whose register row(s) were rejected, so these "
-                       f"changes could not be matched.", subject=subject, **evidence)
+        return unknown(msg("{principal} changed data on {day} under ticket(s) {tickets}, whose "
+                           "register row(s) were rejected, so these changes could not be "
+                           "matched.", principal=principal, day=day,
+                           tickets=", ".join(unknown_refs)), subject=subject, **evidence)
     if undecided:
-        return unknown(f"{principal} has {undecided} data change(s) in {database or 'the database'} "
-                       f"on {day} that the evidence holds only as a summary (a group of more "
-                       f"than 64 lines keeps its first and last line), and those fall under "
-                       f"different tickets, so whether each change is ticketed could not be "
-                       f"assessed.", subject=subject, **evidence)
+        return unknown(msg("{principal} has {count} data change(s) in {database} on {day} that "
+                           "the evidence holds only as a summary (a group of more than 64 lines "
+                           "keeps its first and last line), and those fall under different "
+                           "tickets, so whether each change is ticketed could not be assessed.",
+                           principal=principal, count=undecided,
+                           database=database or "the database", day=day),
+                       subject=subject, **evidence)
     if unclear:
         return _unclear(dfx, principal, database, day, unclear, **evidence)
-    return ok(f"{principal}: all {evidence['statements']} data change(s) on {day} match ticket(s) "
-              f"{', '.join(tickets)}.", subject=subject, **evidence)
+    values = {"principal": principal, "count": evidence["statements"], "day": day,
+              "tickets": ", ".join(tickets)}
+    if dfx.log_audit_off:
+        return unknown(msg("{principal}: all {count} data change(s) on {day} match ticket(s) "
+                           "{tickets}. Not a pass: the audit is not known to be on ({reason}).",
+                           **values, reason=dfx.log_audit_off), subject=subject, **evidence)
+    return ok(msg("{principal}: all {count} data change(s) on {day} match ticket(s) {tickets}.",
+                  **values), subject=subject, **evidence)
+
+
+def _unticketed(values: dict[str, object], undecided: int, refs: str) -> Message:
+    """The fail message, in one of four fixed forms (so each is one translatable template)."""
+    if undecided and refs:
+        return msg("{principal} made {count} data change(s) (and {undecided} more line(s) that "
+                   "could not be placed) in {database} on {day} without a matching datafix "
+                   "ticket (first at {first} on {object}); reference(s) {refs} are not "
+                   "registered or do not cover that time.", **values, undecided=undecided,
+                   refs=refs)
+    if undecided:
+        return msg("{principal} made {count} data change(s) (and {undecided} more line(s) that "
+                   "could not be placed) in {database} on {day} without a matching datafix "
+                   "ticket (first at {first} on {object}).", **values, undecided=undecided)
+    if refs:
+        return msg("{principal} made {count} data change(s) in {database} on {day} without a "
+                   "matching datafix ticket (first at {first} on {object}); reference(s) {refs} "
+                   "are not registered or do not cover that time.", **values, refs=refs)
+    return msg("{principal} made {count} data change(s) in {database} on {day} without a "
+               "matching datafix ticket (first at {first} on {object}).", **values)
 
 
 def _unclear(dfx: Datafix, principal: str, database: str, day: str, count: int,
@@ -287,7 +326,8 @@ def _unclear(dfx: Datafix, principal: str, database: str, day: str, count: int,
     evidence = evidence or dfx.evidence(AUDIT_LOG, REGISTER, principal=principal,
                                         database=database, day=day,
                                         unrecognised_statements=count)
-    return unknown(f"{principal} has {count} audit-log line(s) in {database or 'the database'} "
-                   f"on {day} whose statement value is not recognised, so whether they are "
-                   f"ticketed data changes could not be assessed.",
+    return unknown(msg("{principal} has {count} audit-log line(s) in {database} on {day} whose "
+                       "statement value is not recognised, so whether they are ticketed data "
+                       "changes could not be assessed.", principal=principal, count=count,
+                       database=database or "the database", day=day),
                    subject=subjects.session(principal, database, day), **evidence)

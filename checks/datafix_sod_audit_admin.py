@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import Verdict, check
+from gitc_agent.core.check_api import Verdict, check, msg
 
 from ._datafix import DB_ROLES, KINDS, REFERENCES, REGISTER, Datafix, datafix_exports
 from ._datafix_roles import RoleParams, holders, sod
@@ -32,4 +32,6 @@ from ._datafix_roles import RoleParams, holders, sod
 def judge(dfx: Datafix, params: RoleParams) -> Iterator[Verdict]:
     executors = holders(dfx, "executor", params.roles.executor)
     admins = holders(dfx, "audit_admin", params.roles.audit_admin, de_facto=False)
-    yield from sod(dfx, executors, admins, "execute datafixes and control the audit log")
+    yield from sod(dfx, executors, admins, lambda **v: msg(
+        "{person} can execute datafixes and control the audit log: {a_role} through {a_how}; "
+        "{b_role} through {b_how}.", **v))

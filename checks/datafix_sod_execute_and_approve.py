@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import Verdict, check
+from gitc_agent.core.check_api import Verdict, check, msg
 
 from ._datafix import DB_ROLES, KINDS, REFERENCES, REGISTER, Datafix, datafix_exports
 from ._datafix_roles import RoleParams, holders, sod
@@ -28,4 +28,6 @@ from ._datafix_roles import RoleParams, holders, sod
 def judge(dfx: Datafix, params: RoleParams) -> Iterator[Verdict]:
     executors = holders(dfx, "executor", params.roles.executor)
     approvers = holders(dfx, "approver", params.roles.approver)
-    yield from sod(dfx, executors, approvers, "both execute and approve datafixes")
+    yield from sod(dfx, executors, approvers, lambda **v: msg(
+        "{person} can both execute and approve datafixes: {a_role} through {a_how}; {b_role} "
+        "through {b_how}.", **v))

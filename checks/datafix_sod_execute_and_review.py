@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import Verdict, check
+from gitc_agent.core.check_api import Verdict, check, msg
 
 from ._datafix import DB_ROLES, KINDS, REFERENCES, REGISTER, Datafix, datafix_exports
 from ._datafix_roles import RoleParams, holders, sod
@@ -34,4 +34,6 @@ from ._datafix_roles import RoleParams, holders, sod
 def judge(dfx: Datafix, params: RoleParams) -> Iterator[Verdict]:
     executors = holders(dfx, "executor", params.roles.executor)
     reviewers = holders(dfx, "reviewer", params.roles.reviewer)
-    yield from sod(dfx, executors, reviewers, "execute datafixes and review or report on them")
+    yield from sod(dfx, executors, reviewers, lambda **v: msg(
+        "{person} can execute datafixes and review or report on them: {a_role} through {a_how}; "
+        "{b_role} through {b_how}.", **v))

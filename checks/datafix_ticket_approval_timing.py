@@ -3,6 +3,11 @@
 The first and last statement come from the register's execution times and, when the audit log
 carries the ticket reference, from the log too (the earlier/later wins): a register filled in
 afterwards must not hide a change made before its approval.
+
+When the database audit the log comes from is not known to be on (the audit-log config names a
+`db.instance` whose audit is off, incomplete or unknown), a statement made before approval or
+outside the window may be missing from the log, so no ticket passes: a pass becomes `error`,
+while what the register and the log do show still fails (as for datafix.log.unticketed).
 """
 
 from __future__ import annotations
@@ -12,7 +17,17 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, not_applicable, ok
+from gitc_agent.core.check_api import (
+    CheckParams,
+    Verdict,
+    check,
+    fail,
+    msg,
+    not_applicable,
+    ok,
+    unknown,
+)
+from gitc_agent.model import subjects
 
 from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, Datafix, datafix_exports
 
@@ -36,6 +51,12 @@ class Params(CheckParams):
     remediation="Execute a datafix only after approval and inside its approved window.",
 )
 def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
+    if dfx.log_audit_off:
+        yield unknown(msg("The database audit this log comes from is not known to record every "
+                          "change ({reason}), so a statement before approval or outside the "
+                          "window may be missing from it: no datafix passes.",
+                          reason=dfx.log_audit_off),
+                      subject=subjects.export(AUDIT_LOG), **dfx.evidence(AUDIT_LOG))
     tolerance = timedelta(minutes=params.tolerance_minutes)
     first_log: dict[str, tuple] = {}
     for g in dfx.log:  # a group's first and last line bound all of its lines
@@ -45,7 +66,8 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
             first_log[key] = (min(lo, g.first.at), max(hi, g.last.at))
     for t in dfx.tickets:
         if t.execution_start is None:
-            yield not_applicable(f"Datafix {t.id} has no execution start: not executed.",
+            yield not_applicable(msg("Datafix {ticket} has no execution start: not executed.",
+                                     ticket=t.id),
                                  subject=t.subject, **dfx.evidence(REGISTER, row=t.row))
             continue
         first = t.execution_start
@@ -74,8 +96,15 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
         if params.window_required and not (t.window_start and t.window_end):
             problems.append("no approved window recorded")
         if problems:
-            yield fail(f"Datafix {t.id}: " + "; ".join(problems) + ".", subject=t.subject,
-                       **evidence)
+            yield fail(msg("Datafix {ticket}: {problems}.", ticket=t.id,
+                           problems="; ".join(problems)),
+                       subject=t.subject, **evidence)
+        elif dfx.log_audit_off:
+            yield unknown(msg("Datafix {ticket} was approved before its first logged statement "
+                              "and ran inside the approved window, but this is not a pass: the "
+                              "audit is not known to be on ({reason}).", ticket=t.id,
+                              reason=dfx.log_audit_off), subject=t.subject, **evidence)
         else:
-            yield ok(f"Datafix {t.id} was approved before its first statement and ran inside the "
-                     f"approved window.", subject=t.subject, **evidence)
+            yield ok(msg("Datafix {ticket} was approved before its first statement and ran "
+                         "inside the approved window.", ticket=t.id),
+                     subject=t.subject, **evidence)

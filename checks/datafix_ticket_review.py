@@ -17,6 +17,7 @@ from gitc_agent.core.check_api import (
     Verdict,
     check,
     fail,
+    msg,
     not_applicable,
     ok,
     unknown,
@@ -48,8 +49,8 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
     people = dfx.people
     for t in dfx.tickets:
         if t.execution_start is None:
-            yield not_applicable(f"Datafix {t.id} has no execution start: not executed, nothing "
-                                 f"to review.", subject=t.subject,
+            yield not_applicable(msg("Datafix {ticket} has no execution start: not executed, "
+                                     "nothing to review.", ticket=t.id), subject=t.subject,
                                  **dfx.evidence(REGISTER, row=t.row))
             continue
         done = t.execution_end or t.execution_start
@@ -59,12 +60,14 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
                                 reviewed_at=t.reviewed_at.isoformat() if t.reviewed_at else None)
         if not t.reviewer or t.reviewed_at is None:
             if dfx.as_of <= due:
-                yield not_applicable(f"Datafix {t.id} is not reviewed yet; the review is due "
-                                     f"{due.date().isoformat()}.", subject=t.subject, **evidence)
+                yield not_applicable(msg("Datafix {ticket} is not reviewed yet; the review is "
+                                         "due {due}.", ticket=t.id, due=due.date().isoformat()),
+                                     subject=t.subject, **evidence)
             else:
-                yield fail(f"Datafix {t.id} (executed {done.date().isoformat()}) has no recorded "
-                           f"review; it was due {due.date().isoformat()}.", subject=t.subject,
-                           **evidence)
+                yield fail(msg("Datafix {ticket} (executed {executed}) has no recorded review; "
+                               "it was due {due}.", ticket=t.id,
+                               executed=done.date().isoformat(), due=due.date().isoformat()),
+                           subject=t.subject, **evidence)
             continue
         problems = []
         if same(people, t.reviewer, t.executor):
@@ -78,13 +81,15 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
             problems.append(f"reviewed {(t.reviewed_at - done).days} days after execution "
                             f"(period {params.max_days} days)")
         if problems:
-            yield fail(f"Datafix {t.id}: " + "; ".join(problems) + ".", subject=t.subject,
-                       **evidence)
+            yield fail(msg("Datafix {ticket}: {problems}.", ticket=t.id,
+                           problems="; ".join(problems)), subject=t.subject, **evidence)
         elif dfx.persons_problem:  # different names may still be one person's two accounts
-            yield unknown(f"Datafix {t.id}: whether reviewer {t.reviewer} is independent of its "
-                          f"executor and approver(s) could not be assessed: "
-                          f"{dfx.persons_problem}.", subject=t.subject, **evidence)
+            yield unknown(msg("Datafix {ticket}: whether reviewer {reviewer} is independent of "
+                              "its executor and approver(s) could not be assessed: {problem}.",
+                              ticket=t.id, reviewer=t.reviewer, problem=dfx.persons_problem),
+                          subject=t.subject, **evidence)
         else:
-            yield ok(f"Datafix {t.id} was reviewed by {t.reviewer} on "
-                     f"{t.reviewed_at.date().isoformat()}, within {params.max_days} days.",
+            yield ok(msg("Datafix {ticket} was reviewed by {reviewer} on {date}, within "
+                         "{max_days} days.", ticket=t.id, reviewer=t.reviewer,
+                         date=t.reviewed_at.date().isoformat(), max_days=params.max_days),
                      subject=t.subject, **evidence)

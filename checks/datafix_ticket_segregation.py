@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 
 from ._datafix import KINDS, REFERENCES, REGISTER, Datafix, datafix_exports, same
 
@@ -45,12 +45,13 @@ def judge(dfx: Datafix, params: CheckParams) -> Iterator[Verdict]:
         evidence = dfx.evidence(REGISTER, row=t.row, requester=t.requester, approvers=approvers,
                                 executor=t.executor, reviewer=t.reviewer)
         if clashes:
-            yield fail(f"Datafix {t.id}: " + "; ".join(clashes) + ".", subject=t.subject,
-                       **evidence)
+            yield fail(msg("Datafix {ticket}: {clashes}.", ticket=t.id,
+                           clashes="; ".join(clashes)), subject=t.subject, **evidence)
         elif dfx.persons_problem:  # different names may still be one person's two accounts
-            yield unknown(f"Datafix {t.id}: whether requester, approver(s), executor and "
-                          f"reviewer are different people could not be assessed: "
-                          f"{dfx.persons_problem}.", subject=t.subject, **evidence)
+            yield unknown(msg("Datafix {ticket}: whether requester, approver(s), executor and "
+                              "reviewer are different people could not be assessed: "
+                              "{problem}.", ticket=t.id, problem=dfx.persons_problem),
+                          subject=t.subject, **evidence)
         else:
-            yield ok(f"Datafix {t.id}: requester, approver(s), executor and reviewer are "
-                     f"different people.", subject=t.subject, **evidence)
+            yield ok(msg("Datafix {ticket}: requester, approver(s), executor and reviewer are "
+                         "different people.", ticket=t.id), subject=t.subject, **evidence)

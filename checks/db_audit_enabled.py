@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from pydantic import Field, field_validator
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.db_audit import PGAUDIT_CLASSES, audit_state
 from gitc_agent.model.kinds import DB_INSTANCE
 
@@ -63,11 +63,12 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
                         audited_databases=databases)
     evidence = {"audit": server.data.get("audit"), "audited_databases": databases}
     if state.on is None:
-        yield unknown(f"Whether the audit on {server.name} is on is unknown: "
-                      + "; ".join(state.reasons), **evidence)
+        yield unknown(msg("Whether the audit on {server} is on is unknown: {reasons}",
+                          server=server.name, reasons="; ".join(state.reasons)), **evidence)
     elif state.on:
-        yield ok(f"The audit on {server.name} is on ({state.summary}).", **evidence)
+        yield ok(msg("The audit on {server} is on ({summary}).", server=server.name,
+                     summary=state.summary), **evidence)
     else:
-        yield fail(f"The audit on {server.name} does not cover data and role changes: "
-                   + "; ".join(state.reasons) + ". Datafixes made there are not visible in "
-                   "its log.", **evidence)
+        yield fail(msg("The audit on {server} does not cover data and role changes: {reasons}. "
+                       "Datafixes made there are not visible in its log.", server=server.name,
+                       reasons="; ".join(state.reasons)), **evidence)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import DB_INSTANCE
 
 from ._ad_accounts import ImpersonalRules, RegisteredAccount, is_impersonal
@@ -45,8 +45,8 @@ class Params(CheckParams):
 def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
     problem = server.problem("principals")
     if problem:
-        yield unknown(f"The logins of {server.name} could not be read, so they were not "
-                      f"assessed: {problem}")
+        yield unknown(msg("The logins of {server} could not be read, so they were not "
+                          "assessed: {problem}", server=server.name, problem=problem))
         return
     rules = ImpersonalRules()
     for login in server.logins():
@@ -62,8 +62,9 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
         identity = server.identity(login.name)
         if identity.problem:
             if not reasons:
-                yield unknown(f"Whether {login.name} on {server.name} is a person's login is "
-                              f"unknown: {identity.problem}.", subject=subject, **evidence)
+                yield unknown(msg("Whether {login} on {server} is a person's login is "
+                                  "unknown: {problem}.", login=login.name, server=server.name,
+                                  problem=identity.problem), subject=subject, **evidence)
                 continue
         elif identity.account is None:
             if login.type == "role":
@@ -73,17 +74,20 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
             reasons += [f"its AD account {identity.account.name}: {r}"
                         for r in is_impersonal(identity.account, rules)]
         if not reasons:
-            yield ok(f"{login.name} on {server.name} is the personal login of AD account "
-                     f"{identity.account.name if identity.account else '?'}.", subject=subject,
-                     **evidence)
+            yield ok(msg("{login} on {server} is the personal login of AD account {account}.",
+                         login=login.name, server=server.name,
+                         account=identity.account.name if identity.account else "?"),
+                     subject=subject, **evidence)
             continue
         evidence["reasons"] = reasons
         entry = registered(server, login.name, params.db_register, params.register_)
         if entry is not None:
-            yield ok(f"{login.name} on {server.name} is impersonal ({'; '.join(reasons)}) and "
-                     f"registered (owner {entry[0]}: {entry[1]}).", subject=subject,
-                     owner=entry[0], **evidence)
+            yield ok(msg("{login} on {server} is impersonal ({reasons}) and registered (owner "
+                         "{owner}: {justification}).", login=login.name, server=server.name,
+                         reasons="; ".join(reasons), owner=entry[0], justification=entry[1]),
+                     subject=subject, owner=entry[0], **evidence)
         else:
-            yield fail(f"{login.name} on {server.name} is impersonal ({'; '.join(reasons)}) and "
-                       f"not in the register of impersonal accounts.", subject=subject,
+            yield fail(msg("{login} on {server} is impersonal ({reasons}) and not in the "
+                           "register of impersonal accounts.", login=login.name,
+                           server=server.name, reasons="; ".join(reasons)), subject=subject,
                        **evidence)

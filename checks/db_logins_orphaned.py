@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import DB_INSTANCE
 
 from ._ad_accounts import RegisteredAccount
@@ -51,8 +51,8 @@ class Params(CheckParams):
 def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
     problem = server.problem("principals")
     if problem:
-        yield unknown(f"The logins of {server.name} could not be read, so they were not "
-                      f"assessed: {problem}")
+        yield unknown(msg("The logins of {server} could not be read, so they were not "
+                          "assessed: {problem}", server=server.name, problem=problem))
         return
     for login in sorted(server.instance.principals.values(), key=lambda p: p.name.lower()):
         if login.login:
@@ -64,91 +64,109 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
 def _login(server: DbServer, login, params: Params) -> Verdict:
     subject = login_subject(server.name, login.name)
     evidence = {"login": login.name, "type": login.type, "disabled": login.disabled}
+    who = {"login": login.name, "server": server.name}
     if login.name.upper().startswith("BUILTIN\\"):
-        return fail(f"{login.name} on {server.name} is a BUILTIN group login: every local member "
-                    f"of that Windows group gets in, and it belongs to no one (CIS 3.9).",
-                    subject=subject, **evidence)
+        return fail(msg("{login} on {server} is a BUILTIN group login: every local member of "
+                        "that Windows group gets in, and it belongs to no one (CIS 3.9).",
+                        **who), subject=subject, **evidence)
     if login.name.upper().startswith(("NT SERVICE\\", "NT AUTHORITY\\")):
-        return ok(f"{login.name} on {server.name} is a local service identity of the server "
-                  f"itself.", subject=subject, **evidence)
+        return ok(msg("{login} on {server} is a local service identity of the server itself.",
+                      **who), subject=subject, **evidence)
     if login.type == "windows_group":
         why, group = server.ad_group(login.name)
         if group is not None:
-            return ok(f"{login.name} on {server.name} is the AD group {group.name}.",
-                      subject=subject, **evidence)
+            return ok(msg("{login} on {server} is the AD group {group}.", **who,
+                          group=group.name), subject=subject, **evidence)
         if "not in the AD evidence" in why:
-            return fail(f"{login.name} on {server.name} is a Windows-group login whose group is "
-                        f"not in AD (deleted or renamed).", subject=subject, **evidence)
-        return unknown(f"{login.name} on {server.name}: {why}.", subject=subject, **evidence)
+            return fail(msg("{login} on {server} is a Windows-group login whose group is not "
+                            "in AD (deleted or renamed).", **who), subject=subject,
+                        **evidence)
+        return unknown(msg("{login} on {server}: {why}.", **who, why=why),
+                       subject=subject, **evidence)
     entry = registered(server, login.name, params.db_register, params.register_)
     if entry is not None:
-        return ok(f"{login.name} on {server.name} is a registered account (owner {entry[0]}: "
-                  f"{entry[1]}).", subject=subject, owner=entry[0], **evidence)
+        return ok(msg("{login} on {server} is a registered account (owner {owner}: "
+                      "{justification}).", **who, owner=entry[0],
+                      justification=entry[1]), subject=subject, owner=entry[0], **evidence)
     identity = server.identity(login.name)
     evidence["matched_by"] = identity.how
     if identity.problem:
-        return unknown(f"Who {login.name} on {server.name} belongs to is unknown: "
-                       f"{identity.problem}.", subject=subject, **evidence)
+        return unknown(msg("Who {login} on {server} belongs to is unknown: {problem}.",
+                           **who, problem=identity.problem), subject=subject,
+                       **evidence)
     account = identity.account
     if account is None:
-        where = ("the login map names an account that is not in AD"
-                 if identity.how == "login map" else "no AD account matches it")
-        return fail(f"{login.name} on {server.name} belongs to no person ({where}) and is not in "
-                    f"the register of impersonal accounts.", subject=subject, **evidence)
+        if identity.how == "login map":
+            return fail(msg("{login} on {server} belongs to no person (the login map names an "
+                            "account that is not in AD) and is not in the register of "
+                            "impersonal accounts.", **who), subject=subject, **evidence)
+        return fail(msg("{login} on {server} belongs to no person (no AD account matches it) and "
+                        "is not in the register of impersonal accounts.", **who),
+                    subject=subject, **evidence)
     evidence["ad_account"] = account.dn
     if account.enabled is None:
-        return unknown(f"{login.name} on {server.name} is AD account {account.name}, whose "
-                       f"userAccountControl could not be read.", subject=subject, **evidence)
+        return unknown(msg("{login} on {server} is AD account {account}, whose "
+                           "userAccountControl could not be read.", **who,
+                           account=account.name), subject=subject, **evidence)
     if not account.enabled:
-        return fail(f"{login.name} on {server.name} belongs to AD account {account.name}, which "
-                    f"is disabled: the person left or moved, the database login stayed.",
-                    subject=subject, **evidence)
+        return fail(msg("{login} on {server} belongs to AD account {account}, which is "
+                        "disabled: the person left or moved, the database login stayed.",
+                        **who, account=account.name), subject=subject, **evidence)
     expired = account.expired_at(server.as_of)
     if expired is None:
-        return unknown(f"{login.name} on {server.name} is AD account {account.name}, whose "
-                       f"accountExpires could not be read.", subject=subject, **evidence)
+        return unknown(msg("{login} on {server} is AD account {account}, whose accountExpires "
+                           "could not be read.", **who, account=account.name),
+                       subject=subject, **evidence)
     if expired:
-        return fail(f"{login.name} on {server.name} belongs to AD account {account.name}, which "
-                    f"has expired.", subject=subject, **evidence)
-    return ok(f"{login.name} on {server.name} belongs to AD account {account.name} "
-              f"({identity.how}), which is active.", subject=subject, **evidence)
+        return fail(msg("{login} on {server} belongs to AD account {account}, which has "
+                        "expired.", **who, account=account.name), subject=subject,
+                    **evidence)
+    return ok(msg("{login} on {server} belongs to AD account {account} ({how}), which is "
+                  "active.", **who, account=account.name, how=identity.how),
+              subject=subject, **evidence)
 
 
 def _databases(server: DbServer) -> Iterator[Verdict]:
     if server.problem("databases"):
-        yield unknown(f"The database users of {server.name} could not be read: "
-                      f"{server.problem('databases')}",
+        yield unknown(msg("The database users of {server} could not be read: {problem}",
+                          server=server.name, problem=server.problem("databases")),
                       subject=f"{server_subject(server.name)}#database_users")
         return
     for db in server.instance.databases:
         name = db["name"]
         users = db.get("users")
         if not isinstance(users, list) or not all(isinstance(u, Mapping) for u in users):
-            yield unknown(f"The users of database {name} on {server.name} could not be read.",
+            yield unknown(msg("The users of database {database} on {server} could not be read.",
+                              database=name, server=server.name),
                           subject=f"{server_subject(server.name)}/database:{name}#users")
             users = []
         for user in users:
             subject = f"{server_subject(server.name)}/database:{name}/user:{user.get('name')}"
             orphaned = user.get("orphaned")
             if orphaned is True:
-                yield fail(f"Database user {user.get('name')} in {name} on {server.name} has no "
-                           f"login (orphaned user).", subject=subject, database=name)
+                yield fail(msg("Database user {user} in {database} on {server} has no login "
+                               "(orphaned user).", user=user.get("name"), database=name,
+                               server=server.name), subject=subject, database=name)
             elif orphaned is False:
-                yield ok(f"Database user {user.get('name')} in {name} on {server.name} has a "
-                         f"login.", subject=subject, database=name)
+                yield ok(msg("Database user {user} in {database} on {server} has a login.",
+                             user=user.get("name"), database=name, server=server.name),
+                         subject=subject, database=name)
             else:
-                yield unknown(f"Whether database user {user.get('name')} in {name} is orphaned "
-                              f"is unknown.", subject=subject, database=name)
+                yield unknown(msg("Whether database user {user} in {database} is orphaned is "
+                                  "unknown.", user=user.get("name"), database=name),
+                              subject=subject, database=name)
         if name.lower() in SYSTEM_DATABASES:
             continue
         subject = f"{server_subject(server.name)}/database:{name}/user:guest"
         guest = db.get("guest_connect")
         if guest is True:
-            yield fail(f"guest has CONNECT in {name} on {server.name}: every login may enter the "
-                       f"database (CIS 3.2).", subject=subject, database=name)
+            yield fail(msg("guest has CONNECT in {database} on {server}: every login may enter "
+                           "the database (CIS 3.2).", database=name, server=server.name),
+                       subject=subject, database=name)
         elif guest is False:
-            yield ok(f"guest has no CONNECT in {name} on {server.name}.", subject=subject,
-                     database=name)
+            yield ok(msg("guest has no CONNECT in {database} on {server}.", database=name,
+                         server=server.name), subject=subject, database=name)
         else:
-            yield unknown(f"Whether guest has CONNECT in {name} on {server.name} is unknown.",
-                          subject=subject, database=name)
+            yield unknown(msg("Whether guest has CONNECT in {database} on {server} is unknown.",
+                              database=name, server=server.name), subject=subject,
+                          database=name)

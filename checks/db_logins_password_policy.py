@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.db_principals import Principal
 from gitc_agent.model.kinds import DB_INSTANCE
 
@@ -49,8 +49,9 @@ class Params(CheckParams):
 def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
     problem = server.problem("principals")
     if problem:
-        yield unknown(f"The logins of {server.name} could not be read, so their password "
-                      f"settings were not assessed: {problem}")
+        yield unknown(msg("The logins of {server} could not be read, so their password "
+                          "settings were not assessed: {problem}", server=server.name,
+                          problem=problem))
         return
     if server.engine == "sqlserver":
         yield from _sql_logins(server)
@@ -63,6 +64,7 @@ def _sql_logins(server: DbServer) -> Iterator[Verdict]:
         if login.type != "sql_login":
             continue
         subject = login_subject(server.name, login.name)
+        who = {"login": login.name, "server": server.name}
         checked = {"CHECK_POLICY": login.attr("password_policy"),
                    "CHECK_EXPIRATION": login.attr("password_expiration")}
         evidence = {"login": login.name, "is_policy_checked": checked["CHECK_POLICY"],
@@ -70,18 +72,23 @@ def _sql_logins(server: DbServer) -> Iterator[Verdict]:
                     "disabled": login.disabled}
         off = [k for k, v in checked.items() if v is False]
         if off:
-            note, likelihood = ("", None) if not login.disabled else (
-                " The login is disabled, so the likelihood is lowered.", 2)
-            yield fail(f"SQL login {login.name} on {server.name} has {' and '.join(off)} off, so "
-                       f"its password is not held to the Windows password policy." + note,
-                       subject=subject, likelihood=likelihood, **evidence)
+            values = {"login": login.name, "server": server.name, "settings": " and ".join(off)}
+            if login.disabled:
+                yield fail(msg("SQL login {login} on {server} has {settings} off, so its password "
+                               "is not held to the Windows password policy. The login is "
+                               "disabled, so the likelihood is lowered.", **values),
+                           subject=subject, likelihood=2, **evidence)
+            else:
+                yield fail(msg("SQL login {login} on {server} has {settings} off, so its password "
+                               "is not held to the Windows password policy.", **values),
+                           subject=subject, **evidence)
         elif any(v is None for v in checked.values()):
-            yield unknown(f"Whether SQL login {login.name} on {server.name} is under the password "
-                          f"policy is unknown (is_policy_checked/is_expiration_checked missing).",
-                          subject=subject, **evidence)
+            yield unknown(msg("Whether SQL login {login} on {server} is under the password "
+                              "policy is unknown (is_policy_checked/is_expiration_checked "
+                              "missing).", **who), subject=subject, **evidence)
         else:
-            yield ok(f"SQL login {login.name} on {server.name} has CHECK_POLICY and "
-                     f"CHECK_EXPIRATION on.", subject=subject, **evidence)
+            yield ok(msg("SQL login {login} on {server} has CHECK_POLICY and CHECK_EXPIRATION "
+                         "on.", **who), subject=subject, **evidence)
 
 
 def _applies(server: DbServer, rule: Mapping[str, Any], role: Principal) -> bool | None:
@@ -106,15 +113,17 @@ def _pg(server: DbServer, params: Params) -> Iterator[Verdict]:
     enc = settings.get("password_encryption") if isinstance(settings, Mapping) else None
     settings_problem = server.problem("settings")
     if settings_problem or not isinstance(enc, str):
-        yield unknown(f"password_encryption of {server.name} could not be read: "
-                      f"{settings_problem or 'missing'}", subject=enc_subject)
+        yield unknown(msg("password_encryption of {server} could not be read: {problem}",
+                          server=server.name, problem=settings_problem or "missing"),
+                      subject=enc_subject)
     elif enc != params.password_encryption:
-        yield fail(f"{server.name} stores new passwords as {enc}, not "
-                   f"{params.password_encryption}.", subject=enc_subject,
+        yield fail(msg("{server} stores new passwords as {encryption}, not {required}.",
+                       server=server.name, encryption=enc,
+                       required=params.password_encryption), subject=enc_subject,
                    password_encryption=enc)
     else:
-        yield ok(f"{server.name} stores new passwords as {enc}.", subject=enc_subject,
-                 password_encryption=enc)
+        yield ok(msg("{server} stores new passwords as {encryption}.", server=server.name,
+                     encryption=enc), subject=enc_subject, password_encryption=enc)
     rules = server.data.get("hba_rules")
     hba_problem = server.problem("hba") or (
         None if isinstance(rules, list) and rules else
@@ -123,6 +132,7 @@ def _pg(server: DbServer, params: Params) -> Iterator[Verdict]:
     weak = {m.lower() for m in params.weak_methods}
     for login in server.logins():
         subject = login_subject(server.name, login.name)
+        who = {"login": login.name, "server": server.name}
         found, unsure = [], []
         digest = login.attr("password_hash")
         if hash_problem:
@@ -148,12 +158,17 @@ def _pg(server: DbServer, params: Params) -> Iterator[Verdict]:
                                  f"authenticate by {method}")
         evidence = {"login": login.name, "password_hash": digest}
         if found:
-            yield fail(f"Login role {login.name} on {server.name}: " + "; ".join(found) + ".",
-                       subject=subject, **evidence)
+            yield fail(msg("Login role {login} on {server}: {problems}.", **who,
+                           problems="; ".join(found)), subject=subject, **evidence)
         elif unsure:
-            yield unknown(f"Login role {login.name} on {server.name}: " + "; ".join(unsure) + ".",
-                          subject=subject, **evidence)
+            yield unknown(msg("Login role {login} on {server}: {problems}.", **who,
+                              problems="; ".join(unsure)), subject=subject, **evidence)
         else:
-            how = "has no password" if digest == "none" else f"has a {digest} password"
-            yield ok(f"Login role {login.name} on {server.name} {how} and no pg_hba rule lets it "
-                     f"use trust, password or md5.", subject=subject, **evidence)
+            if digest == "none":
+                yield ok(msg("Login role {login} on {server} has no password and no pg_hba rule "
+                             "lets it use trust, password or md5.", **who),
+                         subject=subject, **evidence)
+            else:
+                yield ok(msg("Login role {login} on {server} has a {hash} password and no "
+                             "pg_hba rule lets it use trust, password or md5.", **who,
+                             hash=digest), subject=subject, **evidence)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import Verdict, check, fail, not_applicable, ok, unknown
+from gitc_agent.core.check_api import Verdict, check, fail, msg, not_applicable, ok, unknown
 from gitc_agent.model.kinds import DB_INSTANCE
 
 from ._db import DbApproval, DbPrivileges, DbServer, db_servers, glob
@@ -37,8 +37,9 @@ class Params(DbPrivileges):
 def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
     mine = [a for a in params.db_approved if glob(a.server, server.name)]
     if not mine:
-        yield not_applicable(f"The policy records no approved privileged memberships for "
-                             f"{server.name}, so no approval can have expired.")
+        yield not_applicable(msg("The policy records no approved privileged memberships for "
+                                 "{server}, so no approval can have expired.",
+                                 server=server.name))
         return
     problem = server.problem("principals", "memberships",
                              *(("databases",) if server.engine == "sqlserver" else ()))
@@ -49,31 +50,40 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
                     "until": approval.until.isoformat(), "approved_by": approval.approved_by,
                     "reference": approval.reference}
         if problem:
-            yield unknown(f"The roles of {server.name} could not be read, so whether "
-                          f"{approval.member} still holds {approval.role} is unknown: {problem}",
+            yield unknown(msg("The roles of {server} could not be read, so whether {member} "
+                              "still holds {role} is unknown: {problem}", server=server.name,
+                              member=approval.member, role=approval.role, problem=problem),
                           subject=subject, **evidence)
             continue
         held = [(g, m) for g in grants for m in g.members
                 if approvals_for(server, g, m, [approval])]
         blocked = [p for g in grants if glob(approval.role, g.label) for p in g.problems]
         if not held and blocked:
-            yield unknown(f"Whether {approval.member} still holds {approval.role} is unknown: "
-                          + "; ".join(blocked), subject=subject, **evidence)
+            yield unknown(msg("Whether {member} still holds {role} is unknown: {problems}",
+                              member=approval.member, role=approval.role,
+                              problems="; ".join(blocked)), subject=subject, **evidence)
             continue
         expired = approval.until < server.today
         if not held:
-            yield ok(f"{approval.member} does not (or no longer) hold {approval.role} on "
-                     f"{server.name}; the approval {'expired' if expired else 'runs until'} "
-                     f"{approval.until.isoformat()}.", subject=subject, **evidence)
+            values = {"member": approval.member, "role": approval.role, "server": server.name,
+                      "until": approval.until.isoformat()}
+            yield ok(msg("{member} does not (or no longer) hold {role} on {server}; the approval "
+                         "expired {until}.", **values) if expired else
+                     msg("{member} does not (or no longer) hold {role} on {server}; the approval "
+                         "runs until {until}.", **values), subject=subject, **evidence)
             continue
         grant, member = held[0]
         evidence["path"] = member.path_text
         if expired:
             days = (server.today - approval.until).days
-            yield fail(f"The approval of {approval.member} for {approval.role} on {server.name} "
-                       f"expired on {approval.until.isoformat()} ({days} day(s) before the "
-                       f"evidence was collected) and the membership is still there "
-                       f"({member.path_text}).", subject=subject, **evidence)
+            yield fail(msg("The approval of {member} for {role} on {server} expired on {until} "
+                           "({days} day(s) before the evidence was collected) and the "
+                           "membership is still there ({path}).", member=approval.member,
+                           role=approval.role, server=server.name,
+                           until=approval.until.isoformat(), days=days, path=member.path_text),
+                       subject=subject, **evidence)
         else:
-            yield ok(f"{approval.member} holds {grant.label} on {server.name} with an approval "
-                     f"valid until {approval.until.isoformat()}.", subject=subject, **evidence)
+            yield ok(msg("{member} holds {role} on {server} with an approval valid until "
+                         "{until}.", member=approval.member, role=grant.label,
+                         server=server.name, until=approval.until.isoformat()),
+                     subject=subject, **evidence)

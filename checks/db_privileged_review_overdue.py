@@ -12,7 +12,7 @@ from datetime import date
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import DB_INSTANCE
 
 from ._db import DbPrivileges, DbServer, db_servers, glob
@@ -47,8 +47,8 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
     problem = server.problem("principals", "memberships",
                              *(("databases",) if server.engine == "sqlserver" else ()))
     if problem:
-        yield unknown(f"The roles of {server.name} could not be read, so their reviews were not "
-                      f"assessed: {problem}")
+        yield unknown(msg("The roles of {server} could not be read, so their reviews were not "
+                          "assessed: {problem}", server=server.name, problem=problem))
         return
     for grant in server.grants(params):
         subject = f"db:{server.name}/role:{grant.label}"
@@ -58,27 +58,32 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
         reviews = [r for r in params.db_reviews
                    if glob(r.server, server.name) and glob(r.role, grant.label)]
         if grant.problems and not reviews:
-            yield unknown(f"{grant.label} on {server.name}: " + "; ".join(grant.problems),
+            yield unknown(msg("{role} on {server}: {problems}", role=grant.label,
+                              server=server.name, problems="; ".join(grant.problems)),
                           subject=subject, **evidence)
             continue
         if not reviews:
             if members == 0:
-                yield ok(f"{grant.label} on {server.name} has no members, so there was nothing "
-                         f"to review.", subject=subject, **evidence)
+                yield ok(msg("{role} on {server} has no members, so there was nothing to "
+                             "review.", role=grant.label, server=server.name),
+                         subject=subject, **evidence)
             else:
-                yield fail(f"No review of {grant.label} on {server.name} ({members} member(s)) is "
-                           f"recorded in the policy.", subject=subject, **evidence)
+                yield fail(msg("No review of {role} on {server} ({members} member(s)) is "
+                               "recorded in the policy.", role=grant.label, server=server.name,
+                               members=members), subject=subject, **evidence)
             continue
         last = max(reviews, key=lambda r: r.date)
         age = (server.today - last.date).days
         evidence.update(last_review=last.date.isoformat(), reviewer=last.reviewer,
                         reference=last.reference, age_days=age)
         if age > params.max_age_days:
-            yield fail(f"{grant.label} on {server.name} was last reviewed on "
-                       f"{last.date.isoformat()} by {last.reviewer}, {age} days before the "
-                       f"evidence was collected; the period is {params.max_age_days} days.",
-                       subject=subject, **evidence)
+            yield fail(msg("{role} on {server} was last reviewed on {date} by {reviewer}, "
+                           "{age} days before the evidence was collected; the period is "
+                           "{max_age} days.", role=grant.label, server=server.name,
+                           date=last.date.isoformat(), reviewer=last.reviewer, age=age,
+                           max_age=params.max_age_days), subject=subject, **evidence)
         else:
-            yield ok(f"{grant.label} on {server.name} was reviewed on {last.date.isoformat()} by "
-                     f"{last.reviewer} ({age} days old, within {params.max_age_days}).",
-                     subject=subject, **evidence)
+            yield ok(msg("{role} on {server} was reviewed on {date} by {reviewer} ({age} days "
+                         "old, within {max_age}).", role=grant.label, server=server.name,
+                         date=last.date.isoformat(), reviewer=last.reviewer, age=age,
+                         max_age=params.max_age_days), subject=subject, **evidence)

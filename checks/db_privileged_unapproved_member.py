@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import Verdict, check, fail, ok, unknown
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import DB_INSTANCE
 
 from ._db import DbApproval, DbPrivileges, DbServer, db_servers, member_subject
@@ -44,25 +44,29 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
     problem = server.problem("principals", "memberships",
                              *(("databases",) if server.engine == "sqlserver" else ()))
     if problem:
-        yield unknown(f"The roles or memberships of {server.name} could not be read, so who holds "
-                      f"a privileged role was not assessed: {problem}")
+        yield unknown(msg("The roles or memberships of {server} could not be read, so who "
+                          "holds a privileged role was not assessed: {problem}",
+                          server=server.name, problem=problem))
         return
     for grant in server.grants(params):
         if grant.label in ("superuser", "sysadmin") and not grant.members and not grant.problems:
-            yield unknown(f"{grant.label} on {server.name} shows no member, but it always has "
-                          f"one (the bootstrap superuser, sa), so the evidence is incomplete.",
+            yield unknown(msg("{role} on {server} shows no member, but it always has one (the "
+                              "bootstrap superuser, sa), so the evidence is incomplete.",
+                              role=grant.label, server=server.name),
                           subject=member_subject(server.name, grant.label, "*"))
             continue
         for who, why in zip(grant.unjudged, grant.problems, strict=True):
-            yield unknown(why, subject=member_subject(server.name, grant.label, who))
+            yield unknown(msg("{problem}", problem=why),
+                          subject=member_subject(server.name, grant.label, who))
         for member in grant.members:
             subject = member_subject(server.name, grant.label, member.name)
             evidence = {"server": server.name, "role": grant.label, "member": member.name,
                         "path": member.path_text}
             if member.problem:
-                yield fail(f"{member.name} holds {grant.label} on {server.name} "
-                           f"({member.path_text}) and is {member.problem}.", subject=subject,
-                           **evidence)
+                yield fail(msg("{member} holds {role} on {server} ({path}) and is {problem}.",
+                               member=member.name, role=grant.label, server=server.name,
+                               path=member.path_text, problem=member.problem),
+                           subject=subject, **evidence)
                 continue
             approved = approvals_for(server, grant, member, params.db_approved)
             if approved:
@@ -70,15 +74,20 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
                 evidence["approval"] = {"role": best.role, "until": best.until.isoformat(),
                                         "approved_by": best.approved_by,
                                         "reference": best.reference}
-                yield ok(f"{member.name} holds {grant.label} on {server.name} "
-                         f"({member.path_text}) with an approval by {best.approved_by} until "
-                         f"{best.until.isoformat()} (its expiry is judged by "
-                         f"db.privileged.approval_expired).", subject=subject, **evidence)
+                yield ok(msg("{member} holds {role} on {server} ({path}) with an approval by "
+                             "{approved_by} until {until} (its expiry is judged by "
+                             "db.privileged.approval_expired).", member=member.name,
+                             role=grant.label, server=server.name, path=member.path_text,
+                             approved_by=best.approved_by, until=best.until.isoformat()),
+                         subject=subject, **evidence)
                 continue
-            note, likelihood = "", None
+            values = {"member": member.name, "role": grant.label, "server": server.name,
+                      "path": member.path_text}
             if member.disabled:
-                note, likelihood = (" The login or account is disabled, so the likelihood is "
-                                    "lowered; it can be enabled with its rights intact."), 2
-            yield fail(f"{member.name} holds {grant.label} on {server.name} ({member.path_text}) "
-                       f"without an approval in the policy." + note, subject=subject,
-                       likelihood=likelihood, **evidence)
+                yield fail(msg("{member} holds {role} on {server} ({path}) without an approval "
+                               "in the policy. The login or account is disabled, so the "
+                               "likelihood is lowered; it can be enabled with its rights "
+                               "intact.", **values), subject=subject, likelihood=2, **evidence)
+            else:
+                yield fail(msg("{member} holds {role} on {server} ({path}) without an approval "
+                               "in the policy.", **values), subject=subject, **evidence)

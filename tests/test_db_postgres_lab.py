@@ -181,7 +181,7 @@ def test_scan_end_to_end(postgres_lab: PostgresLab, tmp_path: Path) -> None:
     env = {**os.environ, "GITC_TEST_DB_PW": ADMIN_PASSWORD}
     done = subprocess.run([sys.executable, "-m", "gitc_agent", "scan", "--config",
                            str(tmp_path / "gitc-agent.yaml"), "--policy", str(policy),
-                           "--format", "json,csv"],
+                           "--format", "json,csv", "--lang", "en"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "db.logins.orphaned" in done.stdout and "Run INCOMPLETE" in done.stdout

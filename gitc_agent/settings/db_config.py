@@ -4,11 +4,14 @@ Why in the config: host names, ports, CA files, the reading account and where it
 from are facts of one environment; which roles are privileged and who is approved are the
 policy's. TLS with certificate *and host name* validation (`sslmode: verify-full`) is the default;
 anything weaker must be asked for by name. SQL Server is read from the result sets of the shipped
-catalog script (`result_sets:`), the usual audit route where the auditor gets no login.
+catalog script (`result_sets:`), the usual audit route where the auditor gets no login, or live
+(`host`, `user`, `password`; the optional `sqlserver` extra, pymssql) with the same script, so
+one mapping serves both routes.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -19,6 +22,8 @@ from gitc_agent.settings.credentials import PasswordSource, Secret
 from gitc_agent.settings.yaml_source import YamlDocument
 
 SslMode = Literal["verify-full", "verify-ca", "require", "prefer", "disable"]
+HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")  # a host name, IPv4 or IPv6 address
+PATH_TEXT = re.compile(r"[^\x00-\x1f\[\]]+")
 VALIDATING = ("verify-full", "verify-ca")
 
 
@@ -29,7 +34,8 @@ class DatabaseServer(Section):
     engine: Literal["postgresql", "sqlserver"]
     host: str | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
-    dbname: str = "postgres"  # the database to connect to (the catalog is cluster-wide)
+    dbname: str = "postgres"  # the database to connect to (the catalog is cluster-wide);
+    #                           SQL Server: master unless given
     user: str | None = None
     password: PasswordSource | None = None
     sslmode: SslMode = "verify-full"
@@ -47,11 +53,33 @@ class DatabaseServer(Section):
                                  "'password' (env, file or keyring)")
             if self.result_sets is not None:
                 raise ValueError(f"{self.name}: 'result_sets' is for sqlserver")
-        elif self.result_sets is None:
-            raise ValueError(f"{self.name}: a sqlserver is read from the result sets of the "
-                             "shipped catalog script: give 'result_sets' (a file or folder; see "
-                             "docs/databases.md). Reading SQL Server live is not supported yet")
+        elif self.result_sets is not None:
+            if self.host or self.user or self.password is not None:
+                raise ValueError(f"{self.name}: give either 'result_sets' (the catalog script's "
+                                 "output) or 'host', 'user' and 'password' (read live), not both")
+        elif not self.host or not self.user or (self.password is None and self.secret is None):
+            raise ValueError(f"{self.name}: a sqlserver is read live (give 'host', 'user' and "
+                             "'password': env, file or keyring) or from the result sets of the "
+                             "shipped catalog script (give 'result_sets': a file or folder; see "
+                             "docs/databases.md)")
+        elif not HOST.fullmatch(self.host) or (self.ca_file is not None
+                                               and not PATH_TEXT.fullmatch(str(self.ca_file))):
+            # both go into a generated freetds.conf: a line break would add settings to it
+            raise ValueError(f"{self.name}: 'host' must be a host name or IP address, and "
+                             "'ca_file' a path without line breaks or brackets")
         return self
+
+    @property
+    def live(self) -> bool:
+        """Read over the network (PostgreSQL always; SQL Server without `result_sets`)."""
+        return self.result_sets is None
+
+    @property
+    def database(self) -> str:
+        """The database the session opens: `dbname`, or the engine's default."""
+        if self.engine == "sqlserver" and "dbname" not in self.model_fields_set:
+            return "master"
+        return self.dbname
 
 
 class DatabaseSettings(Section):
@@ -69,7 +97,7 @@ class DatabaseSettings(Section):
             if server.name.lower() in seen:
                 raise doc.error(at, f"database server {server.name!r} is listed twice")
             seen.add(server.name.lower())
-            if server.engine == "postgresql" and server.sslmode not in VALIDATING \
+            if server.live and server.sslmode not in VALIDATING \
                     and not server.allow_unvalidated_tls:
                 raise doc.error((*at, "sslmode"),
                                 f"{server.name}: sslmode {server.sslmode} does not validate the "

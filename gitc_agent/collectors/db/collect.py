@@ -1,8 +1,9 @@
 """Run the `db` collector for every server in the `databases:` section.
 
-PostgreSQL servers are read live (during collection); SQL Server servers from the result sets of
-the shipped catalog script, which are local input files and so are read before the run starts
-(a broken file is exit 2 before anything is written, like the datafix exports). Each server gives
+PostgreSQL servers are read live (during collection), SQL Server servers live too (pymssql) or
+from the result sets of the shipped catalog script, which are local input files and so are read
+before the run starts (a broken file is exit 2 before anything is written, like the datafix
+exports). Each server gives
 one `db.instance` document, also when it could not be read (then its `errors` say why).
 """
 
@@ -20,15 +21,15 @@ def read_files(settings: DatabaseSettings) -> list[EvidenceDoc]:
     from gitc_agent.collectors.db import sqlserver
 
     return [sqlserver.collect(s, settings.login_map) for s in settings.servers
-            if s.engine == "sqlserver"]
+            if s.engine == "sqlserver" and not s.live]
 
 
 def collect_live(settings: DatabaseSettings) -> list[EvidenceDoc]:
-    """The PostgreSQL servers, read over the network."""
-    from gitc_agent.collectors.db import postgres
+    """The servers read over the network: PostgreSQL, and SQL Server without result sets."""
+    from gitc_agent.collectors.db import postgres, sqlserver_live
 
-    return [postgres.collect(s, settings.login_map) for s in settings.servers
-            if s.engine == "postgresql"]
+    readers = {"postgresql": postgres.collect, "sqlserver": sqlserver_live.collect}
+    return [readers[s.engine](s, settings.login_map) for s in settings.servers if s.live]
 
 
 def planned_targets(settings: DatabaseSettings) -> set[tuple[str, str]]:
