@@ -1,0 +1,1 @@
+"""HR exports: persons (start, end, department), joiner requests, account -> person mapping."""
