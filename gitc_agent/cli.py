@@ -41,6 +41,7 @@ from gitc_agent.core.evidence import (
     copy_evidence,
     load_evidence,
     name_evidence,
+    release_data,
     save_evidence,
 )
 from gitc_agent.core.evidence_collections import Collections, load_collections
@@ -49,6 +50,8 @@ from gitc_agent.core.policy import Policy, load_policy, shipped_profiles
 from gitc_agent.core.registry import Registry, discover
 from gitc_agent.core.results import Result
 from gitc_agent.errors import InputError, LockedError, OutputError
+from gitc_agent.i18n import Translator
+from gitc_agent.model.language import DEFAULT, LANGUAGES
 from gitc_agent.model.printable import printable
 from gitc_agent.report import console, followup
 from gitc_agent.report.finding_report import add_findings, fails_on
@@ -56,8 +59,11 @@ from gitc_agent.report.followup import load_report
 from gitc_agent.report.formats import RenderOptions, parse_formats, parse_separator, render_all
 from gitc_agent.report.report import RunInfo, build_report
 from gitc_agent.report.sample_run import sample_command, samples_in
+from gitc_agent.report.view import ReportView
+from gitc_agent.review import command as review_command
 from gitc_agent.run import run_log
 from gitc_agent.run.atomic import write_bytes_atomic
+from gitc_agent.run.gc_pause import paused as gc_paused
 from gitc_agent.run.interrupt import RunInterrupted, stop_on_signals
 from gitc_agent.run.locking import LOCK_NAME, check_lock_path, output_lock
 from gitc_agent.run.output import (
@@ -136,6 +142,12 @@ def _parser() -> argparse.ArgumentParser:
                              "the report OUT/latest points at, if any)")
         sp.add_argument("--sign", type=Path, default=None, metavar="KEY",
                         help="Ed25519 private key (from `keygen`): sign the run's manifest")
+        lang_arg(sp)
+
+    def lang_arg(sp: argparse.ArgumentParser, what: str = "the policy's `language:`, "
+                                                            "else en") -> None:
+        sp.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help=f"language of everything a reader sees (default: {what})")
 
     def output_args(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--format", action="append", default=[], metavar="FORMAT",
@@ -166,6 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("report", type=Path)
     output_args(sp)
     sp.add_argument("--out", type=Path, help="folder to write into (default: the report's folder)")
+    lang_arg(sp, "the language the report was made in")
     sp = sub.add_parser("sample", help="draw a re-performable sample from a finding's population")
     sp.add_argument("run", type=Path, help="run folder, OUT/latest or its report.json")
     sp.add_argument("--check", required=True, metavar="ID", help="the finding's check id")
@@ -185,6 +198,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("diff", help="follow-up table: what is new, open, resolved, accepted")
     sp.add_argument("old", type=Path)
     sp.add_argument("new", type=Path)
+    lang_arg(sp, "the language of the new report")
     sp = sub.add_parser("keygen", help="make an Ed25519 key pair for --sign and verify --key")
     sp.add_argument("--out", type=Path, required=True)
     sp = sub.add_parser("verify", help="check a run's signature, manifest and report chain")
@@ -205,6 +219,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = checks.add_parser("list", help="list every registered check")
     sp.add_argument("--checks-dir", type=Path, action="append", default=[])
     sp.add_argument("--json", action="store_true")
+    lang_arg(sp, "en; --json stays English")
     pol = sub.add_parser("policy", help="about policies").add_subparsers(dest="action",
                                                                          required=True)
     sp = pol.add_parser("validate", help="check a policy file")
@@ -216,6 +231,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = feeds.add_parser("status", help="what each advisory source holds and how old it is")
     sp.add_argument("--config", required=True, type=Path)
     sp.add_argument("--json", action="store_true")
+    review_command.add_parser(sub)  # review export | import (gitc_agent/review/)
     return p
 
 
@@ -245,6 +261,7 @@ class Prepared:
     quiet: bool
     log_file: Path | None = None
     details: bool = False  # console: the subjects under each finding
+    language: str = DEFAULT  # --lang, else the policy's language:, else English
     heatmap: str = "findings"  # console heatmap: findings or subjects
 
 
@@ -291,7 +308,7 @@ def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
                     sign_key=load_private_key(args.sign) if args.sign else None,
                     previous=args.previous, keep=args.keep, keep_days=args.keep_days,
                     quiet=args.quiet, log_file=args.log_file, details=args.details,
-                    heatmap=args.heatmap)
+                    heatmap=args.heatmap, language=args.lang or policy.language or DEFAULT)
 
 
 def _check_out(out_dir: Path, what: str, runs: bool = True) -> None:
@@ -357,6 +374,11 @@ def required_windows_services(policy: Policy) -> list[str]:
 
 def _run(prep: Prepared, collected: Collected, out: Console) -> int:
     """Evaluate, compare with the previous run, write the run folder, prune old runs, report."""
+    with gc_paused():  # see run/gc_pause: a large register gives 300,000 results
+        return _run_paused(prep, collected, out)
+
+
+def _run_paused(prep: Prepared, collected: Collected, out: Console) -> int:
     info = RunInfo(id=prep.run_id, mode=collected.mode, started_at=collected.started,
                    as_of=prep.as_of, interrupted=collected.interrupted)
     if collected.source is None and collected.collections is None:  # fresh evidence: name
@@ -367,8 +389,11 @@ def _run(prep: Prepared, collected: Collected, out: Console) -> int:
     info.finished_at = _now()
     report = build_report(info, prep.policy, results, collected.docs, collected.files,
                           collected.plan)
+    if collected.source is not None or collected.collections is not None:
+        release_data(collected.docs)  # judged and copied from their files: free the memory
     if collected.collections is not None:
         report["run"]["collections"] = collected.collections.describe()
+    report["language"] = prep.language  # what the renderers show; messages stay English
     add_findings(report, prep.policy)  # findings[] (the control level) before their follow-up
     _follow_up(report, prep)
     outputs = render_all(report, prep.formats, prep.render_options)
@@ -444,12 +469,16 @@ def _print_summary(report: dict[str, Any], report_path: Path, prep: Prepared,
                    out: Console) -> None:
     if prep.quiet:
         s, f = report["summary"]["status"], report["summary"]["findings"]["status"]
-        _say(out, f"{f['finding']} finding(s), {f['accepted']} risk(s) accepted "
-                  f"({s['fail']} failing, {s['accepted']} accepted, {s['pass']} passed, "
-                  f"{s['error']} not assessed result(s)); report: {report_path}")
+        tr = Translator(prep.language)
+        _say(out, tr("{findings} finding(s), {accepted} risk(s) accepted ({failing} failing, "
+                     "{accepted_results} accepted, {passed} passed, {errors} not assessed "
+                     "result(s)); report: {report}", findings=f["finding"],
+                     accepted=f["accepted"], failing=s["fail"],
+                     accepted_results=s["accepted"], passed=s["pass"], errors=s["error"],
+                     report=str(report_path)))
     else:
         console.render(report, out, str(report_path), show_details=prep.details,
-                       heatmap_of=prep.heatmap)
+                       heatmap_of=prep.heatmap, language=prep.language)
 
 
 def _exit_code(report: dict[str, Any], results: list[Result], prep: Prepared) -> int:
@@ -533,21 +562,24 @@ def _cmd_evaluate(args, out: Console, evidence_dir: Path | None = None, mode="ev
 def _cmd_checks_list(args, out: Console) -> int:
     registry = _registry(args.checks_dir)
     specs = registry.sorted()
+    tr = Translator(args.lang)
     if args.json:
         print(json.dumps([s.describe() for s in specs], indent=2))
     elif not out.is_terminal:  # a pipe: one whole line per check, so grep finds every id
         for s in specs:
-            kinds = [*s.evidence, *(f"{k} (optional)" for k in s.optional_evidence)]
-            out.print(Text(printable("  ".join((s.id, s.title, str(s.likelihood), str(s.impact),
+            kinds = [*s.evidence, *(tr("{kind} (optional)", kind=k) for k in s.optional_evidence)]
+            out.print(Text(printable("  ".join((s.id, tr.title(s.title), str(s.likelihood),
+                                                 str(s.impact),
                                                  ", ".join(kinds), "; ".join(s.references),
                                                  s.source)))), soft_wrap=True)
     else:
-        table = Table(title="Registered checks")
-        for col in ("Id", "Title", "K", "I", "Evidence", "References", "Source"):
+        table = Table(title=tr("Registered checks"))
+        for col in (tr("Id"), tr("Title"), tr("K"), tr("I"), tr("Evidence"), tr("References"),
+                    tr("Source")):
             table.add_column(col, overflow="fold")
         for s in specs:
-            kinds = [*s.evidence, *(f"{k} (optional)" for k in s.optional_evidence)]
-            cells = (s.id, s.title, str(s.likelihood), str(s.impact), ", ".join(kinds),
+            kinds = [*s.evidence, *(tr("{kind} (optional)", kind=k) for k in s.optional_evidence)]
+            cells = (s.id, tr.title(s.title), str(s.likelihood), str(s.impact), ", ".join(kinds),
                      "; ".join(s.references), s.source)
             table.add_row(*(Text(printable(c)) for c in cells))
         out.print(table)
@@ -576,7 +608,8 @@ def _cmd_report(args, out: Console) -> int:
     if not formats:
         raise InputError("say which formats to render: --format html,csv,oscal,junit or all")
     options = RenderOptions(csv_separator=parse_separator(args.csv_separator),
-                            samples=samples_in(args.report.parent))  # the workbook's samples
+                            samples=samples_in(args.report.parent),  # the workbook's samples
+                            language=args.lang)
     target = args.out or args.report.parent
     check_output_dir(target, "report --out" if args.out else "the report's folder")
     rendered = render_all(report, formats, options)
@@ -602,11 +635,14 @@ def _cmd_diff(args, out: Console) -> int:
     old, _ = load_report(args.old)
     new, _ = load_report(args.new)
     found = followup.compare(old, new)
-    console.render_finding_follow_up(old, new, out, f"Progress of earlier findings: {args.old} "
-                                                    f"-> {args.new}")
+    tr = Translator(args.lang or ReportView.of(new).language)
+    console.render_finding_follow_up(old, new, out, tr("Progress of earlier findings: {old} -> "
+                                                       "{new}", old=str(args.old),
+                                                       new=str(args.new)), language=tr.language)
     console.render_follow_up(new, found.labels, found.resolved, out,
-                             title=f"Follow-up per subject: {args.old} -> {args.new}",
-                             not_reassessed=found.not_reassessed)
+                             title=tr("Follow-up per subject: {old} -> {new}", old=str(args.old),
+                                      new=str(args.new)),
+                             not_reassessed=found.not_reassessed, language=tr.language)
     return EXIT_OK
 
 
@@ -654,7 +690,7 @@ def _cmd_feeds(args, out: Console) -> int:
 COMMANDS = {"scan": _cmd_scan, "collect": _cmd_collect, "evaluate": _cmd_evaluate,
             "checks": _cmd_checks_list, "policy": _cmd_policy, "report": _cmd_report,
             "diff": _cmd_diff, "sample": _cmd_sample, "keygen": _cmd_keygen, "verify": _cmd_verify,
-            "feeds": _cmd_feeds}
+            "feeds": _cmd_feeds, "review": review_command.run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

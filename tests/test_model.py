@@ -58,6 +58,10 @@ def test_every_kind_is_named_once_written_by_a_collector_and_read_by_checks() ->
     written |= {db_collect.KIND}
     from gitc_agent.collectors import controls_log
     written |= {controls_log.KIND}
+    from gitc_agent.collectors import group_reviews
+    written |= {group_reviews.KIND}
+    from gitc_agent.collectors.hr import collect as hr_collect
+    written |= {hr_collect.PERSONS, hr_collect.REQUESTS}
     from gitc_agent.collectors.vuln import csaf_source, exports
     written |= {csaf_source.KIND, exports.INVENTORY, exports.TICKETS}
     assert written == set(named.values())

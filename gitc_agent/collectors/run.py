@@ -23,7 +23,8 @@ Progress = Callable[[str], None]
 log = logging.getLogger(__name__)
 
 #: Config sections that name something to collect.
-SECTIONS = ("ad", "winrm", "local_host", "feeds", "datafix", "events", "controls", "databases", "vuln")
+SECTIONS = ("ad", "winrm", "local_host", "feeds", "datafix", "events", "controls", "databases", "vuln",
+            "hr", "group_reviews")
 
 
 def configured_sections(config: Config) -> list[str]:
@@ -100,6 +101,12 @@ def read_input_files(config: Config) -> InputFiles:
     if config.controls is not None:
         from gitc_agent.collectors import controls_log
         readers["controls"] = lambda: [controls_log.collect(config.controls)]
+    if config.hr is not None:  # the HR export, joiner requests, account mapping (files)
+        from gitc_agent.collectors.hr import collect as hr_collect
+        readers["hr"] = lambda: list(hr_collect.collect(config.hr))
+    if config.group_reviews is not None:  # review records written by `review import`
+        from gitc_agent.collectors import group_reviews
+        readers["group_reviews"] = lambda: [group_reviews.collect(config.group_reviews)]
     read: InputFiles = {}
     for section, reader in readers.items():
         began = time.monotonic()
@@ -137,6 +144,13 @@ def collect_all(config: Config, progress: Progress, services: Sequence[str] = ()
     if "controls" in files:
         progress("reading the internal-control log")
         _timed("controls", docs, lambda: files["controls"][0], files["controls"][1])
+    if "hr" in files:
+        progress("reading the HR export and joiner requests")
+        _timed("hr", docs, lambda: files["hr"][0], files["hr"][1])
+    if "group_reviews" in files:
+        progress("reading the review records of group re-certifications")
+        _timed("group_reviews", docs, lambda: files["group_reviews"][0],
+               files["group_reviews"][1])
     if config.databases is not None:
         from gitc_agent.collectors.db import collect as db_collect
         progress("reading the database servers")
@@ -200,6 +214,12 @@ def expected_kinds(config: Config) -> set[str]:
     if config.controls is not None:
         from gitc_agent.collectors import controls_log
         kinds.update(kind for kind, _ in controls_log.planned(config.controls))
+    if config.hr is not None:
+        from gitc_agent.collectors.hr import collect as hr_collect
+        kinds.update(hr_collect.planned_kinds(config.hr))
+    if config.group_reviews is not None:
+        from gitc_agent.collectors import group_reviews
+        kinds.add(group_reviews.KIND)
     if config.feeds is not None:
         if config.feeds.kev_catalog:
             kinds.add(feeds.KEV_KIND)
@@ -246,6 +266,12 @@ def collection_plan(config: Config, docs: Sequence[EvidenceDoc]) -> Plan:
     if config.controls is not None:
         from gitc_agent.collectors import controls_log
         planned |= set(controls_log.planned(config.controls))
+    if config.hr is not None:
+        from gitc_agent.collectors.hr import collect as hr_collect
+        planned |= {(kind, config.hr.target) for kind in hr_collect.planned_kinds(config.hr)}
+    if config.group_reviews is not None:
+        from gitc_agent.collectors import group_reviews
+        planned |= group_reviews.planned(config.group_reviews)
     if config.feeds is not None:
         for kind, path in ((feeds.KEV_KIND, config.feeds.kev_catalog),
                            (feeds.FIX_MAP_KIND, config.feeds.kev_fix_map)):

@@ -30,7 +30,7 @@ class Status(StrEnum):
 FINDING_STATUSES: frozenset[Status] = frozenset({Status.FAIL, Status.ACCEPTED})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a check can yield 100,000 of them at once
 class Outcome:
     """One verdict of a check about one subject.
 
@@ -61,7 +61,7 @@ def fingerprint(check_id: str, subject: str) -> str:
     return digest[:20]
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a register of 100,000 tickets gives 300,000 of them
 class Result:
     """A scored, exception-aware verdict as it goes into the report."""
 

@@ -22,5 +22,8 @@ DATAFIX_AUDIT_LOG = "datafix.audit_log"  # the database's own change log
 EVENTS_SECURITY = "events.security"  # Windows Security events, reduced (logons, changes, coverage)
 CONTROLS_REGISTER = "controls.register"  # the internal-control log (executions per period)
 DB_INSTANCE = "db.instance"  # one database server: principals, memberships, hba, settings, audit
+AD_GROUP_REVIEWS = "ad.group_reviews"  # review records of group re-certifications (`review import`)
+HR_PERSONS = "hr.persons"  # the HR export: persons with start, end and department
+HR_REQUESTS = "hr.requests"  # the joiner request (ticket) export
 
 DATAFIX = (DATAFIX_REGISTER, DATAFIX_DB_ROLES, DATAFIX_AUDIT_LOG)

@@ -27,6 +27,8 @@ from gitc_agent.settings.credentials import PasswordSource, Secret
 from gitc_agent.settings.datafix_config import DatafixSettings
 from gitc_agent.settings.db_config import DatabaseSettings
 from gitc_agent.settings.events_config import EventsSettings
+from gitc_agent.settings.group_reviews_config import GroupReviewsSettings
+from gitc_agent.settings.hr_config import HRSettings
 from gitc_agent.settings.vuln_config import VulnSettings
 from gitc_agent.settings.yaml_source import Path_, YamlDocument, load_yaml
 
@@ -270,6 +272,8 @@ class Config(Section):
     controls: ControlsSettings | None = None  # the internal-control log export
     databases: DatabaseSettings | None = None  # database servers (collector `db`)
     vuln: VulnSettings | None = None  # CSAF advisory sources, inventory and ticket exports
+    hr: HRSettings | None = None  # the HR export, joiner requests and the account match
+    group_reviews: GroupReviewsSettings | None = None  # review records of group re-certifications
     output: OutputSettings = Field(default_factory=OutputSettings)
     source: Annotated[Path | None, RESOLVED] = None  # the config file
 
@@ -295,6 +299,9 @@ class Config(Section):
                                        "databases": databases,
                                        "controls": controls,
                                        "vuln": vuln,
+                                       "hr": self.hr.resolve(doc) if self.hr else None,
+                                       "group_reviews": (self.group_reviews.resolve(doc)
+                                                         if self.group_reviews else None),
                                        "source": doc.path})
 
 
