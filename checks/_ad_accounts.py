@@ -255,12 +255,6 @@ def unidentified_groups(directory: Directory) -> str:
     return ", ".join(sorted(g.name for g in directory.groups.values() if not g.sid))
 
 
-def membership_problem(directory: Directory, group: Group) -> str | None:
-    """Why the complete (transitive) membership of `group` is unknown, or None (in English)."""
-    issue = membership_issue(directory, group)
-    return str(issue) if issue else None
-
-
 @dataclass(frozen=True)
 class MembershipIssue:
     """Why a group's complete membership is unknown: one of three reasons, with its values, so
@@ -349,6 +343,15 @@ _CONSEQUENCE = {
         "primary_group": N_("{group}: the primaryGroupID of {count} account(s) could not be "
                             "read, so who is a member of {groups} by primary group is unknown, "
                             "so protected membership cannot be established."),
+    },
+    "recertification": {
+        "incomplete": N_("{group}: the members of {groups} could not be read completely, so its "
+                         "re-certification was not assessed"),
+        "withheld": N_("{group}: its member(s) {members} could not be identified or classified, "
+                       "so its re-certification was not assessed"),
+        "primary_group": N_("{group}: the primaryGroupID of {count} account(s) could not be "
+                            "read, so who is a member of {groups} by primary group is unknown, "
+                            "so its re-certification was not assessed"),
     },
 }
 

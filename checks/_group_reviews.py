@@ -37,7 +37,7 @@ from gitc_agent.model.kinds import AD_ACCOUNTS, AD_GROUP_REVIEWS
 from gitc_agent.model.review_scope import GroupInScope, ScopeRule, resolve_scope
 from gitc_agent.model.sid import group_key
 
-from ._ad_accounts import Domain, domains, membership_problem
+from ._ad_accounts import Domain, domains, membership_issue
 
 
 class ScopeEntry(CheckParams):
@@ -198,10 +198,9 @@ def groups_in_scope(rd: ReviewDomain, params: ReviewParams, privileged_period: i
                               "its reviews are unknown and it was not assessed", group=label,
                               why=rd.unreadable), subject=subject, group=group.dn)
             continue
-        problem = membership_problem(directory, group)
-        if problem:
-            yield unknown(msg("{problem}, so its re-certification was not assessed",
-                              problem=problem), subject=subject, group=group.dn)
+        issue = membership_issue(directory, group)
+        if issue:
+            yield unknown(issue.message("recertification"), subject=subject, group=group.dn)
             continue
         members = list(directory.account_members(group))
         yield ReviewedGroup(entry, label, subject, members, _last(rd, entry, params),
