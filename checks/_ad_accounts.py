@@ -36,10 +36,9 @@ from gitc_agent.model.directory import (
     privileged_groups,
 )
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import N_
 from gitc_agent.model.sid import group_key
 from gitc_agent.model.timeutil import parse_time
-
-from ._ad_text import N_
 
 ARROW = " → "
 

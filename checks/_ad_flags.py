@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from gitc_agent.core.check_api import Verdict, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account
+from gitc_agent.model.message import N_
 
 from ._ad_hygiene import HygieneDomain
-from ._ad_text import N_
 
 
 def judge_flag(hd: HygieneDomain, flag: int, flag_name: str, kinds: tuple[str, ...],

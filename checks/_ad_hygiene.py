@@ -20,11 +20,11 @@ from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account
 from gitc_agent.model.hygiene import Extra, Hygiene
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import N_
 from gitc_agent.model.timeutil import parse_time
 from gitc_agent.model.uac import PARTIAL_SECRETS_ACCOUNT, SERVER_TRUST_ACCOUNT
 
 from ._ad_accounts import Domain, active, domains, path_text, privileged, unknown_state
-from ._ad_text import N_
 
 #: primaryGroupID of domain controllers (516) and read-only domain controllers (521)
 DC_PRIMARY_GROUPS = (516, 521)

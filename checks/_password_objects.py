@@ -16,8 +16,7 @@ from gitc_agent.core.check_api import EvidenceSet, Message, Outcome, Status, Ver
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_PASSWORD_POLICY
-
-from ._ad_text import N_
+from gitc_agent.model.message import N_
 
 
 @dataclass(frozen=True)

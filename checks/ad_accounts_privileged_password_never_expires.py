@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from gitc_agent.core.check_api import Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import N_
 
 from ._ad_accounts import Domain, ExtraGroups, domains, path_text, privileged, state_note
-from ._ad_text import N_
 
 
 class Params(ExtraGroups):

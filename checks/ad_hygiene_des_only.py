@@ -15,10 +15,10 @@ from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.hygiene import ENC_DES_CBC_CRC, ENC_DES_CBC_MD5, Extra, enc_types_text
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import N_
 from gitc_agent.model.uac import USE_DES_KEY_ONLY
 
 from ._ad_hygiene import HygieneDomain, hygiene_domains
-from ._ad_text import N_
 
 _DES = ENC_DES_CBC_CRC | ENC_DES_CBC_MD5
 _KNOWN = 0x1F

@@ -17,10 +17,10 @@ from pydantic import Field
 from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import N_
 
 from ._ad_domain import domain_value
 from ._ad_hygiene import HygieneDomain, hygiene_domains
-from ._ad_text import N_
 
 LEVELS = {0: "2000", 1: "2003 interim", 2: "2003", 3: "2008", 4: "2008 R2", 5: "2012",
           6: "2012 R2", 7: "2016", 10: "2025"}

@@ -16,10 +16,10 @@ from pydantic import Field
 from gitc_agent.core.check_api import Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import N_
 
 from ._ad_accounts import ExtraGroups, state_note
 from ._ad_hygiene import HygieneDomain, hygiene_domains, privileged_users
-from ._ad_text import N_
 
 
 class Params(ExtraGroups):

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import N_
 
 from ._ad_accounts import membership_issue, path_text
 from ._ad_hygiene import HygieneDomain, hygiene_domains
-from ._ad_text import N_
 
 GROUP_SID = "S-1-5-32-554"
 _ANONYMOUS = ("S-1-1-0", "S-1-5-7")  # Everyone, Anonymous Logon

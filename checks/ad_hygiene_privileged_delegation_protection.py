@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from gitc_agent.core.check_api import Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import N_
 from gitc_agent.model.uac import NOT_DELEGATED
 
 from ._ad_accounts import ExtraGroups, active, membership_issue, unknown_state
 from ._ad_hygiene import PROTECTED_USERS_RID, HygieneDomain, hygiene_domains, privileged_users
-from ._ad_text import N_
 
 
 class Params(ExtraGroups):

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import N_
 from gitc_agent.model.uac import TRUSTED_FOR_DELEGATION
 
 from ._ad_hygiene import HygieneDomain, hygiene_domains, is_domain_controller
-from ._ad_text import N_
 
 
 @check(

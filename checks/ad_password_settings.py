@@ -13,8 +13,8 @@ from pydantic import Field
 from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_PASSWORD_POLICY
+from gitc_agent.model.message import N_
 
-from ._ad_text import N_
 from ._password_objects import PolicyObject, password_objects
 
 

@@ -25,6 +25,7 @@ from gitc_agent.core.check_api import (
 )
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import N_
 
 from ._ad_accounts import (
     Approval,
@@ -34,7 +35,6 @@ from ._ad_accounts import (
     path_text,
     resolve_approval,
 )
-from ._ad_text import N_
 
 
 class Params(CheckParams):

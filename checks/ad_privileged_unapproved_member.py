@@ -15,6 +15,7 @@ from pydantic import Field
 from gitc_agent.core.check_api import Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import N_
 
 from ._ad_accounts import (
     Approval,
@@ -28,7 +29,6 @@ from ._ad_accounts import (
     resolve_approval,
     state_note,
 )
-from ._ad_text import N_
 
 
 class Params(ExtraGroups):

@@ -13,8 +13,8 @@ from __future__ import annotations
 from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, not_applicable, ok, unknown
 from gitc_agent.model.hygiene import TRUST_QUARANTINED_DOMAIN, TRUST_TREAT_AS_EXTERNAL
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import N_
 
-from ._ad_text import N_
 from ._ad_trusts import NoTrusts, TrustItem, trusts
 
 

@@ -6,8 +6,8 @@ locale/<lang>/LC_MESSAGES/<area>.po, compiled to .mo files that the stdlib reads
 
 from __future__ import annotations
 
-from gitc_agent.i18n.markers import N_, NP_
 from gitc_agent.i18n.translator import Translator
 from gitc_agent.model.language import DEFAULT, LANGUAGES
+from gitc_agent.model.message import N_, NP_
 
 __all__ = ["DEFAULT", "LANGUAGES", "NP_", "N_", "Translator"]

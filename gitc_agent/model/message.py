@@ -27,6 +27,19 @@ class Message:
         return render(self.template, self.params)
 
 
+def N_(text: str) -> str:
+    """Marks an English template kept in a table or a constant, so extraction
+    (`python3 -m gitc_agent.i18n extract`, which knows the marker by its name) finds it; it is
+    translated where it is shown. A table of whole sentences is how a check says one of several
+    (a disabled or an expired account) without gluing fragments together."""
+    return text
+
+
+def NP_(context: str, text: str) -> str:
+    """N_ with a context, for a short word that is ambiguous alone (`pass`, `open`)."""
+    return text
+
+
 def msg(template: str, /, **params: Any) -> Message:
     """A translatable message; a placeholder without a value (or a value no template uses) is a
     programming error, raised at once so a test finds it rather than a user."""
