@@ -119,6 +119,15 @@ class ImpersonalRules(CheckParams):
         return sets
 
 
+class ImpersonalParams(CheckParams):
+    """What every check that tells person from impersonal accounts reads from the policy: the
+    rules, and the register (`register` in the policy, shared; the Python name avoids
+    BaseModel.register)."""
+
+    rules: ImpersonalRules = Field(default_factory=ImpersonalRules)
+    register_: list[RegisteredAccount] = Field(default_factory=list, alias="register")
+
+
 @dataclass
 class Domain:
     directory: Directory

@@ -11,19 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from pydantic import Field
-
-from gitc_agent.core.check_api import CheckParams, Verdict, msg, unknown
+from gitc_agent.core.check_api import Verdict, msg, unknown
 from gitc_agent.model import subjects
 
-from ._ad_accounts import ImpersonalRules, RegisteredAccount, is_impersonal, unknown_state
+from ._ad_accounts import ImpersonalParams, RegisteredAccount, is_impersonal, unknown_state
 from ._events import Events, Logon
 
 
-class WatchParams(CheckParams):
-    rules: ImpersonalRules = Field(default_factory=ImpersonalRules)
-    # `register` in the policy (shared with the other impersonal-account checks)
-    register_: list[RegisteredAccount] = Field(default_factory=list, alias="register")
+class WatchParams(ImpersonalParams):
+    """The impersonal-account rules and register; the events checks add their own keys."""
 
 
 @dataclass

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pydantic import Field
-
 from gitc_agent.core.check_api import Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account, Membership
@@ -20,9 +18,8 @@ from gitc_agent.model.message import N_
 from ._ad_accounts import (
     Domain,
     ExtraGroups,
-    ImpersonalRules,
+    ImpersonalParams,
     Privileged,
-    RegisteredAccount,
     domains,
     find_registered,
     is_impersonal,
@@ -32,10 +29,8 @@ from ._ad_accounts import (
 )
 
 
-class Params(ExtraGroups):
-    rules: ImpersonalRules = Field(default_factory=ImpersonalRules)
-    # `register` in the policy; the Python name avoids BaseModel.register
-    register_: list[RegisteredAccount] = Field(default_factory=list, alias="register")
+class Params(ExtraGroups, ImpersonalParams):
+    """The privileged groups the policy adds, the impersonal-account rules and the register."""
 
 
 @check(

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pydantic import Field
-
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
 
 from ._ad_accounts import (
     Domain,
-    ImpersonalRules,
-    RegisteredAccount,
+    ImpersonalParams,
     active,
     domains,
     find_registered,
@@ -28,11 +25,7 @@ from ._ad_accounts import (
     unknown_state,
 )
 
-
-class Params(CheckParams):
-    rules: ImpersonalRules = Field(default_factory=ImpersonalRules)
-    # `register` in the policy; the Python name avoids BaseModel.register
-    register_: list[RegisteredAccount] = Field(default_factory=list, alias="register")
+Params = ImpersonalParams
 
 
 @check(

@@ -17,7 +17,6 @@ from datetime import date, timedelta
 from pydantic import Field
 
 from gitc_agent.core.check_api import (
-    CheckParams,
     EvidenceSet,
     Outcome,
     Verdict,
@@ -32,18 +31,16 @@ from gitc_agent.model.directory import Account
 from gitc_agent.model.kinds import AD_ACCOUNTS, HR_PERSONS, HR_REQUESTS
 from gitc_agent.model.timeutil import parse_time
 
-from ._ad_accounts import ImpersonalRules, RegisteredAccount, find_registered, is_impersonal
+from ._ad_accounts import ImpersonalParams, find_registered, is_impersonal
 from ._hr import REFERENCES, Lifecycle, Request, employee_key, lifecycle, rejected_text
 
 
-class Params(CheckParams):
+class Params(ImpersonalParams):
     period_days: int = Field(default=365, ge=1, le=3660)
     window_days: int = Field(default=90, ge=0, le=366)
     after_days: int = Field(default=0, ge=0, le=30)
     require_approval: bool = True
     include_impersonal: bool = False
-    rules: ImpersonalRules = Field(default_factory=ImpersonalRules)
-    register_: list[RegisteredAccount] = Field(default_factory=list, alias="register")
 
 
 def joiners(evidence: EvidenceSet) -> Iterator[Lifecycle | Outcome]:

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pydantic import Field
-
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS, HR_PERSONS
 
 from ._ad_accounts import (
-    ImpersonalRules,
-    RegisteredAccount,
+    ImpersonalParams,
     active,
     find_registered,
     is_impersonal,
@@ -28,11 +25,7 @@ from ._ad_accounts import (
 )
 from ._hr import REFERENCES, Lifecycle, lifecycle
 
-
-class Params(CheckParams):
-    rules: ImpersonalRules = Field(default_factory=ImpersonalRules)
-    # `register` in the policy (shared with the impersonal checks)
-    register_: list[RegisteredAccount] = Field(default_factory=list, alias="register")
+Params = ImpersonalParams
 
 
 @check(
