@@ -25,9 +25,9 @@ from typing import Any
 
 from gitc_agent.core.sampling import METHOD, draw, population_hash
 from gitc_agent.errors import InputError
+from gitc_agent.model.cell_text import neutralise
 from gitc_agent.report.finding_population import populations
 from gitc_agent.report.findings import Finding, findings_of
-from gitc_agent.report.formats.csv import neutralise
 from gitc_agent.report.formats.xlsx import render_xlsx
 from gitc_agent.report.view import ReportView
 from gitc_agent.run.input_files import parse_json, read_regular

@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gitc_agent.model.cell_text import neutralise
+
 CAMPAIGN_SHEET = "_campaign"
 MANIFEST = "campaign.json"
 SCHEMA = "gitc-agent/review-campaign/v1"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADERS = ("Account", "Name", "Department", "Last logon (UTC)", "Enabled", "Member through",
            "Distinguished name", "Decision (keep/remove)")
 DECISION_COL = len(HEADERS) - 1
@@ -29,12 +30,6 @@ FIRST_MEMBER_ROW = HEADER_ROW + 1
 DECISION_WORDS = {"keep": "keep", "remove": "remove", "behouden": "keep",
                   "verwijderen": "remove"}
 _SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
-
-
-def neutralise(value: object) -> str:
-    """Text a spreadsheet shows as text, never evaluates."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def cell_name(row: int, col: int) -> str:

@@ -6,8 +6,7 @@ the detail of, so a pivot table gives the findings back.
 
 Written as UTF-8 with a byte order mark, because Excel otherwise reads UTF-8 as the local ANSI
 code page (é, ×, ≥ garbled); Python reads it back with encoding ``utf-8-sig``. Cells are evidence
-text, so a cell that starts with ``= + - @`` (or tab/CR) is prefixed with ``'``: a spreadsheet
-would otherwise run it as a formula (CSV/formula injection).
+text, so each passes the formula guard of model/cell_text (a leading ``'`` before ``= + - @``).
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gitc_agent.i18n import NP_, Translator, terms
+from gitc_agent.model.cell_text import neutralise
 from gitc_agent.report.finding_model import Finding
 from gitc_agent.report.findings import findings_of
 from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions, language_of
@@ -27,7 +27,6 @@ COLUMNS = ("id", "check", "title", "subject", "status", "priority", "likelihood"
            "follow_up", "message", "remediation", "references", "exception_owner",
            "exception_expires", "exception_state", "evidence_file", "finding_id",
            "finding_scope", "finding_priority", "finding_status")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _COLUMN = "csv column"
 #: the header row in the report's language (English: the column names above, unchanged)
 HEADERS = {
@@ -52,12 +51,6 @@ HEADERS = {
     "finding_priority": NP_("csv column", "finding_priority"),
     "finding_status": NP_("csv column", "finding_status"),
 }
-
-
-def neutralise(value: Any) -> str:
-    """Text a spreadsheet shows as text, never evaluates."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _row(r: ResultView, finding: Finding | None, tr: Translator) -> list[str]:

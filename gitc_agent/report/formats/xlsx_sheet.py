@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from gitc_agent.report.formats.csv import _FORMULA_START, neutralise
+from gitc_agent.model.cell_text import FORMULA_START, neutralise
 from gitc_agent.report.formats.xlsx_rows import RowWriter, string_cell, supports
 
 MAX_CELL = 32767  # Excel's limit on the characters of one cell
@@ -87,7 +87,7 @@ class Sheet:
         lo = hi = None
         for col, value in enumerate(values):
             if type(value) is str:
-                text = "'" + value if value[:1] in _FORMULA_START else value
+                text = "'" + value if value[:1] in FORMULA_START else value
                 if len(text) > MAX_CELL:
                     text = text[:MAX_CELL - 40] + " [cut: longer than an Excel cell holds]"
                 width = max(map(len, text.splitlines()), default=0) if "\n" in text else len(text)
@@ -129,7 +129,7 @@ class Sheet:
     def _value(self, col: int, value: Any) -> tuple[Any, Any]:
         """What one cell holds, and its format (dates only); widens the column to fit."""
         if type(value) is str:  # the common case first: most cells are text
-            text = "'" + value if value[:1] in _FORMULA_START else value
+            text = "'" + value if value[:1] in FORMULA_START else value
             if len(text) > MAX_CELL:
                 text = text[:MAX_CELL - 40] + " [cut: longer than an Excel cell holds]"
             width = max(map(len, text.splitlines()), default=0) if "\n" in text else len(text)
