@@ -10,10 +10,14 @@ target can never come from the file itself.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
+
+if TYPE_CHECKING:
+    from gitc_agent.settings.yaml_source import YamlDocument
 
 #: Validation context for values read from a file (see `Section`).
 FROM_FILE = {"from_file": True}
@@ -50,3 +54,13 @@ class Section(Strict):
                 and RESOLVED in cls.model_fields[info.field_name].metadata:
             raise PydanticCustomError("extra_forbidden", "Extra inputs are not permitted")
         return value
+
+
+def check_time_zone(doc: YamlDocument, section: str, name: str) -> None:
+    """A section's `timezone` names a zone this machine knows, or the config fails at its line
+    (naive timestamps in an export are read in it)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise doc.error((section, "timezone"), f"unknown time zone {name!r} "
+                                               "(e.g. Europe/Amsterdam)") from None

@@ -16,11 +16,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from gitc_agent.settings.base import RESOLVED, Section
+from gitc_agent.settings.base import RESOLVED, Section, check_time_zone
 from gitc_agent.settings.datafix_config import DEFAULT_DATE_FORMATS, Table
 from gitc_agent.settings.yaml_source import YamlDocument
 
@@ -48,11 +48,7 @@ class ControlsSettings(Section):
     def resolve(self, doc: YamlDocument) -> ControlsSettings:
         """Check the time zone, the column mapping and the file; errors point at the line."""
         if self.timezone is not None:
-            try:
-                ZoneInfo(self.timezone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise doc.error(("controls", "timezone"), f"unknown time zone "
-                                f"{self.timezone!r} (e.g. Europe/Amsterdam)") from None
+            check_time_zone(doc, "controls", self.timezone)
         for index, fmt in enumerate(self.period_formats):
             if "%Y" not in fmt:
                 raise doc.error(("controls", "period_formats", index),

@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
 from gitc_agent.settings.audit_log_formats import LOG_FORMAT_DEFAULTS
-from gitc_agent.settings.base import RESOLVED, Section
+from gitc_agent.settings.base import RESOLVED, Section, check_time_zone
 from gitc_agent.settings.yaml_source import Path_, YamlDocument
 
 ISO = "iso"  # pseudo-format in a date list: ISO 8601 (datetime.fromisoformat)
@@ -115,11 +115,7 @@ class DatafixSettings(Section):
 
     def resolve(self, doc: YamlDocument) -> DatafixSettings:
         """Check paths, column names and the time zone; errors point at the config line."""
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise doc.error(("datafix", "timezone"), f"unknown time zone {self.timezone!r} "
-                                                     "(e.g. Europe/Amsterdam)") from None
+        check_time_zone(doc, "datafix", self.timezone)
         tables: dict[str, Table] = {}
         for name, (fields, required) in _KNOWN.items():
             table: Table | None = getattr(self, name)

@@ -17,11 +17,11 @@ import os
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
-from gitc_agent.settings.base import RESOLVED, Section
+from gitc_agent.settings.base import RESOLVED, Section, check_time_zone
 from gitc_agent.settings.datafix_config import DEFAULT_DATE_FORMATS, Table
 from gitc_agent.settings.yaml_source import Path_, YamlDocument
 
@@ -86,11 +86,7 @@ class EventsSettings(Section):
 
     def resolve(self, doc: YamlDocument) -> EventsSettings:
         """Check files, the period and the ticket mapping; errors point at the config line."""
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise doc.error(("events", "timezone"), f"unknown time zone {self.timezone!r} "
-                                                    "(e.g. Europe/Amsterdam)") from None
+        check_time_zone(doc, "events", self.timezone)
         if self.period is not None and self.period.end <= self.period.start:
             raise doc.error(("events", "period"), "the period ends before it starts")
         sources = []

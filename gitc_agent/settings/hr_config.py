@@ -14,11 +14,11 @@ field: a mapping written in the config says the column is there.
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from gitc_agent.settings.base import RESOLVED, Section
+from gitc_agent.settings.base import RESOLVED, Section, check_time_zone
 from gitc_agent.settings.datafix_config import DEFAULT_DATE_FORMATS, Table, _path
 from gitc_agent.settings.yaml_source import YamlDocument
 
@@ -59,11 +59,7 @@ class HRSettings(Section):
 
     def resolve(self, doc: YamlDocument) -> HRSettings:
         """Check paths, column names and the time zone; errors point at the config line."""
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise doc.error(("hr", "timezone"), f"unknown time zone {self.timezone!r} "
-                                               "(e.g. Europe/Amsterdam)") from None
+        check_time_zone(doc, "hr", self.timezone)
         persons = _table(self.persons, PERSON_FIELDS, PERSON_REQUIRED, self.follow_symlinks,
                          doc, ("hr", "persons"))
         requests = None if self.requests is None else _table(
