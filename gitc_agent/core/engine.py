@@ -20,7 +20,7 @@ from gitc_agent.core.policy import Policy, PolicyCheck
 from gitc_agent.core.registry import Registry
 from gitc_agent.core.results import Outcome, Result, Status
 from gitc_agent.model import subjects
-from gitc_agent.model.message import Message, msg
+from gitc_agent.model.message import Message, map_texts, msg, plain
 from gitc_agent.run.interrupt import sigint_noted, stops_the_run
 from gitc_agent.run.redact import redact
 
@@ -202,7 +202,7 @@ def _error(pcheck: PolicyCheck, spec: CheckSpec | None, subject: str,
                   status=Status.ERROR, message=redact(str(message))[:MAX_MESSAGE], evidence={},
                   remediation=ERROR_REMEDIATION,
                   references=_references(pcheck, spec),
-                  **_template(message.template, dict(message.params)))
+                  **_template(message.template, plain(message.params)))
 
 
 def _template(template: str | None, params: dict | None) -> dict:
@@ -210,7 +210,7 @@ def _template(template: str | None, params: dict | None) -> dict:
     if template is None:
         return {}
     params = params or {}
-    redacted = {k: redact(v) if isinstance(v, str) else v for k, v in params.items()}
+    redacted = map_texts(params, redact)
     # the message's own dict when nothing was masked: one dict less per result (300,000)
     same = all(redacted[k] is v for k, v in params.items())
     return {"message_template": template, "message_params": params if same else redacted}

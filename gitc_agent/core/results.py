@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from gitc_agent.model.message import Message
+from gitc_agent.model.message import Message, plain
 
 
 class Status(StrEnum):
@@ -52,7 +52,7 @@ class Outcome:
         if isinstance(message, Message):  # Outcome(subject, status, msg("..."), ...)
             object.__setattr__(self, "message", str(message))
             object.__setattr__(self, "template", message.template)
-            object.__setattr__(self, "params", dict(message.params))
+            object.__setattr__(self, "params", plain(message.params))
 
 
 def fingerprint(check_id: str, subject: str) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from gitc_agent.core.exception_note import exception_note
 from gitc_agent.i18n import catalog
 from gitc_agent.model.language import DEFAULT, ENGLISH, LANGUAGES
-from gitc_agent.model.message import render
+from gitc_agent.model.message import Message, render
 
 
 def _field(item: Any, name: str) -> Any:
@@ -97,11 +97,14 @@ class Translator:
         return text
 
     def _fill(self, template: str, params: Mapping[str, Any]) -> str:
-        translated = self.gettext(template)
-        try:
-            return render(translated, params)
-        except (KeyError, ValueError, IndexError, AttributeError):
-            return render(template, params)
+        """Nested phrases are translated too (a reason inside a finding's sentence)."""
+        return render(template, params, self.gettext)
+
+    def text(self, message: Message | str) -> str:
+        """A Message (a command's output, an input error) in this language."""
+        if isinstance(message, Message):
+            return self._fill(message.template, message.params)
+        return self.gettext(message)
 
     def title(self, text: str) -> str:
         """A check title, remediation or description: catalog text, English when missing."""

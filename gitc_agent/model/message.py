@@ -2,29 +2,49 @@
 
 Checks say what they found in English (`msg("{account} left on {end}", account=..., end=...)`);
 the English text is the gettext msgid, and a renderer looks the template up in the catalog of the
-report's language and fills in the same values. Values are plain scalars, so a saved report can
-be rendered again later in another language from its JSON alone.
+report's language and fills in the same values. A value is a plain scalar (data: a name, a date,
+a count), or a phrase that is itself a Message (a reason, a problem), or a MessageList of them,
+so no English phrase ends up inside a Dutch sentence. In report.json a nested message is kept as
+{"template", "params"} and a list as {"join", "items"} (`plain`), so a saved report can be
+rendered again later in another language from its JSON alone.
 """
 
 from __future__ import annotations
 
 import functools
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 Scalar = str | int | float | bool | None
+SCALARS = (str, int, float, bool, type(None))
+MAX_DEPTH = 8  # a phrase in a phrase in a list ...; a hand-edited report deeper than this is refused
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
     template: str
-    params: Mapping[str, Scalar]
+    params: Mapping[str, Any]  # Scalar, Message or MessageList
 
     def __str__(self) -> str:
         return render(self.template, self.params)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageList:
+    """Phrases shown one after another ("no employeeID; name matches 'svc-*'"), each translated."""
+
+    items: tuple[Message | str, ...]
+    separator: str = "; "
+
+    def __str__(self) -> str:
+        return self.separator.join(str(item) for item in self.items)
+
+
+def msg_list(items: Iterable[Message | str], sep: str = "; ") -> MessageList:
+    return MessageList(tuple(items), sep)
 
 
 def N_(text: str) -> str:
@@ -66,12 +86,95 @@ def template_fields(template: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def render(template: str, params: Mapping[str, Scalar]) -> str:
-    return template.format_map(params)
+def render(template: str, params: Mapping[str, Any],
+           gettext: Callable[[str], str] | None = None) -> str:
+    """The template filled with its values; with `gettext`, the template and every nested one
+    translated (a translation whose placeholders do not fit falls back to the English template,
+    so a bad catalog entry costs the translation, never the content). `params` may hold Message
+    objects or their JSON form; a malformed JSON form raises ValueError."""
+    return _fill(template, params, gettext, 0)
 
 
-def _scalar(value: Any) -> Scalar:
-    if value is None or isinstance(value, str | int | float | bool):
+def _fill(template: str, params: Mapping[str, Any], gettext: Callable[[str], str] | None,
+          depth: int) -> str:
+    if not all(type(v) in SCALARS for v in params.values()):
+        params = {k: _text(v, gettext, depth + 1) for k, v in params.items()}
+    if gettext is None:
+        return template.format_map(params)
+    try:
+        return gettext(template).format_map(params)
+    except (KeyError, ValueError, IndexError, AttributeError):
+        return template.format_map(params)
+
+
+def _text(value: Any, gettext: Callable[[str], str] | None, depth: int) -> Any:
+    if isinstance(value, SCALARS):  # a StrEnum too
+        return value
+    if depth > MAX_DEPTH:
+        raise ValueError(f"messages nested deeper than {MAX_DEPTH}")
+    if isinstance(value, Message):
+        return _fill(value.template, value.params, gettext, depth)
+    if isinstance(value, MessageList):
+        return value.separator.join(str(_text(i, gettext, depth + 1)) for i in value.items)
+    if isinstance(value, Mapping):  # the JSON form, from a saved report
+        template, params = value.get("template"), value.get("params", {})
+        if isinstance(template, str) and isinstance(params, Mapping) and len(value) <= 2:
+            return _fill(template, params, gettext, depth)
+        sep, items = value.get("join"), value.get("items")
+        if isinstance(sep, str) and isinstance(items, list) and len(value) == 2:
+            return sep.join(str(_text(i, gettext, depth + 1)) for i in items)
+    raise ValueError(f"not a message value: {type(value).__name__}")
+
+
+def plain(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The params as JSON values: nested messages as {"template", "params"}, lists as
+    {"join", "items"}."""
+    return {k: _plain(v) for k, v in params.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Message):
+        return {"template": value.template, "params": plain(value.params)}
+    if isinstance(value, MessageList):
+        return {"join": value.separator, "items": [_plain(i) for i in value.items]}
+    return value
+
+
+def map_texts(params: Mapping[str, Any], change: Callable[[str], str]) -> dict[str, Any]:
+    """The JSON-form params with `change` applied to every text value (not to templates): the
+    engine redacts nested values like top-level ones. Unchanged values stay the same objects."""
+    return {k: _map(v, change) for k, v in params.items()}
+
+
+def _map(value: Any, change: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, Mapping):
+        if "params" in value:
+            return {**value, "params": map_texts(value["params"], change)}
+        if "items" in value:
+            return {**value, "items": [_map(i, change) for i in value["items"]]}
+    return value
+
+
+def leaves(params: Mapping[str, Any]) -> Iterable[Scalar]:
+    """Every scalar value, nested ones included: what a rendering in any language must show."""
+    for value in params.values():
+        if isinstance(value, Mapping):
+            if "params" in value:
+                yield from leaves(value["params"])
+            for item in value.get("items", ()):
+                yield from leaves(item["params"]) if isinstance(item, Mapping) else (item,)
+        elif isinstance(value, Message):
+            yield from leaves(value.params)
+        elif isinstance(value, MessageList):
+            yield from leaves(plain({"x": value}))
+        else:
+            yield value
+
+
+def _scalar(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool | Message | MessageList):
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()
