@@ -209,11 +209,8 @@ def _template(template: str | None, params: dict | None) -> dict:
     """The Result fields a renderer translates from, redacted like the English text."""
     if template is None:
         return {}
-    params = params or {}
-    redacted = map_texts(params, redact)
     # the message's own dict when nothing was masked: one dict less per result (300,000)
-    same = all(redacted[k] is v for k, v in params.items())
-    return {"message_template": template, "message_params": params if same else redacted}
+    return {"message_template": template, "message_params": map_texts(params or {}, redact)}
 
 
 def _apply_exception(result: Result, policy: Policy, today: date) -> None:

@@ -14,22 +14,31 @@ from __future__ import annotations
 import functools
 import string
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 Scalar = str | int | float | bool | None
 SCALARS = (str, int, float, bool, type(None))
+_PLAIN = frozenset(SCALARS)
 MAX_DEPTH = 8  # a phrase in a phrase in a list ...; a hand-edited report deeper than this is refused
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
+    """A template and its values. Immutable, so a phrase a check builds once (a due-date basis
+    shared by 10,000 results) renders its English and its JSON form once, and every result
+    shares the same JSON dict (nothing downstream changes a result's params in place)."""
+
     template: str
     params: Mapping[str, Any]  # Scalar, Message or MessageList
+    _english: str | None = field(default=None, init=False, compare=False, repr=False)
+    _json: dict[str, Any] | None = field(default=None, init=False, compare=False, repr=False)
 
     def __str__(self) -> str:
-        return render(self.template, self.params)
+        if self._english is None:
+            object.__setattr__(self, "_english", _fill(self.template, self.params, None, 0))
+        return self._english  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +47,7 @@ class MessageList:
 
     items: tuple[Message | str, ...]
     separator: str = "; "
+    _json: dict[str, Any] | None = field(default=None, init=False, compare=False, repr=False)
 
     def __str__(self) -> str:
         return self.separator.join(str(item) for item in self.items)
@@ -71,6 +81,15 @@ def msg(template: str, /, **params: Any) -> Message:
     return Message(template, {name: _scalar(value) for name, value in params.items()})
 
 
+def phrase(text: str | Message) -> Message:
+    """A phrase handed over as a plain string (marked with N_ where it is written, such as
+    `read_regular(path, limit, N_("signing key"))`) used as a value: a Message, so the sentence
+    it goes into translates it too. Braces in it are text, not placeholders."""
+    if isinstance(text, Message):
+        return text
+    return Message(text.replace("{", "{{").replace("}", "}}"), {})
+
+
 @functools.lru_cache(maxsize=4096)
 def template_fields(template: str) -> frozenset[str]:
     """The named placeholders of a str.format template; positional or indexed ones are refused
@@ -97,8 +116,10 @@ def render(template: str, params: Mapping[str, Any],
 
 def _fill(template: str, params: Mapping[str, Any], gettext: Callable[[str], str] | None,
           depth: int) -> str:
-    if not all(type(v) in SCALARS for v in params.values()):
-        params = {k: _text(v, gettext, depth + 1) for k, v in params.items()}
+    for v in params.values():  # a loop, not all(): this runs once per result (300,000)
+        if type(v) not in _PLAIN:
+            params = {k: _text(v, gettext, depth + 1) for k, v in params.items()}
+            break
     if gettext is None:
         return template.format_map(params)
     try:
@@ -113,6 +134,8 @@ def _text(value: Any, gettext: Callable[[str], str] | None, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise ValueError(f"messages nested deeper than {MAX_DEPTH}")
     if isinstance(value, Message):
+        if gettext is None:
+            return str(value)
         return _fill(value.template, value.params, gettext, depth)
     if isinstance(value, MessageList):
         return value.separator.join(str(_text(i, gettext, depth + 1)) for i in value.items)
@@ -133,27 +156,40 @@ def plain(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Message):
-        return {"template": value.template, "params": plain(value.params)}
-    if isinstance(value, MessageList):
-        return {"join": value.separator, "items": [_plain(i) for i in value.items]}
+    if isinstance(value, Message | MessageList):
+        if value._json is None:
+            json = ({"template": value.template, "params": plain(value.params)}
+                    if isinstance(value, Message)
+                    else {"join": value.separator, "items": [_plain(i) for i in value.items]})
+            object.__setattr__(value, "_json", json)
+        return value._json
     return value
 
 
-def map_texts(params: Mapping[str, Any], change: Callable[[str], str]) -> dict[str, Any]:
+def map_texts(params: Mapping[str, Any], change: Callable[[str], str]) -> Mapping[str, Any]:
     """The JSON-form params with `change` applied to every text value (not to templates): the
-    engine redacts nested values like top-level ones. Unchanged values stay the same objects."""
-    return {k: _map(v, change) for k, v in params.items()}
+    engine redacts nested values like top-level ones. Unchanged, `params` itself is returned
+    (and unchanged nested values are the same objects): most results hold no secret."""
+    changed: dict[str, Any] | None = None
+    for k, v in params.items():
+        new = _map(v, change)
+        if new is not v:
+            changed = changed if changed is not None else dict(params)
+            changed[k] = new
+    return params if changed is None else changed
 
 
 def _map(value: Any, change: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return change(value)
     if isinstance(value, Mapping):
-        if "params" in value:
-            return {**value, "params": map_texts(value["params"], change)}
-        if "items" in value:
-            return {**value, "items": [_map(i, change) for i in value["items"]]}
+        if isinstance(value.get("params"), Mapping):
+            inner = map_texts(value["params"], change)
+            return value if inner is value["params"] else {**value, "params": inner}
+        if isinstance(value.get("items"), list):
+            items = [_map(i, change) for i in value["items"]]
+            same = all(a is b for a, b in zip(items, value["items"], strict=True))
+            return value if same else {**value, "items": items}
     return value
 
 
@@ -174,8 +210,11 @@ def leaves(params: Mapping[str, Any]) -> Iterable[Scalar]:
 
 
 def _scalar(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool | Message | MessageList):
+    if type(value) in _KEPT or isinstance(value, SCALARS):  # the type test first: it is faster
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
+
+
+_KEPT = frozenset((*SCALARS, Message, MessageList))
