@@ -9,7 +9,8 @@ gives the same answer.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -36,7 +37,7 @@ from gitc_agent.model.directory import (
     privileged_groups,
 )
 from gitc_agent.model.kinds import AD_ACCOUNTS
-from gitc_agent.model.message import N_
+from gitc_agent.model.message import N_, msg_list
 from gitc_agent.model.sid import group_key
 from gitc_agent.model.timeutil import parse_time
 
@@ -149,31 +150,34 @@ def domains(evidence: EvidenceSet) -> Iterator[Domain | Outcome]:
     for doc in evidence.of_kind(AD_ACCOUNTS):
         source = doc.source
         base = doc.data.get("base_dn") or doc.target
-        problems = [doc.error_for(part) for part in ("connection", "domain", "accounts", "groups")]
-        problems = [p for p in problems if p]
+        # a collector's recorded error is its own text (data); what we conclude is a phrase
+        problems: list[Message | str] = [
+            p for p in (doc.error_for(part) for part in ("connection", "domain", "accounts",
+                                                         "groups")) if p]
         for part in ("accounts", "groups"):
             if part not in doc.data and not problems:
-                problems.append(f"{part} missing from the evidence")
+                problems.append(msg("{part} missing from the evidence", part=part))
         as_of = parse_time(doc.collected_at)
         if as_of is None and not problems:  # every age is measured to it
-            problems.append(f"unreadable collection time {doc.collected_at!r}")
+            problems.append(msg("unreadable collection time {value}",
+                                value=repr(doc.collected_at)))
         if problems or as_of is None:
             yield Outcome(subjects.domain(base), Status.ERROR,
                           msg("users and groups could not be read, so this was not assessed: "
-                              "{problems}", problems="; ".join(problems)), source)
+                              "{problems}", problems=msg_list(problems)), source)
             continue
         # built once per evaluation for all eight checks (building it dominates their cost)
         key = f"ad.directory:{doc.target}:{doc.collected_at}"
         try:
             directory = evidence.derived(key, lambda doc=doc: Directory.from_data(doc.data))
         except MalformedDirectory as exc:
-            problems = [f"the evidence is malformed: {exc}"]
+            problems = [msg("the evidence is malformed: {problem}", problem=exc.message)]
         else:
-            problems = directory.problems
+            problems = list(directory.problem_messages)
         if problems:  # it cannot say who is who: no verdict would be founded
             yield Outcome(subjects.domain(base), Status.ERROR,
                           msg("users and groups could not be read, so this was not assessed: "
-                              "{problems}", problems="; ".join(problems)), source)
+                              "{problems}", problems=msg_list(problems)), source)
             continue
         directory = evidence.derived(f"{key}:judgeable", directory.judgeable)
         for dn, why in sorted(directory.unjudgeable.items()):  # never skipped as if absent
@@ -272,7 +276,11 @@ class MembershipIssue:
     values: dict[str, str | int]
 
     def __str__(self) -> str:
-        return _ISSUE[self.kind].format_map(self.values)
+        return str(self.reason())
+
+    def reason(self) -> Message:
+        """The reason alone, as a phrase inside another sentence."""
+        return msg(_ISSUE[self.kind], **self.values)
 
     def message(self, consequence: str, **values: str) -> Message:
         """The reason followed by `consequence` (a key of _CONSEQUENCE)."""
@@ -299,10 +307,10 @@ def membership_issue(directory: Directory, group: Group) -> MembershipIssue | No
 
 
 _ISSUE = {
-    "incomplete": "{group}: the members of {groups} could not be read completely",
-    "withheld": "{group}: its member(s) {members} could not be identified or classified",
-    "primary_group": "{group}: the primaryGroupID of {count} account(s) could not be read, so who "
-                     "is a member of {groups} by primary group is unknown",
+    "incomplete": N_("{group}: the members of {groups} could not be read completely"),
+    "withheld": N_("{group}: its member(s) {members} could not be identified or classified"),
+    "primary_group": N_("{group}: the primaryGroupID of {count} account(s) could not be read, "
+                        "so who is a member of {groups} by primary group is unknown"),
 }
 
 #: consequence -> reason -> the whole sentence
@@ -379,24 +387,41 @@ def resolve_approval(directory: Directory, approval: Approval) -> str | None:
     return directory.principal(approval.account)
 
 
-def is_impersonal(account: Account, rules: ImpersonalRules) -> list[str]:
-    """The rules that mark the account as impersonal (empty: a person)."""
+def is_impersonal(account: Account, rules: ImpersonalRules) -> list[Message]:
+    """The rules that mark the account as impersonal (empty: a person), each a phrase a
+    sentence takes as `msg_list(reasons)`; `str(reason)` is its English text."""
     reasons = []
     if rules.no_person_attributes and not any(
             all(getattr(account, PERSON_FIELDS[n.lower()]) for n in names)
             for names in rules.person_attributes):
-        reasons.append("none of the person attributes "
-                       + ", or ".join(" and ".join(names) for names in rules.person_attributes))
+        reasons.append(_no_person(tuple(tuple(names) for names in rules.person_attributes)))
     if rules.no_employee_id and not account.employee_id:
-        reasons.append("no employeeID")
+        reasons.append(msg("no employeeID"))
     name = (account.sam or "").lower()
     for pattern in rules.name_patterns:
         if fnmatch.fnmatchcase(name, pattern.lower()):
-            reasons.append(f"name matches {pattern!r}")
+            reasons.append(msg("name matches {pattern}", pattern=repr(pattern)))
             break
     if rules.has_spn and account.spn:
-        reasons.append(f"has {account.spn} service principal name(s)")
+        reasons.append(msg("has {count} service principal name(s)", count=account.spn))
     return reasons
+
+
+@functools.lru_cache(maxsize=64)
+def _no_person(sets: tuple[tuple[str, ...], ...]) -> Message:
+    """The same phrase for every account the rules judge alike: built once (large directories)."""
+    return msg("none of the person attributes {attributes}",
+               attributes=joined([joined(names, N_("{left} and {right}")) for names in sets],
+                                 N_("{left}, or {right}")))
+
+
+def joined(items: Sequence[Message | str], pair: str) -> Message | str:
+    """`items` joined by a conjunction, as nested `pair` templates ("{left} and {right}"), so the
+    word between them is translated; the English equals " and ".join(items)."""
+    out: Message | str = items[0]
+    for item in items[1:]:
+        out = msg(pair, left=out, right=item)
+    return out
 
 
 def find_registered(directory: Directory, register: Iterable[RegisteredAccount],

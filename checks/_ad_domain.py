@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from gitc_agent.core.check_api import msg
+from gitc_agent.model.hygiene import Reason
+
 from ._ad_hygiene import HygieneDomain
 
 
 def domain_value(hd: HygieneDomain, key: str, kind: type, part: str = "hygiene.domain"
-                 ) -> tuple[Any, str | None]:
-    """(value, None) or (None, why it cannot be used)."""
+                 ) -> tuple[Any, Reason | None]:
+    """(value, None) or (None, why it cannot be used: a phrase for the check's sentence)."""
     error = hd.hygiene.errors.get(part)
     if error and not hd.hygiene.problem:
         return None, error
@@ -22,5 +25,6 @@ def domain_value(hd: HygieneDomain, key: str, kind: type, part: str = "hygiene.d
         return None, problem
     value = section.get(key) if isinstance(section, dict) else None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        return None, f"{key} is not in the evidence (not readable for the bound account)"
+        return None, msg("{key} is not in the evidence (not readable for the bound account)",
+                         key=key)
     return value, None

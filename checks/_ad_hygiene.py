@@ -99,7 +99,7 @@ def hygiene_domains(evidence: EvidenceSet) -> Iterator[HygieneDomain | Outcome]:
             yield item
             continue
         doc = docs[item.base]
-        errors = {str(e.get("part", "")): e.get("message", "unknown error") for e in doc.errors
+        errors = {str(e.get("part", "")): e.get("message", msg("unknown error")) for e in doc.errors
                   if str(e.get("part", "")).startswith("hygiene")}
         hygiene = evidence.derived(f"ad.hygiene:{doc.target}:{doc.collected_at}",
                                    lambda doc=doc, errors=errors: Hygiene(doc.data, errors))

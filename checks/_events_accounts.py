@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from gitc_agent.core.check_api import Verdict, msg, unknown
+from gitc_agent.core.check_api import Message, Verdict, msg, unknown
 from gitc_agent.model import subjects
+from gitc_agent.model.message import N_, MessageList, msg_list
 
 from ._ad_accounts import ImpersonalParams, RegisteredAccount, is_impersonal, unknown_state
 from ._events import Events, Logon
@@ -27,7 +28,7 @@ class Watched:
     name: str
     sid: str | None
     entry: RegisteredAccount | None
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Message] = field(default_factory=list)
     dn: str | None = None
 
     @property
@@ -38,7 +39,7 @@ class Watched:
         out: dict[str, object] = {"account": self.dn or self.name, "sid": self.sid,
                                   "registered": self.entry is not None}
         if self.reasons:
-            out["reasons"] = self.reasons
+            out["reasons"] = [str(r) for r in self.reasons]
         return out
 
 
@@ -74,7 +75,7 @@ def watched(events: Events, params: WatchParams) -> Iterator[Watched | Verdict]:
     else:
         yield unknown(msg("Impersonal accounts outside the register could not be detected, "
                           "because {problem}; only the register's accounts were judged (by "
-                          "name).", problem=str(events.ad_problem)),
+                          "name).", problem=events.ad_problem),
                       subject=subjects.evidence("ad.accounts"))
     for entry in register:
         if entry.account.lower() not in seen:
@@ -87,10 +88,22 @@ def logons(events: Events, account: Watched) -> list[Logon]:
     return events.logons_of(account.name, account.sid)
 
 
-def summary(items: Iterable[Logon]) -> str:
-    from ._events import LOGON_TYPE_NAMES
+def summary(items: Iterable[Logon]) -> MessageList:
+    """The three most frequent logons, each a phrase ("1× type 10 (RDP) on HOST from WS")."""
+    return msg_list(_logon(lg) for lg in sorted(items, key=lambda x: (-x.count, x.host))[:3])
 
-    parts = [f"{lg.count}× type {lg.type} ({LOGON_TYPE_NAMES.get(lg.type, '?')}) on {lg.host}"
-             + (f" from {lg.source}" if lg.source and lg.source != lg.host else "")
-             for lg in sorted(items, key=lambda x: (-x.count, x.host))[:3]]
-    return "; ".join(parts)
+
+def _logon(logon: Logon) -> Message:
+    kind = _LOGON_KINDS.get(logon.type)
+    values = {"count": logon.count, "type": logon.type, "host": logon.host,
+              "kind": msg(kind) if kind else "?"}
+    if logon.source and logon.source != logon.host:
+        return msg("{count}× type {type} ({kind}) on {host} from {source}", source=logon.source,
+                   **values)
+    return msg("{count}× type {type} ({kind}) on {host}", **values)
+
+
+#: the logon types' names (_events.LOGON_TYPE_NAMES), marked so each is translated where shown
+_LOGON_KINDS = {2: N_("interactive"), 3: N_("network"), 4: N_("batch"), 5: N_("service"),
+                7: N_("unlock"), 8: N_("network cleartext"), 9: N_("new credentials"),
+                10: N_("RDP"), 11: N_("cached interactive")}

@@ -34,6 +34,7 @@ from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account, Membership, privileged_groups
 from gitc_agent.model.group_review import RecordError, ReviewRecord, parse_record
 from gitc_agent.model.kinds import AD_ACCOUNTS, AD_GROUP_REVIEWS
+from gitc_agent.model.message import MessageList, msg_list
 from gitc_agent.model.review_scope import GroupInScope, ScopeRule, resolve_scope
 from gitc_agent.model.sid import group_key
 
@@ -98,7 +99,7 @@ class LastReview:
 class ReviewDomain:
     domain: Domain
     records: list[ReviewRecord]
-    unreadable: str | None  # why the review records could not all be read
+    unreadable: MessageList | None  # why the review records could not all be read
     source: dict[str, str] = field(default_factory=dict)
     collected: bool = False  # an ad.group_reviews document is in the evidence
 
@@ -122,21 +123,23 @@ def review_domains(evidence: EvidenceSet) -> Iterator[ReviewDomain | Outcome]:
     records, problems, sources = [], [], []
     for doc in evidence.of_kind(AD_GROUP_REVIEWS):
         sources.append(doc.target)
-        problems += [f"{e.get('part', '?')}: {e.get('message', 'unknown error')}"
-                     for e in doc.errors]
+        problems += [msg("{part}: {error}", part=e.get("part", "?"),  # the collector's words
+                         error=e.get("message", msg("unknown error"))) for e in doc.errors]
         listed, files, count = (doc.data.get(k) for k in ("records", "files", "count"))
         per_file = [f.get("records") if isinstance(f, dict) else None
                     for f in (files if isinstance(files, list) else [None])]
         if not isinstance(listed, list) or type(count) is not int or count != len(listed) \
                 or not all(type(n) is int for n in per_file) or sum(per_file) != len(listed):
-            problems.append(f"the review records of {doc.target} are incomplete or inconsistent")
+            problems.append(msg("the review records of {target} are incomplete or inconsistent",
+                                target=doc.target))
             continue
         for entry in listed:
             try:
                 records.append(parse_record(entry, str(entry.get("file", ""))
                                             if isinstance(entry, dict) else ""))
             except RecordError as exc:
-                problems.append(f"a review record of {doc.target} is malformed: {exc}")
+                problems.append(msg("a review record of {target} is malformed: {problem}",
+                                    target=doc.target, problem=exc.message))
     if not evidence.of_kind(AD_ACCOUNTS):
         yield Outcome(subjects.evidence(AD_ACCOUNTS), Status.ERROR,
                       msg("no ad.accounts evidence was collected, so the current members of the "
@@ -147,7 +150,7 @@ def review_domains(evidence: EvidenceSet) -> Iterator[ReviewDomain | Outcome]:
             yield item
             continue
         mine = [r for r in records if r.domain.lower() == item.base.lower()]
-        yield ReviewDomain(item, mine, "; ".join(problems) or None,
+        yield ReviewDomain(item, mine, msg_list(problems) if problems else None,
                            {**item.source, "review_records": ", ".join(sources)}, bool(sources))
 
 

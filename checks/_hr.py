@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, msg
+from gitc_agent.core.check_api import EvidenceSet, Message, Outcome, Status, msg
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account
@@ -52,9 +52,9 @@ class Lifecycle:
     attribute: str
     persons: dict[str, Person]
     mapping: dict[str, str]  # lower-cased account name -> employee key
-    tainted: dict[str, str] = field(default_factory=dict)  # employee key -> why not judgeable
-    tainted_accounts: dict[str, str] = field(default_factory=dict)  # account -> why
-    anonymous: list[str] = field(default_factory=list)  # rejected rows that name nobody
+    tainted: dict[str, Message] = field(default_factory=dict)  # employee key -> why not judgeable
+    tainted_accounts: dict[str, Message] = field(default_factory=dict)  # account -> why
+    anonymous: list[Message] = field(default_factory=list)  # rejected rows that name nobody
     requests: list[Request] | None = None
     request_source: dict[str, Any] | None = None
     request_rejected: list[dict[str, Any]] = field(default_factory=list)
@@ -81,7 +81,7 @@ class Lifecycle:
         value = getattr(account, _ATTRIBUTE[self.attribute])
         return employee_key(value) if value else None
 
-    def untrusted(self, account: Account, employee: str | None) -> str | None:
+    def untrusted(self, account: Account, employee: str | None) -> Message | None:
         """Why the HR side of this account cannot be relied on, or None."""
         for name in (account.sam, account.upn):
             if name and name.lower() in self.tainted_accounts:
@@ -125,15 +125,15 @@ def _error(subject: str, message: Any, source: dict[str, Any]) -> Outcome:
     return Outcome(subject, Status.ERROR, message, dict(source))
 
 
-def _match(doc: EvidenceDoc, lifecycle_kw: dict[str, Any]) -> str | None:
+def _match(doc: EvidenceDoc, lifecycle_kw: dict[str, Any]) -> Message | None:
     match = doc.data.get("match")
     if not isinstance(match, dict) or match.get("attribute") not in _ATTRIBUTE \
             or not isinstance(match.get("accounts"), dict):
-        return "the account match (attribute and mapping) is missing from the evidence"
+        return msg("the account match (attribute and mapping) is missing from the evidence")
     lifecycle_kw["attribute"] = match["attribute"]
     lifecycle_kw["mapping"] = {str(k).lower(): employee_key(str(v))
                                for k, v in match["accounts"].items() if str(v).strip()}
-    tainted: dict[str, str] = {}
+    tainted: dict[str, Message] = {}
     for entry in match.get("rejected") or []:
         entry = entry if isinstance(entry, dict) else {}
         account = str(entry.get("account") or "").strip().lower()
@@ -160,7 +160,7 @@ def lifecycle(evidence: EvidenceSet, with_requests: bool = False) -> Iterator[Li
                     f"hr.persons:{doc.target}:{doc.collected_at}:{id(doc)}",
                     lambda doc=doc: read_persons(doc))
             except Malformed as exc:
-                problem = str(exc)
+                problem = exc.message
         if problem:
             yield _error(subject, msg("the HR export could not be read, so no account was "
                                       "assessed against it: {problem}", problem=problem), source)
@@ -183,7 +183,7 @@ def lifecycle(evidence: EvidenceSet, with_requests: bool = False) -> Iterator[Li
                 try:
                     requests, rejected = read_requests(found[0])
                 except Malformed as exc:
-                    rproblem = str(exc)
+                    rproblem = exc.message
             if rproblem:
                 yield _error(subjects.export(f"{HR_REQUESTS}:{found[0].target}"),
                              msg("the joiner request export could not be read, so no new "

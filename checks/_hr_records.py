@@ -3,7 +3,9 @@ collector rejected, refused as a whole when the document was edited or damaged.
 
 Why its own module: reading saved evidence strictly (every key the collector writes, lists that
 agree with its counts) is what keeps a damaged document from turning into "nobody left"; the
-judging walker (_hr.py) then only decides which accounts belong to whom.
+judging walker (_hr.py) then only decides which accounts belong to whom. What it says about a
+row or a document is a Message (a phrase inside the check's sentence); the collector's own
+reasons and errors stay its text.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
+from gitc_agent.model.message import Message, msg
 from gitc_agent.model.timeutil import parse_time
 
 
@@ -22,8 +25,10 @@ def employee_key(value: str) -> str:
     return "".join(value.split()).upper()
 
 
-def rejected_text(entry: dict[str, Any]) -> str:
-    return f"{entry.get('file', '?')} row {entry.get('row', '?')}: {entry.get('reason', '?')}"
+def rejected_text(entry: dict[str, Any]) -> Message:
+    """A row the collector rejected, with its reason (the collector's words)."""
+    return msg("{file} row {row}: {reason}", file=entry.get("file", "?"),
+               row=entry.get("row", "?"), reason=entry.get("reason", "?"))
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,7 @@ class Request:
     row: int
 
 
-def doc_problem(doc: EvidenceDoc, key: str) -> str | None:
+def doc_problem(doc: EvidenceDoc, key: str) -> Message | str | None:
     """Why the document cannot be relied on: any recorded error (the collector writes one only
     when it could not read the file), or a list that disagrees with the collector's counts."""
     problems = [f"{e.get('part', '?')}: {e.get('message', '')}" for e in doc.errors]
@@ -70,32 +75,38 @@ def doc_problem(doc: EvidenceDoc, key: str) -> str | None:
                                  doc.data.get("counts"))
     if not isinstance(records, list) or not isinstance(rejected, list) \
             or not isinstance(counts, dict):
-        return f"{key}, rejected rows or counts missing from the evidence"
+        return msg("{key}, rejected rows or counts missing from the evidence", key=key)
     if counts.get("used") != len(records) or counts.get("rejected") != len(rejected) \
             or counts.get("read") != len(records) + len(rejected):
-        return (f"the evidence holds {len(records)} {key} and {len(rejected)} rejected row(s), "
-                f"but the collector counted {counts}")
+        return msg("the evidence holds {records} {key} and {rejected} rejected row(s), but the "
+                   "collector counted {counts}", records=len(records), key=key,
+                   rejected=len(rejected), counts=str(counts))
     if not records and key == "persons":
-        return "the HR export holds no person"
+        return msg("the HR export holds no person")
     return None
 
 
 class Malformed(ValueError):
     """A record the collector wrote that cannot be read now (edited or damaged evidence)."""
 
+    def __init__(self, message: Message):
+        super().__init__(message)
+        self.message = message  # str(exc) is its English text
+
 
 PERSON_KEYS = ("employee_id", "name", "start", "end", "department", "row")
 REQUEST_KEYS = ("ticket", "account", "employee_id", "requested_at", "approved_at", "row")
 
 
-def read_persons(doc: EvidenceDoc) -> tuple[dict[str, Person], dict[str, str], list[str]]:
+def read_persons(doc: EvidenceDoc
+                 ) -> tuple[dict[str, Person], dict[str, Message], list[Message]]:
     """The persons, the employee keys a rejected row touches and the rows that name nobody."""
     persons: dict[str, Person] = {}
-    tainted: dict[str, str] = {}
-    anonymous: list[str] = []
+    tainted: dict[str, Message] = {}
+    anonymous: list[Message] = []
     for entry in doc.data["rejected"]:
         if not isinstance(entry, dict):
-            raise Malformed("a rejected row in the evidence is not a record")
+            raise Malformed(msg("a rejected row in the evidence is not a record"))
         employee = entry.get("employee_id")
         if isinstance(employee, str) and employee.strip():
             tainted.setdefault(employee_key(employee), rejected_text(entry))
@@ -105,17 +116,19 @@ def read_persons(doc: EvidenceDoc) -> tuple[dict[str, Person], dict[str, str], l
         if not isinstance(record, dict) or any(k not in record for k in PERSON_KEYS) \
                 or not isinstance(record["employee_id"], str) \
                 or not record["employee_id"].strip():
-            raise Malformed(f"person record {number} in the evidence is incomplete")
+            raise Malformed(msg("person record {number} in the evidence is incomplete",
+                                number=number))
         try:
             person = Person(record["employee_id"].strip(), str(record["name"] or ""),
                             _day(record["start"]), _day(record["end"]),
                             record["department"], int(record["row"]),
                             record.get("previous_department"), _day(record.get("moved_on")))
         except (TypeError, ValueError) as exc:
-            raise Malformed(f"person record {number} in the evidence is unreadable "
-                            f"({exc})") from None
+            raise Malformed(msg("person record {number} in the evidence is unreadable "
+                                "({error})", number=number, error=str(exc))) from None
         if person.key in persons:
-            raise Malformed(f"employee id {person.employee_id} is in the evidence twice")
+            raise Malformed(msg("employee id {employee} is in the evidence twice",
+                                employee=person.employee_id))
         persons[person.key] = person
     return persons, tainted, anonymous
 
@@ -130,15 +143,17 @@ def read_requests(doc: EvidenceDoc) -> tuple[list[Request], list[dict[str, Any]]
     requests: list[Request] = []
     rejected = doc.data["rejected"]
     if not all(isinstance(e, dict) for e in rejected):
-        raise Malformed("a rejected row in the evidence is not a record")
+        raise Malformed(msg("a rejected row in the evidence is not a record"))
     for number, record in enumerate(doc.data["requests"], start=1):
         if not isinstance(record, dict) or any(k not in record for k in REQUEST_KEYS):
-            raise Malformed(f"request record {number} in the evidence is incomplete")
+            raise Malformed(msg("request record {number} in the evidence is incomplete",
+                                number=number))
         requested = parse_time(record["requested_at"])
         approved = parse_time(record["approved_at"]) if record["approved_at"] else None
         if requested is None or (record["approved_at"] and approved is None) \
                 or not isinstance(record["ticket"], str):
-            raise Malformed(f"request record {number} in the evidence is unreadable")
+            raise Malformed(msg("request record {number} in the evidence is unreadable",
+                                number=number))
         employee = record["employee_id"]
         requests.append(Request(record["ticket"], record["account"] or None,
                                 employee_key(str(employee)) if employee else None,

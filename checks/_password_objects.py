@@ -189,4 +189,4 @@ def _psos(doc: EvidenceDoc, base: str, source: dict[str, str]) -> Iterator[Polic
         if part.startswith("pso:") and part[4:].lower() not in read:
             yield Outcome(subjects.pso(part[4:]), Status.ERROR,
                           msg("PSO {pso} could not be read, so it was not assessed: {error}",
-                              pso=part[4:], error=error.get("message", "unknown error")), source)
+                              pso=part[4:], error=error.get("message", msg("unknown error"))), source)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitc_agent.core.check_api import Verdict, check, fail, msg, ok
+from gitc_agent.core.check_api import Message, Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account, Membership
 from gitc_agent.model.kinds import AD_ACCOUNTS
-from gitc_agent.model.message import N_
+from gitc_agent.model.message import N_, msg_list
 
 from ._ad_accounts import (
     Domain,
@@ -66,11 +66,11 @@ def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
 
 
 def _member(domain: Domain, group: Privileged, membership: Membership, account: Account,
-            reasons: list[str], params: Params) -> Verdict:
+            reasons: list[Message], params: Params) -> Verdict:
     directory = domain.directory
     subject = subjects.membership(group.subject_key, account.name)
     evidence = {"account": account.dn, "group": group.group.dn, "group_sid": group.group.sid,
-                "path": path_text(membership), "reasons": reasons}
+                "path": path_text(membership), "reasons": [str(r) for r in reasons]}
     entry = find_registered(directory, params.register_, account)
     if entry is not None and any((g := directory.group(key)) is not None
                                  and g.dn.lower() == group.group.dn.lower()
@@ -81,7 +81,7 @@ def _member(domain: Domain, group: Privileged, membership: Membership, account: 
                   subject=subject, **evidence, owner=entry.owner, justification=entry.justification)
     state, likelihood = state_note(account, domain)
     return fail(msg(_FAIL["unregistered" if entry is None else "other_group", state],
-                    account=account.name, reasons="; ".join(reasons), group=group.label,
+                    account=account.name, reasons=msg_list(reasons), group=group.label,
                     path=path_text(membership)),
                 subject=subject, likelihood=likelihood, **evidence)
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from gitc_agent.core.check_api import Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import msg_list
 
 from ._ad_accounts import (
     Domain,
@@ -57,11 +58,12 @@ def judge(domain: Domain, params: Params) -> Iterator[Verdict]:
             continue
         found += 1
         subject = subjects.account(account.name)
-        evidence = {"account": account.dn, "reasons": reasons, "description": account.description}
+        evidence = {"account": account.dn, "reasons": [str(r) for r in reasons],
+                    "description": account.description}
         entry = find_registered(directory, params.register_, account)
         if entry is None:
             yield fail(msg("{account} is an enabled impersonal account ({reasons}) that is not in "
-                           "the register.", account=account.name, reasons="; ".join(reasons)),
+                           "the register.", account=account.name, reasons=msg_list(reasons)),
                        subject=subject, **evidence)
         else:
             yield ok(msg("{account} is registered: owner {owner}, monitored by {monitoring}.",

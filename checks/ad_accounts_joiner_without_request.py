@@ -29,6 +29,7 @@ from gitc_agent.core.check_api import (
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account
 from gitc_agent.model.kinds import AD_ACCOUNTS, HR_PERSONS, HR_REQUESTS
+from gitc_agent.model.message import msg_list
 from gitc_agent.model.timeutil import parse_time
 
 from ._ad_accounts import ImpersonalParams, find_registered, is_impersonal
@@ -126,7 +127,7 @@ def _judge_account(life: Lifecycle, account: Account, day: date, params: Params,
         return unknown(msg("{account} was created on {day}; no valid request names it, and "
                            "rejected request row(s) may be its request ({rows}).",
                            account=account.name, day=day.isoformat(),
-                           rows="; ".join(rejected[:3])), subject=subject, **evidence)
+                           rows=msg_list(rejected[:3])), subject=subject, **evidence)
     if not mine:
         return fail(msg("{account} was created on {day} and no request names the account or "
                         "its employee id.", account=account.name, day=day.isoformat()),

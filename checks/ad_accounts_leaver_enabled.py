@@ -20,6 +20,7 @@ from pydantic import Field
 from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.directory import Account
 from gitc_agent.model.kinds import AD_ACCOUNTS, HR_PERSONS
+from gitc_agent.model.message import msg_list
 from gitc_agent.model.timeutil import parse_time
 
 from ._ad_accounts import active
@@ -74,7 +75,7 @@ def judge(life: Lifecycle, params: Params) -> Iterator[Verdict]:
     if life.anonymous:
         yield unknown(msg("{count} row(s) of the HR export name no readable employee id ({rows}), "
                           "so leavers among them were not assessed.",
-                          count=len(life.anonymous), rows="; ".join(life.anonymous[:5])))
+                          count=len(life.anonymous), rows=msg_list(life.anonymous[:5])))
     if not leavers:  # the leavers are the population; without any, say what was looked at
         yield ok(msg("none of the {current} person(s) in the HR export left more than {grace} "
                      "days before collection.", current=current, grace=params.grace_days),

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from gitc_agent.core.check_api import Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS, HR_PERSONS
+from gitc_agent.model.message import msg_list
 
 from ._ad_accounts import (
     ImpersonalParams,
@@ -72,7 +73,7 @@ def judge(life: Lifecycle, params: Params) -> Iterator[Verdict]:
             yield unknown(msg("{account} matches no person in the HR export, but {count} "
                               "rejected row(s) name no readable employee id ({rows}), so its "
                               "record may be one of them.", account=account.name,
-                              count=len(life.anonymous), rows="; ".join(life.anonymous[:3])),
+                              count=len(life.anonymous), rows=msg_list(life.anonymous[:3])),
                           subject=subject, **evidence)
         elif employee:
             yield fail(msg("{account} is enabled and its {attribute} {employee} is not in the "

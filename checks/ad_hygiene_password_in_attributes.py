@@ -18,10 +18,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
+from gitc_agent.core.check_api import CheckParams, Message, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.hygiene import Extra
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import msg_list
 
 from ._ad_hygiene import HygieneDomain, hygiene_domains
 
@@ -82,7 +83,7 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
         if found:
             flagged += 1
             yield fail(msg("{account} has a password-like value in {found}.",
-                           account=account.name, found=", ".join(_describe(s) for s in found)),
+                           account=account.name, found=msg_list((_describe(s) for s in found), sep=", ")),
                        subject=subjects.account(account.name), account=account.dn, found=found)
     yield ok(msg("{passed} of {checked} account(s) have no password-like value in {attributes}.",
                  passed=checked - flagged, checked=checked,
@@ -90,6 +91,8 @@ def judge(hd: HygieneDomain, params: Params) -> Iterator[Verdict]:
              patterns=sorted(patterns) if isinstance(patterns, dict) else [])
 
 
-def _describe(flag: str) -> str:
+def _describe(flag: str) -> Message:
     name, _, pattern = flag.partition(":")
-    return f"{name} (pattern {pattern!r})" if pattern else f"{name} (set)"
+    if pattern:
+        return msg("{attribute} (pattern {pattern})", attribute=name, pattern=repr(pattern))
+    return msg("{attribute} (set)", attribute=name)

@@ -15,6 +15,7 @@ from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import PROTECTED_ACCOUNT_RIDS, protected_groups
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import msg_list
 
 from ._ad_accounts import Domain, domains, membership_issue, unidentified_groups
 
@@ -52,9 +53,9 @@ def judge(domain: Domain, params: CheckParams) -> Iterator[Verdict]:
     if len(issues) == 1:
         yield unknown(issues[0].message("protected"))
         return
-    if issues:  # each reason is the model's English; the sentence around them is translated
+    if issues:  # each reason a phrase of its own, translated with the sentence
         yield unknown(msg("{problems}, so protected membership cannot be established.",
-                          problems="; ".join(map(str, issues))))
+                          problems=msg_list(i.reason() for i in issues)))
         return
     unstamped = [a.name for a in directory.accounts.values()
                  if directory.domain_sid and a.rid in PROTECTED_ACCOUNT_RIDS

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from gitc_agent.core.check_api import Message, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import AD_ACCOUNTS, EVENTS_SECURITY
+from gitc_agent.model.message import MessageList, msg_list
 from gitc_agent.model.sid import group_key
 
 from ._ad_accounts import Approval, ExtraGroups
@@ -31,6 +32,8 @@ from ._events_changes import (
     privileged,
     ticket_for,
 )
+
+Values = dict[str, "Message | str"]  # the group may be a phrase: "G (nested in Domain Admins)"
 
 
 class Params(ExtraGroups):
@@ -73,23 +76,26 @@ def judge(events: Events, params: Params) -> Iterator[Verdict]:
 
 
 def _judge(events: Events, change: Change, params: Params, maybe: bool) -> Verdict:
-    group, member = group_label(change), member_label(events, change)
+    name, member = group_label(change), member_label(events, change)
     via = nested_privileged(events, [group_key(g) for g in params.extra_groups]).get(
         change.sid or "")
-    if via and via != group:
-        group = f"{group} (nested in {via})"
-    evidence = events.evidence(group_sid=change.sid, group=group, member_sid=change.member_sid,
+    group: Message | str = name
+    if via and via != name:
+        group = msg("{group} (nested in {via})", group=name, via=via)
+    evidence = events.evidence(group_sid=change.sid, group=str(group),
+                               member_sid=change.member_sid,
                                member=change.member_name, by=change.by, at=change.at.isoformat(),
                                host=change.host, event_id=change.event_id, record=change.record)
-    what = {"member": member, "group": group, "at": change.at.isoformat(timespec="minutes"),
-            "host": change.host, **({"by": change.by} if change.by else {})}
+    what: Values = {"member": member, "group": group, "at": change.at.isoformat(timespec="minutes"),
+                    "host": change.host, **({"by": change.by} if change.by else {})}
     if maybe:
         why = nesting_unknown(events, [group_key(g) for g in params.extra_groups],
-                              change.sid or "") or "the policy's extra groups cannot be resolved"
+                              change.sid or "") or msg("the policy's extra groups cannot be "
+                                                       "resolved")
         return unknown(_maybe(what, why), subject=change.subject, **evidence)
     approval, notes = approval_for(events, change, params.approved)
     if approval is not None:
-        return ok(_approved(what, approval.approved_by, approval.reference or "no ref",
+        return ok(_approved(what, approval.approved_by, approval.reference or msg("no ref"),
                             str(approval.granted), str(approval.until)),
                   subject=change.subject, **evidence, approval=approval.reference)
     ticket, unresolved = ticket_for(events, change.at, params.ticket_window_days, member,
@@ -102,7 +108,8 @@ def _judge(events: Events, change: Change, params: Params, maybe: bool) -> Verdi
         return unknown(_tickets_unread(what), subject=change.subject, **evidence)
     if UNRESOLVED in notes or unresolved:
         return unknown(_unresolved(what), subject=change.subject, **evidence)
-    why = "; ".join(n for n in notes if n != UNRESOLVED) or "none names it"
+    reasons = [n for n in notes if n != UNRESOLVED]
+    why = msg_list(reasons) if reasons else msg("none names it")
     return fail(_unapproved(what, why, events.tickets is not None), subject=change.subject,
                 **evidence)
 
@@ -110,7 +117,7 @@ def _judge(events: Events, change: Change, params: Params, maybe: bool) -> Verdi
 # Each sentence twice: with "by NAME" when the event names who made the change, without it when
 # it does not (a clause alone cannot be translated).
 
-def _maybe(what: dict[str, str], why: str) -> Message:
+def _maybe(what: Values, why: Message) -> Message:
     if "by" in what:
         return msg("{member} was added to {group} on {at} at {host} by {by}; whether {group} is "
                    "privileged (or nested in a privileged group) is unknown: {why}.", why=why,
@@ -119,7 +126,7 @@ def _maybe(what: dict[str, str], why: str) -> Message:
                "(or nested in a privileged group) is unknown: {why}.", why=why, **what)
 
 
-def _approved(what: dict[str, str], approver: str, reference: str, granted: str,
+def _approved(what: Values, approver: str, reference: Message | str, granted: str,
               until: str) -> Message:
     values = {"approver": approver, "reference": reference, "granted": granted, "until": until}
     if "by" in what:
@@ -129,7 +136,7 @@ def _approved(what: dict[str, str], approver: str, reference: str, granted: str,
                "({reference}, {granted} – {until}).", **values, **what)
 
 
-def _ticket(what: dict[str, str], ticket: str, approved: str) -> Message:
+def _ticket(what: Values, ticket: str, approved: str) -> Message:
     if "by" in what:
         return msg("{member} was added to {group} on {at} at {host} by {by}; change ticket "
                    "{ticket} was approved {approved}.", ticket=ticket, approved=approved, **what)
@@ -137,7 +144,7 @@ def _ticket(what: dict[str, str], ticket: str, approved: str) -> Message:
                "approved {approved}.", ticket=ticket, approved=approved, **what)
 
 
-def _tickets_unread(what: dict[str, str]) -> Message:
+def _tickets_unread(what: Values) -> Message:
     if "by" in what:
         return msg("{member} was added to {group} on {at} at {host} by {by}; no approval covers "
                    "it and the change tickets could not be read.", **what)
@@ -145,7 +152,7 @@ def _tickets_unread(what: dict[str, str]) -> Message:
                "change tickets could not be read.", **what)
 
 
-def _unresolved(what: dict[str, str]) -> Message:
+def _unresolved(what: Values) -> Message:
     if "by" in what:
         return msg("{member} was added to {group} on {at} at {host} by {by}; an approval or "
                    "ticket names the account in a way that cannot be matched without the AD "
@@ -154,7 +161,7 @@ def _unresolved(what: dict[str, str]) -> Message:
                "account in a way that cannot be matched without the AD evidence.", **what)
 
 
-def _unapproved(what: dict[str, str], why: str, have_tickets: bool) -> Message:
+def _unapproved(what: Values, why: Message | MessageList, have_tickets: bool) -> Message:
     if "by" in what and have_tickets:
         return msg("{member} was added to {group} on {at} at {host} by {by} without an approval "
                    "that covers that day ({why}); no change ticket matches.", why=why, **what)

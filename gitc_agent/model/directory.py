@@ -13,7 +13,10 @@ Evidence that cannot say who is who is not guessed at: a structure that is not t
 the table unusable for judgement (a column missing, no accounts at all) is in `problems`; an
 account that cannot be identified or classified (no name or SID, a type other than user or
 computer) is in `unjudgeable`, and `judgeable()` withholds it from judgement while it still
-counts as a member.
+counts as a member. Each of these reasons is a Message (`problem_messages`, the values of
+`unjudgeable`, `MalformedDirectory.message`), so a check's sentence about it is translated whole;
+`problems` and `table_problems` keep their English text for callers that write it into an error
+of their own.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from gitc_agent.model.message import Message, msg
 from gitc_agent.model.timeutil import parse_time
 from gitc_agent.model.uac import ACCOUNT_DISABLED, PASSWORD_NEVER_EXPIRES
 
@@ -69,6 +73,10 @@ PROTECTED_ACCOUNT_RIDS = (500, 502)  # Administrator, krbtgt
 
 class MalformedDirectory(ValueError):
     """The evidence's structure is not the collector's: nothing in it can be relied upon."""
+
+    def __init__(self, message: Message):
+        super().__init__(message)
+        self.message = message  # str(exc) is its English text
 
 
 @dataclass(frozen=True)
@@ -141,9 +149,9 @@ class Directory:
     """Accounts and groups of one domain, indexed for membership questions."""
 
     def __init__(self, domain_sid: str | None, accounts: Iterable[Account], groups: Iterable[Group],
-                 unreadable: dict[str, int] | None = None, *, problems: Iterable[str] = (),
-                 missing_columns: Iterable[str] = (),
-                 unjudgeable: dict[str, str] | None = None,
+                 unreadable: dict[str, int] | None = None, *,
+                 problems: Iterable[Message] = (), missing_columns: Iterable[str] = (),
+                 unjudgeable: dict[str, Message] | None = None,
                  withheld: Iterable[Account] = ()):
         self.domain_sid = domain_sid
         #: how many accounts lacked an attribute every account has (the bound account's view)
@@ -151,10 +159,13 @@ class Directory:
         #: attributes the account table has no column for: unknown for every account
         self.missing_columns = tuple(missing_columns)
         #: the rest: no accounts at all, and the like
-        self.table_problems = list(problems)
+        self.table_problem_messages = list(problems)
         #: why the evidence as a whole cannot say who is who (empty: it can)
-        self.problems = ([f"the account table lacks the column(s) {', '.join(self.missing_columns)}"]
-                         if self.missing_columns else []) + self.table_problems
+        self.problem_messages = ([msg("the account table lacks the column(s) {columns}",
+                                      columns=", ".join(self.missing_columns))]
+                                 if self.missing_columns else []) + self.table_problem_messages
+        self.table_problems = [str(m) for m in self.table_problem_messages]  # English
+        self.problems = [str(m) for m in self.problem_messages]  # English
         #: lower-cased DN -> why that account cannot be judged (identity or type unreadable)
         self.unjudgeable = dict(unjudgeable or {})
         self.accounts = {a.dn.lower(): a for a in accounts}
@@ -174,10 +185,10 @@ class Directory:
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Directory:
         """The directory `data` describes, with what it cannot tell recorded, never guessed."""
-        problems: list[str] = []
+        problems: list[Message] = []
         columns = data.get("account_columns", list(ACCOUNT_COLUMNS))
         if not isinstance(columns, list):
-            raise MalformedDirectory("the account table has no column list")
+            raise MalformedDirectory(msg("the account table has no column list"))
         index = {name: i for i, name in enumerate(columns) if isinstance(name, str)}
         missing = [name for name in ACCOUNT_COLUMNS if name not in index]  # unknown for all
 
@@ -187,14 +198,14 @@ class Directory:
 
         rows = data.get("accounts", [])
         if not isinstance(rows, list):
-            raise MalformedDirectory("the accounts are not a list")
+            raise MalformedDirectory(msg("the accounts are not a list"))
         if not rows:  # every domain has at least the built-in Administrator and krbtgt
-            problems.append("no user or computer account is listed, though every domain has the "
-                            "built-in Administrator and krbtgt")
+            problems.append(msg("no user or computer account is listed, though every domain has "
+                                "the built-in Administrator and krbtgt"))
         malformed = sum(1 for r in rows if not isinstance(r, list)
                         or not isinstance(value(r, "dn"), str))
         if malformed:
-            raise MalformedDirectory(f"{malformed} account row(s) have no DN")
+            raise MalformedDirectory(msg("{count} account row(s) have no DN", count=malformed))
         width = len(ACCOUNT_COLUMNS)  # the hygiene columns (model/hygiene.py) may follow
         if tuple(columns[:width]) == ACCOUNT_COLUMNS and all(len(r) == len(columns) for r in rows):
             accounts = [Account(*row[:width]) for row in rows]  # the collector's own layout: fast
@@ -204,11 +215,11 @@ class Directory:
                         for row in rows]
         listed = data.get("groups", [])
         if not isinstance(listed, list):
-            raise MalformedDirectory("the groups are not a list")
+            raise MalformedDirectory(msg("the groups are not a list"))
         nameless = sum(1 for g in listed
                        if not isinstance(g, dict) or not isinstance(g.get("dn"), str))
         if nameless:  # nesting through them cannot be followed
-            raise MalformedDirectory(f"{nameless} group(s) have no DN")
+            raise MalformedDirectory(msg("{count} group(s) have no DN", count=nameless))
         groups = []
         for g in listed:
             members = g.get("members")  # absent or not a list: not "no members"
@@ -218,7 +229,8 @@ class Directory:
                                 bool(g.get("members_incomplete")) or not complete))
         counted = data.get("unreadable") or {}
         if not isinstance(counted, dict):
-            raise MalformedDirectory("the counts of unreadable attributes are not a mapping")
+            raise MalformedDirectory(msg("the counts of unreadable attributes are not a "
+                                         "mapping"))
         unreadable = dict(counted)
         nulls = sum(1 for a in accounts if a.primary_group_id is None)
         if nulls > unreadable.get("primaryGroupID", 0):  # every account has one
@@ -235,7 +247,8 @@ class Directory:
         keep = [a for k, a in self.accounts.items() if k not in self.unjudgeable]
         held = [*self.withheld.values(), *(self.accounts[k] for k in self.unjudgeable)]
         return Directory(self.domain_sid, keep, self.groups.values(), self.unreadable,
-                         problems=self.table_problems, missing_columns=self.missing_columns,
+                         problems=self.table_problem_messages,
+                         missing_columns=self.missing_columns,
                          unjudgeable=self.unjudgeable, withheld=held)
 
     def group(self, key: str) -> Group | None:
@@ -328,16 +341,17 @@ class Directory:
                 yield membership, self.accounts.get(key)
 
 
-def _unjudgeable(account: Account) -> str | None:
+def _unjudgeable(account: Account) -> Message | None:
     """Why a check cannot judge this account: it cannot be named, told apart or classified."""
-    unread = [name for name, ok in (("sAMAccountName", account.sam), ("objectSid", account.sid))
-              if not ok]
-    if unread:
-        return f"its {' and '.join(unread)} could not be read"
+    if not account.sam and not account.sid:
+        return msg("its sAMAccountName and objectSid could not be read")
+    if not account.sam or not account.sid:
+        return msg("its {attribute} could not be read",
+                   attribute="objectSid" if account.sam else "sAMAccountName")
     if account.type not in ACCOUNT_TYPES:
-        return f"its type {account.type!r} is neither user nor computer"
+        return msg("its type {type} is neither user nor computer", type=repr(account.type))
     if not isinstance(account.spn, int):
-        return "its servicePrincipalName count could not be read"
+        return msg("its servicePrincipalName count could not be read")
     return None
 
 

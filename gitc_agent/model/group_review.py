@@ -15,13 +15,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from gitc_agent.model.message import Message, msg
+
 SCHEMA = "gitc-agent/group-review/v1"
 KEEP, REMOVE = "keep", "remove"
 DECISIONS = (KEEP, REMOVE)
 
 
 class RecordError(ValueError):
-    """The record cannot say what the review covered: why, in words for the user."""
+    """The record cannot say what the review covered: why, in words for the user (a Message, so
+    a check's sentence about it is translated whole; str(exc) is its English text)."""
+
+    def __init__(self, message: Message):
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -74,38 +81,41 @@ def _text(data: dict[str, Any], key: str, where: str = "", optional: bool = Fals
     if optional and value is None and key in data:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise RecordError(f"{where}{key} is missing or not text")
+        raise RecordError(msg("{key} is missing or not text", key=where + key))
     return value
 
 
 def parse_record(data: Any, file: str = "") -> ReviewRecord:
     """The record `data` describes; RecordError says what is missing or wrong."""
     if not isinstance(data, dict):
-        raise RecordError("a review record is a JSON object")
+        raise RecordError(msg("a review record is a JSON object"))
     if data.get("schema") != SCHEMA:
-        raise RecordError(f"schema is {data.get('schema')!r}, not {SCHEMA!r}")
+        raise RecordError(msg("schema is {found}, not {schema}", found=repr(data.get("schema")),
+                              schema=repr(SCHEMA)))
     group = data.get("group")
     if not isinstance(group, dict):
-        raise RecordError("group is missing")
+        raise RecordError(msg("group is missing"))
     try:
         day = date.fromisoformat(_text(data, "date"))
     except ValueError:
-        raise RecordError(f"date {data.get('date')!r} is not a date (YYYY-MM-DD)") from None
+        raise RecordError(msg("date {date} is not a date (YYYY-MM-DD)",
+                              date=repr(data.get("date")))) from None
     listed = data.get("members")
     if not isinstance(listed, list):
-        raise RecordError("members is missing or not a list")
+        raise RecordError(msg("members is missing or not a list"))
     count = data.get("member_count")
     if not isinstance(count, int) or isinstance(count, bool) or count != len(listed):
-        raise RecordError(f"member_count {count!r} does not match the {len(listed)} member(s) "
-                          f"listed")
+        raise RecordError(msg("member_count {count} does not match the {listed} member(s) listed",
+                              count=repr(count), listed=len(listed)))
     members = []
     for index, entry in enumerate(listed):
         where = f"members[{index}]."
         if not isinstance(entry, dict):
-            raise RecordError(f"members[{index}] is not an object")
+            raise RecordError(msg("{entry} is not an object", entry=f"members[{index}]"))
         decision = _text(entry, "decision", where)
         if decision not in DECISIONS:
-            raise RecordError(f"{where}decision {decision!r} is neither keep nor remove")
+            raise RecordError(msg("{key} {decision} is neither keep nor remove",
+                                  key=where + "decision", decision=repr(decision)))
         members.append(ReviewedMember(_text(entry, "dn", where), _text(entry, "sid", where, True),
                                       _text(entry, "name", where), _text(entry, "path", where),
                                       decision))

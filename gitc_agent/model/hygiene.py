@@ -4,7 +4,9 @@ Why a model of its own: the hygiene indicators (PingCastle-style) need a few mor
 account, read in the same partitioned account reads (extra columns after `ACCOUNT_COLUMNS`), and a
 few domain-wide facts (the domain object, the Recycle Bin feature, trusts, the schema). Evidence
 written before these existed lacks them: then only the hygiene checks are `error`, the others
-still judge. No I/O; what cannot be told is returned as a reason, never a default.
+still judge. No I/O; what cannot be told is returned as a reason, never a default: a phrase of
+ours is a Message (translated inside the check's sentence), an error the collector recorded is
+its own text.
 
 Readability (`readable`): LDAP does not tell a client that an attribute was withheld. The
 collector records per attribute whether it was in the schema, confidential (searchFlags 0x80:
@@ -17,6 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from gitc_agent.model.message import Message, msg, msg_list
+
+Reason = Message | str  # a phrase of ours, or the collector's recorded error
 
 #: Per-account columns the hygiene checks read, after ACCOUNT_COLUMNS in the account rows.
 HYGIENE_COLUMNS = ("enc_types", "sid_history", "delegate_to", "os", "os_version",
@@ -88,7 +94,7 @@ _TRUST_FIELDS = ("partner", "flat_name", "direction", "type", "attributes", "enc
 class Hygiene:
     """What the hygiene part of one `ad.accounts` document says, and what it cannot say."""
 
-    def __init__(self, data: dict[str, Any], errors: dict[str, str]):
+    def __init__(self, data: dict[str, Any], errors: dict[str, Reason]):
         columns = data.get("account_columns")
         columns = columns if isinstance(columns, list) else []
         self.missing_columns = [c for c in HYGIENE_COLUMNS if c not in columns]
@@ -102,14 +108,14 @@ class Hygiene:
         self.part: dict[str, Any] = part if isinstance(part, dict) else {}
         self.errors = errors
         #: why the domain-wide part is missing as a whole (empty: it is there)
-        self.problem = errors.get("hygiene") or ("" if isinstance(part, dict)
-                                                 else "the hygiene part is missing from the evidence")
+        self.problem: Reason = errors.get("hygiene") or (
+            "" if isinstance(part, dict) else msg("the hygiene part is missing from the evidence"))
 
     def extra(self, dn: str) -> Extra | None:
         """By the DN as the account row spells it (the Account's own DN)."""
         return self.extras.get(dn)
 
-    def section(self, name: str) -> tuple[Any, str | None]:
+    def section(self, name: str) -> tuple[Any, Reason | None]:
         """A domain-wide section (`domain`, `trusts`, `schema`) or why it cannot be used."""
         if self.problem:
             return None, self.problem
@@ -117,24 +123,27 @@ class Hygiene:
         if error:
             return None, error
         if name not in self.part:
-            return None, f"'{name}' is missing from the hygiene evidence"
+            return None, msg("{section} is missing from the hygiene evidence",
+                             section=repr(name))
         return self.part[name], None
 
-    def unreadable(self, attributes: tuple[str, ...] | list[str]) -> str | None:
+    def unreadable(self, attributes: tuple[str, ...] | list[str]) -> Reason | None:
         """Why one of `attributes` may not have been readable for the bound account, or None."""
         if self.problem:
             return self.problem
         readable = self.part.get("readable")
         if not isinstance(readable, dict):
-            return "the readability of the attributes was not recorded"
+            return msg("the readability of the attributes was not recorded")
         reasons = []
         for name in attributes:
             entry = readable.get(name)
             if not isinstance(entry, dict) or entry.get("readable") is not True:
                 why = entry.get("why") if isinstance(entry, dict) else None
-                reasons.append(f"{name} ({why or 'its readability was not recorded'})")
+                reasons.append(msg("{attribute} ({why})", attribute=name, why=why or msg(
+                    "its readability was not recorded")))
         if reasons:
-            return "not readable for the bound account: " + "; ".join(reasons)
+            return msg("not readable for the bound account: {attributes}",
+                       attributes=msg_list(reasons))
         return None
 
     def schema_has(self, attribute: str) -> bool | None:
@@ -145,16 +154,16 @@ class Hygiene:
         present = entry.get("present") if isinstance(entry, dict) else None
         return present if isinstance(present, bool) else None
 
-    def trusts(self) -> tuple[list[Trust] | None, str | None]:
+    def trusts(self) -> tuple[list[Trust] | None, Reason | None]:
         listed, problem = self.section("trusts")
         if problem:
             return None, problem
         if not isinstance(listed, list) or not all(isinstance(t, dict) for t in listed):
-            return None, "the trusts are not a list of objects"
+            return None, msg("the trusts are not a list of objects")
         out = []
         for t in listed:
             if not isinstance(t.get("name"), str):
-                return None, "a trust has no name"
+                return None, msg("a trust has no name")
             out.append(Trust(t["name"], *(t.get(k) for k in _TRUST_FIELDS)))
         return out, None
 
@@ -179,10 +188,14 @@ def _strings(value: Any) -> tuple[str, ...] | None:
     return tuple(value) if all(type(v) is str for v in value) else None
 
 
-def enc_types_text(value: int | None) -> str:
+def enc_types_text(value: int | None) -> Message | str:
+    """msDS-SupportedEncryptionTypes as a value with its types' names ("28 (RC4, AES128,
+    AES256)"), or a phrase when it is not set or names none."""
     if value is None:
-        return "not set (the domain's default applies)"
+        return msg("not set (the domain's default applies)")
     names = [n for bit, n in ((ENC_DES_CBC_CRC, "DES-CBC-CRC"), (ENC_DES_CBC_MD5, "DES-CBC-MD5"),
                               (ENC_RC4, "RC4"), (ENC_AES128, "AES128"), (ENC_AES256, "AES256"))
              if value & bit]
-    return f"{value} ({', '.join(names) or 'none'})"
+    if not names:
+        return msg("{value} (none)", value=value)
+    return f"{value} ({', '.join(names)})"
