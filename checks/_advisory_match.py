@@ -18,12 +18,15 @@ open.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from gitc_agent.core.check_api import EvidenceSet
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import FEED_CVE_FIX_MAP
+from gitc_agent.model.message import Message, MessageList, msg, msg_list
 from gitc_agent.model.versions import compare, is_version, parse_range
 
 from ._advisory_model import Advisory, Entry, Problem, advisories
@@ -31,14 +34,23 @@ from ._vuln_hosts import Inventory, Item, inventories
 
 OPEN, FIXED, UNDECIDABLE, NOT_AFFECTED = "open", "fixed", "undecidable", "not_affected"
 _RANK = {OPEN: 3, UNDECIDABLE: 2, FIXED: 1, NOT_AFFECTED: 0}
+#: a phrase the checks put in their sentence: a Message, a list of them, or plain data
+Phrase = Message | MessageList | str
+_OR = msg("or")  # between the fixes of an `either`: one object for all of them
 
 
 @dataclass(frozen=True)
 class Decision:
     state: str
-    expected_fix: str = ""  # what fixes it: "KB5066782 or version >= 10.0.20348.4294"
-    reason: str = ""  # why undecidable, or what showed it fixed
+    expected_fix: Phrase | None = None  # what fixes it: "KB5066782 or version >= 10.0.20348.4294"
+    reason: Phrase | None = None  # why undecidable, or what showed it fixed
     by_fix_map: bool = False
+
+    @cached_property
+    def fix_text(self) -> str:
+        """The English of `expected_fix` for the evidence, once per decision (a decision is
+        shared by the hosts with the same program and version)."""
+        return str(self.expected_fix or "")
 
 
 @dataclass(frozen=True)
@@ -46,10 +58,19 @@ class Pair:
     inventory: Inventory
     advisory: Advisory
     state: str
-    products: tuple[str, ...]  # the matched installed items, "name version"
-    expected_fix: str
-    reason: str
+    products: tuple[str, ...]  # the matched installed items, "name version" (for the evidence)
+    expected_fix: Phrase | None
+    reason: Phrase | None
     by_fix_map: bool
+    named: tuple[Phrase, ...] = ()  # the same items for a sentence: "(no version)" translated
+    fix_text: str = ""  # the English of expected_fix, for the evidence
+
+    @property
+    def installed(self) -> Phrase:
+        """The matched items, comma-separated, for a check's sentence."""
+        if all(isinstance(n, str) for n in self.named):
+            return ", ".join(self.products)
+        return msg_list(self.named, sep=", ")
 
     @property
     def subject(self) -> str:
@@ -130,42 +151,71 @@ def _build(evidence: EvidenceSet) -> Matching:
 def _pair(inv: Inventory, adv: Advisory, decided: list[tuple[Entry, Item, Decision]]) -> Pair:
     if len(decided) == 1:  # the usual case: one installed item matches one product
         _, item, d = decided[0]
-        return Pair(inv, adv, d.state, (f"{item.name} {item.version or '(no version)'}",),
-                    d.expected_fix, d.reason, d.by_fix_map)
+        return Pair(inv, adv, d.state, (_label(item),), d.expected_fix, d.reason, d.by_fix_map,
+                    (_named(item),), d.fix_text)
     worst = max(_RANK[d.state] for _, _, d in decided)
     chosen = [d for _, _, d in decided if _RANK[d.state] == worst]
-    return Pair(inv, adv, chosen[0].state,
-                tuple(sorted({f"{i.name} {i.version or '(no version)'}" for _, i, _ in decided})),
-                "; ".join(sorted({d.expected_fix for d in chosen if d.expected_fix})),
-                "; ".join(sorted({d.reason for d in chosen if d.reason})),
-                any(d.by_fix_map for d in chosen))
+    items = {_label(i): _named(i) for _, i, _ in decided}
+    expected = _distinct(d.expected_fix for d in chosen)
+    return Pair(inv, adv, chosen[0].state, tuple(sorted(items)), expected,
+                _distinct(d.reason for d in chosen), any(d.by_fix_map for d in chosen),
+                tuple(items[k] for k in sorted(items)), str(expected or ""))
 
 
-def _fix_text(entry: Entry, fixed_in: str | None) -> str:
-    parts = [" or ".join(entry.kbs)] if entry.kbs else []
-    if fixed_in:
-        parts.append(f"version >= {fixed_in}")
-    return " or ".join(parts)
+def _label(item: Item) -> str:
+    return f"{item.name} {item.version or '(no version)'}"
+
+
+def _named(item: Item) -> Phrase:
+    if item.version:
+        return f"{item.name} {item.version}"
+    return msg("{product} (no version)", product=item.name)
+
+
+def _distinct(phrases: Iterable[Phrase | None]) -> MessageList | None:
+    """The different phrases in the order of their English text ("; " between them)."""
+    found = {str(p): p for p in phrases if p}
+    return msg_list([found[k] for k in sorted(found)]) if found else None
+
+
+def either(options: Iterable[Phrase]) -> Phrase | None:
+    """`KB1 or KB2 or version >= 2.0`, with `or` translated (one level deep however long)."""
+    items: list[Phrase] = []
+    for option in options:
+        items += [_OR, option] if items else [option]
+    if not items:
+        return None
+    return items[0] if len(items) == 1 else msg_list(items, sep=" ")
+
+
+def _fix_text(entry: Entry, fixed_in: str | None) -> Phrase | None:
+    """What fixes it; the usual one KB and a fixed version (Microsoft's) as one sentence."""
+    if fixed_in and len(entry.kbs) == 1:
+        return msg("{kb} or version >= {version}", kb=entry.kbs[0], version=fixed_in)
+    return either([*entry.kbs, *([msg("version >= {version}", version=fixed_in)]
+                                 if fixed_in else [])])
 
 
 def decide(entry: Entry, item: Item, inv: Inventory) -> Decision:
     """What the advisory says about this installed item (see the module docstring)."""
     if any(kb in inv.kbs for kb in entry.kbs):
         return Decision(FIXED, _fix_text(entry, None),
-                        f"{', '.join(k for k in entry.kbs if k in inv.kbs)} installed")
+                        msg("{kbs} installed", kbs=", ".join(k for k in entry.kbs
+                                                            if k in inv.kbs)))
     first_fixed = entry.first_fixed
     version = item.version
     if entry.investigating and not (entry.affected or entry.fixed or entry.kbs):
-        return Decision(UNDECIDABLE, reason="the publisher lists the product as under "
-                                            "investigation")
+        return Decision(UNDECIDABLE, reason=msg("the publisher lists the product as under "
+                                                "investigation"))
     if not entry.affected and not first_fixed and not entry.kbs:
         return _not_affected_only(entry, version)
     if version is None or not is_version(version):
         if (entry.kbs and any(s.get("any") for s in entry.affected)) or (
                 entry.kbs and not entry.affected):
-            return Decision(OPEN, _fix_text(entry, None), "none of the fix KBs is installed")
+            return Decision(OPEN, _fix_text(entry, None), msg("none of the fix KBs is installed"))
         return Decision(UNDECIDABLE, _fix_text(entry, first_fixed),
-                        f"the installed version of {item.name} is not known")
+                        msg("the installed version of {product} is not known",
+                            product=item.name))
     hit, ranges_only, upper = False, bool(entry.affected), None
     for spec in entry.affected:
         if spec.get("any"):
@@ -177,7 +227,8 @@ def decide(entry: Entry, item: Item, inv: Inventory) -> Decision:
             rng = parse_range(spec["range"])
             if rng is None:
                 return Decision(UNDECIDABLE, _fix_text(entry, first_fixed),
-                                f"the affected range {spec['range']!r} cannot be read")
+                                msg("the affected range {range} cannot be read",
+                                    range=repr(spec["range"])))
             upper = upper or rng.fixed_in
             hit = hit or rng.contains(version)
     fixed_in = first_fixed or upper
@@ -188,16 +239,19 @@ def decide(entry: Entry, item: Item, inv: Inventory) -> Decision:
             return Decision(FIXED, _fix_text(entry, fixed_in), f"{version} >= {fixed_in}")
         if fixed_in or entry.kbs:
             return Decision(OPEN, _fix_text(entry, fixed_in),
-                            f"{item.name} {version} is affected")
-        return Decision(UNDECIDABLE, reason=f"{item.name} {version} is listed as affected, but "
-                                            "no fixed version or KB is given")
+                            msg("{product} {version} is affected", product=item.name,
+                                version=version))
+        return Decision(UNDECIDABLE, reason=msg("{product} {version} is listed as affected, but "
+                                                "no fixed version or KB is given",
+                                                product=item.name, version=version))
     if fixed_in and compare(version, fixed_in) >= 0:
         return Decision(FIXED, _fix_text(entry, fixed_in), f"{version} >= {fixed_in}")
     if ranges_only:
         return Decision(NOT_AFFECTED)
     return Decision(UNDECIDABLE, _fix_text(entry, fixed_in),
-                    f"{item.name} {version} is not among the listed affected versions and no "
-                    "fixed version says whether it is fixed")
+                    msg("{product} {version} is not among the listed affected versions and no "
+                        "fixed version says whether it is fixed", product=item.name,
+                        version=version))
 
 
 def _not_affected_only(entry: Entry, version: str | None) -> Decision:
@@ -209,8 +263,8 @@ def _not_affected_only(entry: Entry, version: str | None) -> Decision:
             rng = parse_range(spec["range"])
             if rng is not None and rng.contains(version):
                 return Decision(NOT_AFFECTED)
-    return Decision(UNDECIDABLE, reason="only versions that are not affected are listed, and "
-                                        "the installed one is not among them")
+    return Decision(UNDECIDABLE, reason=msg("only versions that are not affected are listed, "
+                                            "and the installed one is not among them"))
 
 
 def _override(entry: Entry, item: Item, inv: Inventory,
@@ -228,13 +282,16 @@ def _override(entry: Entry, item: Item, inv: Inventory,
         kbs = [str(k).upper() for k in row.get("kbs") or []]
         build = row.get("fixed_build")
         if any(k in inv.kbs for k in kbs):
-            return Decision(FIXED, " or ".join(kbs), "fix map: KB installed", True)
+            return Decision(FIXED, either(kbs), msg("fix map: KB installed"), True)
         if build and item.version and _build_reached(item.version, str(build)):
-            return Decision(FIXED, f"build >= {build}", "fix map: build reached", True)
-    expected = " or ".join(sorted({k for r in fixes for k in r.get("kbs") or []}
-                                  | {f"build >= {r['fixed_build']}" for r in fixes
-                                     if r.get("fixed_build")}))
-    return Decision(OPEN, expected, "fix map: fix not installed", True)
+            return Decision(FIXED, msg("build >= {build}", build=build),
+                            msg("fix map: build reached"), True)
+    builds = {f"build >= {r['fixed_build']}": msg("build >= {build}", build=r["fixed_build"])
+              for r in fixes if r.get("fixed_build")}
+    options: dict[str, Phrase] = {str(k): str(k) for r in fixes for k in r.get("kbs") or []}
+    options.update(builds)  # in the order of their English text, as before
+    expected = either(options[k] for k in sorted(options))
+    return Decision(OPEN, expected, msg("fix map: fix not installed"), True)
 
 
 def _build_reached(version: str, build: str) -> bool:

@@ -21,6 +21,8 @@ from gitc_agent.model.timeutil import parse_time
 from gitc_agent.model.versions import is_version
 from gitc_agent.model.versions import key as version_key
 
+from ._unreadable import Unreadable, why
+
 _TOKEN = re.compile(r"[a-z0-9]+")
 STATUSES = ("final", "interim", "draft")
 
@@ -78,14 +80,14 @@ class Advisory:
 def _text(record: dict[str, Any], key: str, empty: bool = False) -> str:
     value = record.get(key)
     if not isinstance(value, str) or (not empty and not value.strip()):
-        raise ValueError(f"'{key}' is missing or not text")
+        raise Unreadable(msg("{key} is missing or not text", key=f"'{key}'"))
     return value
 
 
 def _list(record: dict[str, Any], key: str) -> list[Any]:
     value = record.get(key)
     if not isinstance(value, list):
-        raise ValueError(f"'{key}' is missing or not a list")
+        raise Unreadable(msg("{key} is missing or not a list", key=f"'{key}'"))
     return value
 
 
@@ -93,24 +95,27 @@ def _spec(spec: Any) -> dict[str, Any]:
     if not isinstance(spec, dict) or len(spec) != 1 or not (
             spec.get("any") is True or isinstance(spec.get("version"), str)
             or isinstance(spec.get("range"), str)):
-        raise ValueError(f"unreadable version statement {spec!r}")
+        raise Unreadable(msg("unreadable version statement {spec}", spec=repr(spec)))
     return spec
 
 
 def _entry(raw: Any) -> Entry:
     if not isinstance(raw, dict):
-        raise ValueError("a product entry is not an object")
+        raise Unreadable(msg("a product entry is not an object"))
     product = _text(raw, "product")
     vendor = _text(raw, "vendor", empty=True)
     purl = raw.get("purl")
     if "purl" not in raw or "cpe" not in raw or not isinstance(raw.get("investigating"), bool):
-        raise ValueError(f"product {product!r}: 'purl', 'cpe' or 'investigating' missing")
+        raise Unreadable(msg("product {product}: 'purl', 'cpe' or 'investigating' missing",
+                             product=repr(product)))
     lists = {k: _list(raw, k) for k in ("cves", "affected", "fixed", "kbs", "not_affected")}
     if not all(isinstance(v, str) for k in ("cves", "fixed", "kbs") for v in lists[k]):
-        raise ValueError(f"product {product!r}: a CVE, fixed version or KB is not text")
+        raise Unreadable(msg("product {product}: a CVE, fixed version or KB is not text",
+                             product=repr(product)))
     if not (lists["affected"] or lists["fixed"] or lists["kbs"] or lists["not_affected"]
             or raw["investigating"]):
-        raise ValueError(f"product {product!r} carries no status at all")
+        raise Unreadable(msg("product {product} carries no status at all",
+                             product=repr(product)))
     purl_name = None
     if isinstance(purl, str) and purl.startswith("pkg:"):
         purl_name = purl.split("@", 1)[0].rsplit("/", 1)[-1].lower() or None
@@ -126,15 +131,16 @@ def _entry(raw: Any) -> Entry:
 def advisory(raw: Any, source_name: str, doc: EvidenceDoc) -> Advisory | None:
     """The record, or None when it is withdrawn or a draft; ValueError when unreadable."""
     if not isinstance(raw, dict):
-        raise ValueError("an advisory record is not an object")
+        raise Unreadable(msg("an advisory record is not an object"))
     withdrawn, status = raw.get("withdrawn"), raw.get("status")
     if not isinstance(withdrawn, bool) or status not in STATUSES:
-        raise ValueError(f"unreadable 'withdrawn' {withdrawn!r} or 'status' {status!r}")
+        raise Unreadable(msg("unreadable 'withdrawn' {withdrawn} or 'status' {status}",
+                             withdrawn=repr(withdrawn), status=repr(status)))
     tracking_id = _text(raw, "tracking_id")
     initial, current = (parse_time(raw.get("initial_release")),
                         parse_time(raw.get("current_release")))
     if initial is None or current is None:
-        raise ValueError(f"{tracking_id}: unreadable release dates")
+        raise Unreadable(msg("{advisory}: unreadable release dates", advisory=tracking_id))
     entries = tuple(_entry(e) for e in _list(raw, "products"))
     cves = _list(raw, "cves")
     title, file, klass = _text(raw, "title", True), _text(raw, "file"), _text(raw, "class")
@@ -142,8 +148,8 @@ def advisory(raw: Any, source_name: str, doc: EvidenceDoc) -> Advisory | None:
     if withdrawn or status == "draft":
         return None
     if not entries:
-        raise ValueError(f"{tracking_id} names no product, so which hosts it applies to is "
-                         "not machine-readable: a person must decide")
+        raise Unreadable(msg("{advisory} names no product, so which hosts it applies to is not "
+                             "machine-readable: a person must decide", advisory=tracking_id))
     return Advisory(source_name, tracking_id, title, file, publisher, klass.lower(), initial,
                     current, version, tuple(str(c) for c in cves), entries, doc.source)
 
@@ -154,10 +160,10 @@ def advisories(evidence: EvidenceSet) -> tuple[list[Advisory], list[Problem]]:
         fatal = [e for e in doc.errors if e.get("part") not in ("document", "listing")]
         records = doc.data.get("advisories") if doc.data else None
         if fatal or not isinstance(records, list) or not records:
-            why = (fatal[0].get("message") if fatal else "no advisories in the evidence")
+            reason = (fatal[0].get("message") if fatal else msg("no advisories in the evidence"))
             problems.append(Problem(subjects.feed(doc.target), msg(
                 "advisory source {source} could not be read ({reason}), so its advisories were "
-                "not matched to any host.", source=doc.target, reason=why), doc.source))
+                "not matched to any host.", source=doc.target, reason=reason), doc.source))
             continue
         for index, err in enumerate(doc.errors):  # the other documents are still used
             where = (subjects.advisory(f"{doc.target}:{_file_of(err)}")
@@ -175,7 +181,7 @@ def advisories(evidence: EvidenceSet) -> tuple[list[Advisory], list[Problem]]:
                 problems.append(Problem(subjects.advisory(str(name or f"{doc.target}#{index}")),
                                         msg("{source}: advisory record {index} is unreadable "
                                             "({reason}).", source=doc.target, index=index,
-                                            reason=str(exc)), doc.source))
+                                            reason=why(exc)), doc.source))
                 continue
             if record is not None:
                 found.append(record)

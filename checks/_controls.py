@@ -24,6 +24,7 @@ from pydantic import Field, field_validator, model_validator
 from gitc_agent.core.check_api import (
     CheckParams,
     EvidenceSet,
+    Message,
     Outcome,
     Status,
     Verdict,
@@ -33,8 +34,11 @@ from gitc_agent.core.check_api import (
 )
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import CONTROLS_REGISTER
+from gitc_agent.model.message import msg_list
 from gitc_agent.model.timeutil import parse_time
 from gitc_agent.model.workdays import WorkCalendar, local_date
+
+from ._unreadable import Unreadable, why
 
 KIND = CONTROLS_REGISTER
 REFERENCES = ["ISO 27002:2022 5.36", "BIO2 5.36", "COSO 2013 principle 12 (performs in a "
@@ -48,6 +52,7 @@ _SIDE = {"monthly_before_close": "before", "monthly_after_close": "after",
          "after_period_8": "after", "after_period_12": "after"}
 _MONTH = {"after_period_8": 8, "after_period_12": 12, "yearly": 12}
 _REJECTED_KEYS = ("file", "row", "line", "reason", "control", "period")
+PHRASE = "_phrase"  # a rejected line's reason as a Message: for the sentence, not the evidence
 EXECUTION_KEYS = ("control", "period", "executed_at", "recorded_at", "executed_by",
                   "reviewed_by", "row")
 
@@ -73,6 +78,18 @@ class ScheduledControl(CheckParams):
             raise ValueError(f"a {self.frequency} control is due {side} the close, not "
                              f"{found.group(2).lower()} it")
         return self
+
+    @property
+    def rule(self) -> Message | str:
+        """The due rule for a sentence: translated when the policy writes it the usual way
+        ("10 working days after close"), else exactly as the policy wrote it."""
+        found = _DUE.match(self.due)
+        assert found is not None
+        days = int(found.group(1))
+        phrase = (msg("{days} working days before close", days=days)
+                  if found.group(2).lower() == "before"
+                  else msg("{days} working days after close", days=days))
+        return phrase if str(phrase) == self.due else self.due
 
     @property
     def offset(self) -> int:
@@ -135,20 +152,21 @@ class Execution:
 
     @classmethod
     def from_data(cls, e: Any) -> Execution:
-        """Raises ValueError for a line the collector would not have written."""
+        """Raises Unreadable for a line the collector would not have written."""
         if not isinstance(e, dict):
-            raise ValueError("the log line is not an object")
+            raise Unreadable(msg("the log line is not an object"))
         missing = [k for k in EXECUTION_KEYS if k not in e]
         if missing:
-            raise ValueError(f"field(s) {', '.join(missing)} missing from the evidence")
+            raise Unreadable(msg("field(s) {fields} missing from the evidence",
+                                 fields=", ".join(missing)))
         texts = ("control", "period", "executed_by", "reviewed_by")
         if any(not isinstance(e[k], str) for k in texts) or not e["control"].strip():
-            raise ValueError("control, period, executed_by or reviewed_by is not text")
+            raise Unreadable(msg("control, period, executed_by or reviewed_by is not text"))
         if not _LOG_PERIOD.match(e["period"]):
-            raise ValueError(f"unreadable period {e['period']!r}")
+            raise Unreadable(msg("unreadable period {period}", period=repr(e["period"])))
         executed = _moment(e["executed_at"], "executed_at", optional=True)
         if executed is not None and not e["executed_by"].strip():
-            raise ValueError("executed but executed_by is empty")
+            raise Unreadable(msg("executed but executed_by is empty"))
         return cls(e["control"].strip(), e["period"], executed,
                    _moment(e["recorded_at"], "recorded_at"), e["executed_by"].strip(),
                    e["reviewed_by"].strip(), _moment(e.get("reviewed_at"), "reviewed_at", True),
@@ -164,7 +182,7 @@ def _moment(value: Any, name: str, optional: bool = False) -> datetime | date | 
     if isinstance(value, str) and "T" in value and (when := parse_time(value)) is not None \
             and re.search(r"(Z|[+-]\d{2}:\d{2})$", value):
         return when
-    raise ValueError(f"unreadable {name} {value!r}")
+    raise Unreadable(msg("unreadable {field} {value}", field=name, value=repr(value)))
 
 
 @dataclass
@@ -199,10 +217,11 @@ def _read_log(evidence: EvidenceSet) -> Iterator[ControlLog | Outcome]:
         stamp = parse_time(doc.collected_at)
         raw = doc.data.get("executions") if isinstance(doc.data, dict) else None
         problem = ("; ".join(str(e.get("message", "?")) for e in doc.errors) if doc.errors
-                   else "no data" if not doc.data
-                   else f"unreadable collection time {doc.collected_at!r}" if stamp is None
-                   else "it has no list of executions" if not isinstance(raw, list)
-                   else "it holds no executions: a log that records nothing proves nothing"
+                   else msg("no data") if not doc.data
+                   else msg("unreadable collection time {value}", value=repr(doc.collected_at))
+                   if stamp is None
+                   else msg("it has no list of executions") if not isinstance(raw, list)
+                   else msg("it holds no executions: a log that records nothing proves nothing")
                    if not raw else None)
         if problem:
             yield Outcome(subjects.export(KIND), Status.ERROR, msg(
@@ -223,7 +242,7 @@ def _read_log(evidence: EvidenceSet) -> Iterator[ControlLog | Outcome]:
                 good = isinstance(entry, dict)
                 rejected.append({"file": file, "row": entry.get("row") if good else "?",
                                  "line": entry.get("line", "?") if good else "?",
-                                 "reason": str(exc),
+                                 "reason": str(exc), PHRASE: why(exc),
                                  **{k: entry[k] for k in ("control", "period")
                                     if good and isinstance(entry.get(k), str)}})
         last = src
@@ -348,13 +367,15 @@ def judge_slots(log: ControlLog, params: ControlParams, decide: Decide) -> Itera
     as_of = local_date(log.as_of)
     table = slots(params, as_of, calendar)
     schedule = {c.id.upper(): c for c in params.control_schedule}
-    blocked: dict[tuple[str, str], list[str]] = {}
+    blocked: dict[tuple[str, str], list[Message]] = {}
     for bad in log.rejected:
         file, row = bad.get("file", log.file), bad.get("row", "?")
-        reason = f"{file} row {row} (line {bad.get('line', '?')}): {bad.get('reason', '?')}"
+        where = {"file": str(file), "row": str(row), "line": str(bad.get("line", "?")),
+                 # ours as a phrase; the collector's as it wrote it
+                 "reason": bad.get(PHRASE) or str(bad.get("reason", "?"))}
+        reason = msg("{file} row {row} (line {line}): {reason}", **where)
         yield unknown(msg("{file} row {row} (line {line}): {reason}; the line was rejected and "
-                          "not assessed.", file=str(file), row=str(row),
-                          line=str(bad.get("line", "?")), reason=str(bad.get("reason", "?"))),
+                          "not assessed.", **where),
                       subject=subjects.row(file, row),
                       **{k: bad[k] for k in _REJECTED_KEYS if k in bad})
         control = schedule.get(str(bad.get("control", "")).upper())
@@ -390,7 +411,7 @@ def judge_slots(log: ControlLog, params: ControlParams, decide: Decide) -> Itera
         if reasons:
             yield unknown(msg("{control} ({title}) for {period} could not be assessed: its log "
                               "line was rejected ({reasons}).",
-                              **slot.names(reasons="; ".join(reasons))),
+                              **slot.names(reasons=msg_list(reasons))),
                           subject=slot.subject, **slot.evidence())
         else:
             yield decide(slot)

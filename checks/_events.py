@@ -15,10 +15,11 @@ import fnmatch
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, msg
+from gitc_agent.core.check_api import EvidenceSet, Message, Outcome, Status, msg
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import EVENTS_SECURITY
+from gitc_agent.model.message import N_
 
 from ._ad_accounts import Domain, domains
 from ._events_model import Change, ChangeTicket, Coverage, Events, Logon, Malformed
@@ -41,6 +42,9 @@ INTERACTIVE_TYPES = [2, 10, 11]  # interactive, remote interactive (RDP), cached
 LOGON_TYPE_NAMES = {2: "interactive", 3: "network", 4: "batch", 5: "service", 7: "unlock",
                     8: "network cleartext", 9: "new credentials", 10: "RDP",
                     11: "cached interactive"}
+#: the parts of the evidence as the error about an unusable one names them
+PARTS = {"logons": N_("logons"), "additions": N_("additions"), "creations": N_("creations"),
+         "hosts": N_("hosts"), "tickets": N_("tickets")}
 SERVER_TRUST_ACCOUNT = 0x2000  # userAccountControl of a domain controller
 DOMAIN_CONTROLLERS_RID = 516
 
@@ -64,7 +68,7 @@ def _walk_doc(evidence: EvidenceSet, doc: EvidenceDoc, parts: tuple[str, ...],
         message = "; ".join(f"{e.get('part', '?')}: {e.get('message', '?')}" for e in doc.errors)
         yield Outcome(subject, Status.ERROR, msg("The security events could not be read, so "
                                                  "this was not assessed: {reason}",
-                                                 reason=message or "no data"), src)
+                                                 reason=message or msg("no data")), src)
         return
     try:
         events = evidence.derived(f"events:{doc.target}:{doc.collected_at}:{id(doc)}",
@@ -72,23 +76,24 @@ def _walk_doc(evidence: EvidenceSet, doc: EvidenceDoc, parts: tuple[str, ...],
     except Malformed as exc:
         yield Outcome(subject, Status.ERROR, msg("The security-event evidence is malformed, so "
                                                  "this was not assessed: {reason}",
-                                                 reason=str(exc)), src)
+                                                 reason=exc.message), src)
         return
     yield from _source_problems(doc)
     for part in parts:
         if part in events.broken:
             yield Outcome(subject, Status.ERROR, msg(
                 "The {part} in the security-event evidence cannot be used, so they were not "
-                "assessed: {reason}", part=part, reason=str(events.broken[part])), src)
+                "assessed: {reason}", part=msg(PARTS.get(part, part)),
+                reason=events.broken[part]), src)
     events.domain, events.ad_problem, ad_outcomes = _ad(evidence)
     yield from ad_outcomes
     yield events
 
 
-def _ad(evidence: EvidenceSet) -> tuple[Domain | None, str | None, list[Outcome]]:
+def _ad(evidence: EvidenceSet) -> tuple[Domain | None, Message | None, list[Outcome]]:
     docs = evidence.of_kind("ad.accounts")
     if not docs:
-        return None, "no AD evidence was collected", []
+        return None, msg("no AD evidence was collected"), []
     outcomes: list[Outcome] = []
     domain = None
     for item in domains(evidence):
@@ -96,7 +101,7 @@ def _ad(evidence: EvidenceSet) -> tuple[Domain | None, str | None, list[Outcome]
             outcomes.append(item)
         elif domain is None:
             domain = item
-    problem = None if domain is not None else "the AD evidence could not be read"
+    problem = None if domain is not None else msg("the AD evidence could not be read")
     return domain, problem, outcomes
 
 
@@ -119,9 +124,12 @@ def _source_problems(doc: EvidenceDoc) -> Iterator[Outcome]:
             yield Outcome(subjects.aspect(subjects.log_source(name), str(reason)), Status.ERROR,
                           text, {**src, "rejected": count, "samples": samples[:5]})
         for err in source.get("parse_errors") or []:
-            where = (f"chunk {err.get('chunk')} at byte offset {err.get('offset')}"
-                     if isinstance(err, dict) and err.get("offset") is not None
-                     else "an unknown position")
+            known = isinstance(err, dict) and err.get("offset") is not None
+            aspect = (f"chunk {err.get('chunk')} at byte offset {err.get('offset')}" if known
+                      else "an unknown position")  # the subject: the same in every language
+            where = (msg("chunk {chunk} at byte offset {offset}", chunk=str(err.get("chunk")),
+                         offset=str(err.get("offset"))) if known
+                     else msg("an unknown position"))
             after = err.get("after_record") if isinstance(err, dict) else None
             why = str(err.get("message") if isinstance(err, dict) else err)
             if after is not None:
@@ -131,7 +139,7 @@ def _source_problems(doc: EvidenceDoc) -> Iterator[Outcome]:
             else:
                 text = msg("{source}: the EVTX parser failed at {where}: {reason}; the events "
                            "there were not read.", source=name, where=where, reason=why)
-            yield Outcome(subjects.aspect(subjects.log_source(name), f"{where}"), Status.ERROR,
+            yield Outcome(subjects.aspect(subjects.log_source(name), aspect), Status.ERROR,
                           text, {**src, "parse_error": err})
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from gitc_agent.core.check_api import Message, msg
 from gitc_agent.model.directory import (
     BUILTIN_PRIVILEGED,
     DOMAIN_PRIVILEGED_RIDS,
@@ -67,16 +68,17 @@ def privileged(events: Events, sid: str, extra: list[str]) -> bool | None:
     return False
 
 
-def nesting_unknown(events: Events, extra: list[str], sid: str) -> str | None:
-    """Why whether the group is nested in a privileged group cannot be told, or None."""
+def nesting_unknown(events: Events, extra: list[str], sid: str) -> Message | None:
+    """Why whether the group is nested in a privileged group cannot be told (a phrase for the
+    check's sentence), or None."""
     if events.domain is None:
-        return f"without the AD evidence ({events.ad_problem})"
+        return msg("without the AD evidence ({problem})", problem=events.ad_problem)
     directory = events.domain.directory
     if not any((g.sid or "").upper() == sid for g in directory.groups.values()):
-        return "the group is not in the AD evidence"
+        return msg("the group is not in the AD evidence")
     groups = privileged_domain_groups(events.domain, extra)
     if groups.unreadable or unidentified_groups(directory):
-        return "the membership of the privileged groups could not be read completely"
+        return msg("the membership of the privileged groups could not be read completely")
     return None
 
 
@@ -139,10 +141,11 @@ def member_label(events: Events, change: Change) -> str:
 
 
 def approval_for(events: Events, change: Change, approvals: list[Approval],
-                 ) -> tuple[Approval | None, list[str]]:
-    """The approval that covers the change on its day; otherwise why the others do not."""
+                 ) -> tuple[Approval | None, list[Message | str]]:
+    """The approval that covers the change on its day; otherwise why the others do not (each a
+    phrase, or UNRESOLVED)."""
     day = change.at.date()
-    notes: list[str] = []
+    notes: list[Message | str] = []
     for approval in approvals:
         group = grants(events, approval.group, change.sid or "")
         member = account_matches(events, approval.account, change.member_sid, change.member_name)
@@ -151,15 +154,16 @@ def approval_for(events: Events, change: Change, approvals: list[Approval],
             continue
         if not (group and member):
             continue
+        name = approval.reference or approval.approved_by
         if approval.granted is None:
-            notes.append(f"approval {approval.reference or approval.approved_by} has no "
-                         f"'granted' date, so it does not show the change was approved first")
+            notes.append(msg("approval {approval} has no 'granted' date, so it does not show the "
+                             "change was approved first", approval=name))
         elif approval.granted > day:
-            notes.append(f"approval {approval.reference or approval.approved_by} starts "
-                         f"{approval.granted.isoformat()}, after the change")
+            notes.append(msg("approval {approval} starts {granted}, after the change",
+                             approval=name, granted=approval.granted.isoformat()))
         elif approval.until < day:
-            notes.append(f"approval {approval.reference or approval.approved_by} had expired "
-                         f"on {approval.until.isoformat()}")
+            notes.append(msg("approval {approval} had expired on {until}", approval=name,
+                             until=approval.until.isoformat()))
         else:
             return approval, notes
     return None, notes

@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from gitc_agent.core.check_api import Message
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import EVENTS_SECURITY
 
 from ._ad_accounts import Domain
+from ._unreadable import Unreadable
 
 
-class Malformed(ValueError):
+class Malformed(Unreadable):
     """The evidence is not what the collector writes: nothing in that part can be judged."""
 
 
@@ -92,8 +94,8 @@ class Events:
     counts: dict[str, int]
     tickets: list[ChangeTicket] | None
     domain: Domain | None = None
-    ad_problem: str | None = None
-    broken: dict[str, str] = field(default_factory=dict)  # part -> why it cannot be judged
+    ad_problem: Message | None = None
+    broken: dict[str, Message | str] = field(default_factory=dict)  # part -> why not judged
 
     @property
     def subject(self) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, msg
+from gitc_agent.core.check_api import EvidenceSet, Message, Outcome, Status, msg
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model.kinds import FEED_CISA_KEV, FEED_CVE_FIX_MAP
 
@@ -38,42 +38,43 @@ class Exposure:
         return self.host.source
 
 
-def _problem(doc: EvidenceDoc, what: str, key: str) -> str | None:
-    """Why this feed cannot be used at all, as a clause (`vuln.*` quotes it), or None."""
-    reason = _reason(doc, key)
+def kev_problem(doc: EvidenceDoc) -> Message | None:
+    """Why the KEV catalog cannot be used at all, as a clause (`vuln.*` quotes it), or None."""
+    reason = _reason(doc, "vulnerabilities")
     if reason is None:
         return None
-    return (f"{what} could not be read ({reason}), so known-exploited vulnerabilities were not "
-            "assessed.")
+    return msg("the CISA KEV catalog could not be read ({reason}), so known-exploited "
+               "vulnerabilities were not assessed.", reason=reason)
 
 
-def _reason(doc: EvidenceDoc, key: str) -> str | None:
-    """Why this feed cannot be used at all, or None."""
+def _reason(doc: EvidenceDoc, key: str) -> Message | str | None:
+    """Why this feed cannot be used at all (the collector's error as it wrote it), or None."""
     items = doc.data.get(key) if doc.data else None
-    reason = doc.error_for("file") or (None if doc.data else "empty")
+    reason: Message | str | None = doc.error_for("file") or (None if doc.data else msg("empty"))
     if reason is None and not isinstance(items, list):
-        reason = f"no '{key}' list"
+        reason = msg("no '{key}' list", key=key)
     counted = doc.data.get("count_vendor") if doc.data else None
     if reason is None and isinstance(counted, int) and counted != len(items or []):
-        reason = f"{len(items or [])} entries where the collection counted {counted}"
+        reason = msg("{count} entries where the collection counted {counted}",
+                     count=len(items or []), counted=counted)
     return reason
 
 
 def hosts_with_feeds(evidence: EvidenceSet) -> Iterator[Exposure | Outcome]:
     kev, fixes = evidence.of_kind(FEED_CISA_KEV)[0], evidence.of_kind(FEED_CVE_FIX_MAP)[0]
-    kev_problem, fix_problem = _reason(kev, "vulnerabilities"), _reason(fixes, "fixes")
+    kev_unusable, fix_unusable = _reason(kev, "vulnerabilities"), _reason(fixes, "fixes")
     for host in windows_hosts(evidence):
         if isinstance(host, Outcome):
             yield host
-        elif kev_problem:
+        elif kev_unusable:
             yield Outcome(host.subject, Status.ERROR, msg(
                 "{host}: the CISA KEV catalog could not be read ({reason}), so known-exploited "
-                "vulnerabilities were not assessed.", host=host.name, reason=kev_problem),
+                "vulnerabilities were not assessed.", host=host.name, reason=kev_unusable),
                 host.source)
-        elif fix_problem:
+        elif fix_unusable:
             yield Outcome(host.subject, Status.ERROR, msg(
                 "{host}: the CVE fix map could not be read ({reason}), so known-exploited "
-                "vulnerabilities were not assessed.", host=host.name, reason=fix_problem),
+                "vulnerabilities were not assessed.", host=host.name, reason=fix_unusable),
                 host.source)
         else:
             yield Exposure(host, kev.data, fixes.data,

@@ -20,9 +20,14 @@ from gitc_agent.model.kinds import HOST_STATE, VULN_INVENTORY
 from gitc_agent.model.timeutil import parse_time
 
 from ._advisory_model import Problem, tokens
+from ._unreadable import Unreadable, why
 from ._windows_hosts import Host, kbs_in, windows_hosts
 
 MANAGERS = ("dpkg", "rpm")
+# what a software list is called in the reason it cannot be read (made once, used per host)
+INSTALLED_SOFTWARE = msg("the installed software list")
+PACKAGE_LIST = msg("the package list")
+EXPORTED_SOFTWARE = msg("the exported software list")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,18 +51,20 @@ class Inventory:
         return subjects.host(self.name)
 
 
-def _items(raw: Any, what: str) -> list[Item]:
+def _items(raw: Any, what: Message) -> list[Item]:
     if not isinstance(raw, list) or not raw:
-        raise ValueError(f"{what} is missing or empty")
+        raise Unreadable(msg("{what} is missing or empty", what=what))
     items = []
     for entry in raw:
         try:
             name, version = entry["name"], entry["version"]
         except (TypeError, KeyError):
-            raise ValueError(f"{what} has an entry without a name or version") from None
+            raise Unreadable(msg("{what} has an entry without a name or version",
+                                 what=what)) from None
         if type(name) is not str or not name.strip() or not (version is None
                                                               or type(version) is str):
-            raise ValueError(f"{what} has an entry without a readable name and version")
+            raise Unreadable(msg("{what} has an entry without a readable name and version",
+                                 what=what))
         items.append(Item(name, version.strip() or None if version else None, tokens(name)))
     return items
 
@@ -67,14 +74,16 @@ def _windows(host: Host) -> Inventory:
     if not isinstance(os_info, dict) or not isinstance(os_info.get("caption"), str) \
             or not isinstance(os_info.get("build"), int) or not isinstance(os_info.get("ubr"),
                                                                             int):
-        raise ValueError("the OS caption, build or UBR could not be read"
-                         + (f" ({host.errors['os']})" if "os" in host.errors else ""))
+        if "os" in host.errors:
+            raise Unreadable(msg("the OS caption, build or UBR could not be read ({reason})",
+                                 reason=host.errors["os"]))
+        raise Unreadable(msg("the OS caption, build or UBR could not be read"))
     if software is None:
-        raise ValueError("the installed software (Uninstall keys) could not be read ("
-                         + host.errors.get("software", "not in this evidence: collected by an "
-                                                       "older remote script; collect again")
-                         + ")")
-    items = _items(software, "the installed software list")
+        raise Unreadable(msg("the installed software (Uninstall keys) could not be read "
+                             "({reason})", reason=host.errors.get("software") or msg(
+                                 "not in this evidence: collected by an older remote script; "
+                                 "collect again")))
+    items = _items(software, INSTALLED_SOFTWARE)
     name = os_info["caption"]  # "Microsoft Windows 11 Enterprise" + "Version 24H2" (Windows 10/11)
     if isinstance(os_info.get("display_version"), str) and os_info["display_version"].strip():
         name = f"{name} Version {os_info['display_version'].strip()}"
@@ -90,11 +99,12 @@ def _windows(host: Host) -> Inventory:
 def _local(doc: EvidenceDoc) -> Inventory:
     packages, when = doc.data.get("packages"), parse_time(doc.collected_at)
     if doc.error_for("packages") or not isinstance(packages, dict) or when is None:
-        raise ValueError(f"the installed packages could not be read "
-                         f"({doc.error_for('packages') or 'not in this evidence'})")
+        raise Unreadable(msg("the installed packages could not be read ({reason})",
+                             reason=doc.error_for("packages") or msg("not in this evidence")))
     if packages.get("manager") not in MANAGERS:
-        raise ValueError(f"unknown package manager {packages.get('manager')!r}")
-    return Inventory(doc.target, "local", _items(packages.get("items"), "the package list"),
+        raise Unreadable(msg("unknown package manager {manager}",
+                             manager=repr(packages.get("manager"))))
+    return Inventory(doc.target, "local", _items(packages.get("items"), PACKAGE_LIST),
                      set(), doc.source, when)
 
 
@@ -114,14 +124,14 @@ def inventories(evidence: EvidenceSet) -> tuple[list[Inventory], list[Problem]]:
         except ValueError as exc:
             problems.append(Problem(host.subject, msg(
                 "{host}: {reason}, so no advisory could be matched to it.", host=host.name,
-                reason=str(exc)), host.source))
+                reason=why(exc)), host.source))
     for doc in evidence.of_kind(HOST_STATE):
         try:
             found.append(_local(doc))
         except ValueError as exc:
             problems.append(Problem(subjects.host(doc.target), msg(
                 "{host}: {reason}, so no advisory could be matched to it.", host=doc.target,
-                reason=str(exc)), doc.source))
+                reason=why(exc)), doc.source))
     live = {i.name.lower().split(".")[0] for i in found} | {
         p.subject.removeprefix("host:").lower().split(".")[0] for p in problems}
     for doc in evidence.of_kind(VULN_INVENTORY):
@@ -134,17 +144,17 @@ def inventories(evidence: EvidenceSet) -> tuple[list[Inventory], list[Problem]]:
 def _export(doc: EvidenceDoc, live: set[str]) -> Iterator[Inventory | Problem]:
     hosts, when = (doc.data or {}).get("hosts"), parse_time(doc.collected_at)
     if doc.errors or not isinstance(hosts, dict) or not hosts or when is None:
-        why = doc.errors[0].get("message") if doc.errors else "no hosts in the evidence"
+        reason = doc.errors[0].get("message") if doc.errors else msg("no hosts in the evidence")
         yield Problem(f"inventory:{doc.target}", msg(
             "the inventory export could not be read ({reason}), so its hosts were not assessed.",
-            reason=why), doc.source)
+            reason=reason), doc.source)
         return
     for name, raw in hosts.items():
         if str(name).lower().split(".")[0] in live:
             continue
         try:
-            yield Inventory(str(name), "export", _items(raw, "the exported software list"),
+            yield Inventory(str(name), "export", _items(raw, EXPORTED_SOFTWARE),
                             set(), doc.source, when)
         except ValueError as exc:
             yield Problem(subjects.host(str(name)), msg("{host}: {reason}.", host=str(name),
-                                                        reason=str(exc)), doc.source)
+                                                        reason=why(exc)), doc.source)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, Verdict, msg, unknown
+from gitc_agent.core.check_api import EvidenceSet, Message, Outcome, Status, msg
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import WINDOWS_HOST_STATE
 from gitc_agent.model.timeutil import parse_time
@@ -25,7 +25,7 @@ _KB = re.compile(r"\bKB(\d{6,8})\b", re.I)
 class Host:
     name: str
     data: dict[str, Any]
-    errors: dict[str, str]
+    errors: dict[str, str | Message]  # part -> the collector's error
     source: dict[str, str]
     collected_at: datetime
 
@@ -39,17 +39,10 @@ class Host:
             return None
         return self.data.get(key)
 
-    def reason(self, part: str) -> str:
-        """Why `part` could not be read: the collector's error, or that it is missing."""
-        return self.errors.get(part) or "missing from the evidence"
-
-    def unreadable(self, part: str, what: str, subject: str | None = None) -> Verdict:
-        """`what` is shown as given (callers that want it translated write the whole sentence
-        with `reason()`, since a phrase alone cannot be translated)."""
-        reason = self.reason(part)
-        return unknown(msg("{host}: {what} could not be read ({reason}), so this was not "
-                           "assessed.", host=self.name, what=what, reason=reason),
-                       subject=subject)
+    def reason(self, part: str) -> str | Message:
+        """Why `part` could not be read: the collector's error (as it wrote it), or that it is
+        missing (a phrase, translated in the check's sentence)."""
+        return self.errors.get(part) or msg("missing from the evidence")
 
 
 def kbs_in(text: str) -> set[str]:
@@ -64,11 +57,12 @@ def windows_hosts(evidence: EvidenceSet) -> Iterator[Host | Outcome]:
             doc.error_for("collector")
         when = parse_time(doc.collected_at)
         if whole or not doc.data or when is None:
-            reason = whole or ("no data in the evidence" if not doc.data
-                               else f"unreadable collection time {doc.collected_at!r}")
+            reason = whole or (msg("no data in the evidence") if not doc.data
+                               else msg("unreadable collection time {value}",
+                                        value=repr(doc.collected_at)))
             yield Outcome(subjects.host(doc.target), Status.ERROR,
                           msg("{host}: the host could not be read: {reason}", host=doc.target,
                               reason=reason), source)
             continue
-        errors = {e["part"]: e.get("message", "unknown error") for e in doc.errors}
+        errors = {e["part"]: e.get("message") or msg("unknown error") for e in doc.errors}
         yield Host(doc.target, doc.data, errors, source, when)

@@ -38,7 +38,7 @@ def decide(slot: Slot) -> Verdict:
         return fail(msg("{control} ({title}) for {period} was executed on {executed}, {late} "
                         "working day(s) after its due date {due} ({rule}).",
                         **slot.names(executed=executed.isoformat(), late=late,
-                                     due=slot.due.isoformat(), rule=slot.control.due)),
+                                     due=slot.due.isoformat(), rule=slot.control.rule)),
                     subject=slot.subject, **evidence)
     return ok(msg("{control} ({title}) for {period} was executed on {executed}, on or before its "
                   "due date {due}.", **slot.names(executed=executed.isoformat(),

@@ -24,7 +24,7 @@ def decide(slot: Slot) -> Verdict:
     if not slot.due_passed:
         return slot.not_due()
     e = slot.execution
-    values = slot.names(due=slot.due.isoformat(), rule=slot.control.due,
+    values = slot.names(due=slot.due.isoformat(), rule=slot.control.rule,
                         close=slot.close.isoformat())
     if e is None:
         text = msg("{control} ({title}) for {period} was not executed: it was due {due} ({rule}; "

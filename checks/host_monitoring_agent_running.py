@@ -44,7 +44,7 @@ def judge(host: AdminHost, params: Params) -> Iterator[Verdict]:
     if host.error_for("agents") or not isinstance(agents.get("process_names"), list):
         for req in params.required:
             yield unknown(msg("{host}: running processes could not be read ({reason}).",
-                              host=host.name, reason=host.error_for("agents") or "missing"),
+                              host=host.name, reason=host.error_for("agents") or msg("missing")),
                           subject=subjects.aspect(host.subject, req.role))
         return
     names = set(agents["process_names"]) | set(agents.get("services") or [])

@@ -44,7 +44,7 @@ def judge(host: AdminHost, params: Params) -> Verdict:
     if failed or not parts or any(not isinstance(p, dict) or not isinstance(p.get("packages"),
                                                                             list) for p in parts):
         return unknown(msg("{host}: pending updates could not be read ({reason}).",
-                           host=host.name, reason="; ".join(failed) or "no package manager data"))
+                           host=host.name, reason="; ".join(failed) or msg("no package manager data")))
     packages = [p if isinstance(p, dict) else {} for part in parts for p in part["packages"]]
     security = sorted(str(p.get("name")) for p in packages if p.get("security") is True)
     unflagged = sorted(str(p.get("name")) for p in packages

@@ -31,7 +31,7 @@ def judge(host: AdminHost, params: CheckParams) -> Verdict:
     state = host.data.get("reboot")
     if host.error_for("reboot") or not isinstance(state, dict):
         return unknown(msg("{host}: the reboot state could not be read ({reason}).",
-                           host=host.name, reason=host.error_for("reboot") or "missing"))
+                           host=host.name, reason=host.error_for("reboot") or msg("missing")))
     evidence = {k: state.get(k) for k in (
         "flag_present", "flag_supported", "running_kernel", "newest_kernel", "packages")}
     newest, running = state.get("newest_kernel"), state.get("running_kernel")

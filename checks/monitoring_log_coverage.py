@@ -19,6 +19,7 @@ from pydantic import Field
 from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS, EVENTS_SECURITY
+from gitc_agent.model.message import N_
 
 from ._events import (
     DOMAIN_CONTROLLERS_RID,
@@ -30,6 +31,8 @@ from ._events import (
 )
 
 SHOWN = 10
+# why a host is expected: the evidence keeps the English, the sentence a translated phrase
+DOMAIN_CONTROLLER, LISTED_SERVER = N_("domain controller"), N_("listed server")
 
 
 class Params(CheckParams):
@@ -64,16 +67,16 @@ def judge(events: Events, params: Params) -> Iterator[Verdict]:
     expected: dict[str, str] = {}  # short name -> why it is expected
     if events.domain is None:
         yield unknown(msg("The domain controllers could not be determined ({problem}), so their "
-                          "log coverage was not assessed.", problem=str(events.ad_problem)),
+                          "log coverage was not assessed.", problem=events.ad_problem),
                       subject=subjects.evidence(AD_ACCOUNTS))
     else:
         for account in events.domain.directory.accounts.values():
             if account.type == "computer" and (
                     (account.uac or 0) & SERVER_TRUST_ACCOUNT
                     or account.primary_group_id == DOMAIN_CONTROLLERS_RID):
-                expected[account.name.rstrip("$").lower()] = "domain controller"
+                expected[account.name.rstrip("$").lower()] = DOMAIN_CONTROLLER
     for name in (*events.expected_hosts, *params.servers):
-        expected.setdefault(name.strip().lower(), "listed server")
+        expected.setdefault(name.strip().lower(), LISTED_SERVER)
     if not expected:
         yield unknown("No domain controller and no listed server to hold the log against, so "
                       "coverage was not assessed.", **events.evidence())
@@ -85,12 +88,13 @@ def _short(host: str) -> str:
     return host.split(".", 1)[0]
 
 
-def _judge(events: Events, name: str, role: str, params: Params) -> Verdict:
+def _judge(events: Events, name: str, why: str, params: Params) -> Verdict:
     mine = [c for c in events.hosts.values()
             if c.host == name or (_short(c.host) == _short(name)
                                   and ("." not in name or "." not in c.host))]
     subject = subjects.host(name)
-    evidence = events.evidence(role=role, max_gap_hours=params.max_gap_hours,
+    role = msg(why)
+    evidence = events.evidence(role=why, max_gap_hours=params.max_gap_hours,
                                logged_as=[c.host for c in mine],
                                events_in_period=sum(c.events for c in mine))
     if not mine:

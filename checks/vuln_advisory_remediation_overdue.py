@@ -53,19 +53,19 @@ def judge(item: Judging, params: Params) -> Verdict:
     days, basis = remediation_days(adv.klass, params.remediation_days, params.default_days)
     due, why = due_date(adv, days, basis, item.kev.due)
     today = pair.inventory.collected_at.date()
-    evidence = pair_evidence(pair, due=due.isoformat(), due_basis=why)
+    evidence = pair_evidence(pair, due=due.isoformat(), due_basis=str(why))
     values = {"host": name, "advisory": describe(adv)}
     if pair.state == FIXED:
-        return ok(msg("{host}: {advisory} is fixed: {reason}.", reason=pair.reason, **values),
+        return ok(msg("{host}: {advisory} is fixed: {reason}.", reason=pair.reason or "", **values),
                   **evidence)
     if pair.state != OPEN:
         return unknown(msg("{host}: {advisory} names {products}, but whether it is fixed cannot "
                            "be decided ({reason}); see vuln.advisory.undecidable.",
-                           products=", ".join(pair.products), reason=pair.reason, **values),
+                           products=pair.installed, reason=pair.reason or "", **values),
                        **evidence)
     values.update(due=due.isoformat(), basis=why)
     if today > due:
-        values.update(late=(today - due).days, products=", ".join(pair.products))
+        values.update(late=(today - due).days, products=pair.installed)
         if pair.expected_fix:
             return fail(msg("{host}: {advisory} is not fixed {late} day(s) after its due date "
                             "{due} ({basis}); expected: {fix} on {products}.",

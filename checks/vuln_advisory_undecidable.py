@@ -38,9 +38,9 @@ def judge(pair: Pair, params: object) -> Verdict:
         return unknown(msg("{host}: {advisory} names {products}, but nothing machine-readable "
                            "says whether it is fixed: {reason}. A person must decide (see the "
                            "advisory) and record it in the CVE fix map.", host=name,
-                           advisory=describe(adv), products=", ".join(pair.products),
-                           reason=pair.reason), **evidence)
-    how = pair.expected_fix or pair.reason
+                           advisory=describe(adv), products=pair.installed,
+                           reason=pair.reason or ""), **evidence)
+    how = pair.expected_fix or pair.reason or ""
     if pair.by_fix_map:
         return ok(msg("{host}: {advisory} can be decided from the CVE fix map ({how}).",
                       host=name, advisory=adv.tracking_id, how=how), **evidence)

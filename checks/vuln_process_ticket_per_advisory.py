@@ -134,7 +134,7 @@ def judge(item: Applicable, params: Params) -> Verdict | tuple[()]:
     open_by = adv.initial_release.date() + timedelta(days=params.open_within_days)
     evidence = {"advisory": adv.tracking_id, "class": adv.klass, "hosts": list(item.hosts),
                 "published": adv.initial_release.isoformat(), "due": due.isoformat(),
-                "due_basis": why, "open_by": open_by.isoformat(),
+                "due_basis": str(why), "open_by": open_by.isoformat(),
                 "tickets": [t.ticket for t in found]}
     head = {"advisory": adv.tracking_id, "klass": adv.klass, "hosts": len(item.hosts)}
     if not found:

@@ -55,7 +55,7 @@ def _sources(evidence: EvidenceSet) -> Iterator[Source | Outcome]:
         fatal = [e for e in doc.errors if e.get("part") not in ("document", "listing")]
         records = (doc.data or {}).get("advisories")
         if fatal or not isinstance(records, list) or not records:
-            why = fatal[0].get("message") if fatal else "it holds no advisories"
+            why = fatal[0].get("message") if fatal else msg("it holds no advisories")
             yield Outcome(feed_subject(doc), Status.ERROR, msg(
                 "advisory source {source} could not be read ({reason}), so whether it is kept "
                 "up is unknown.", source=doc.target, reason=why), doc.source)

@@ -13,6 +13,7 @@ from pydantic import Field
 from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import WINDOWS_HOST_STATE
+from gitc_agent.model.message import msg_list
 
 from ._agents import AgentRequirement
 from ._windows_hosts import Host, windows_hosts
@@ -75,8 +76,9 @@ def _role(host: Host, req: AgentRequirement, automatic: bool) -> Verdict:
         return ok(msg("{host}: {role} service {service} is running (start type {start}).",
                       host=host.name, role=req.role, service=s["name"],
                       start=str(s.get("start_type"))), subject=subject, **evidence)
-    desc = "; ".join(f"{s.get('name')} is {s.get('status')}, start type {s.get('start_type')}"
-                     for s in found)
+    desc = msg_list([msg("{service} is {status}, start type {start}", service=str(s.get("name")),
+                         status=str(s.get("status")), start=str(s.get("start_type")))
+                     for s in found])
     return fail(msg("{host}: {role} is installed but not running and set to start "
                     "automatically: {services}.", host=host.name, role=req.role, services=desc),
                 subject=subject, **evidence)

@@ -15,8 +15,18 @@ from typing import Any
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
+from gitc_agent.core.check_api import (
+    CheckParams,
+    Message,
+    Verdict,
+    check,
+    fail,
+    msg,
+    ok,
+    unknown,
+)
 from gitc_agent.model.kinds import FEED_CISA_KEV, FEED_CVE_FIX_MAP, WINDOWS_HOST_STATE
+from gitc_agent.model.message import msg_list
 
 from ._feeds import Exposure, hosts_with_feeds
 from ._windows_hosts import kbs_in
@@ -92,8 +102,9 @@ def judge(exposure: Exposure, params: Params) -> Verdict:
                        **evidence)
     values = {"host": host.name, "fixed": len(fixed), "not_affected": len(not_affected)}
     if open_not_due:
-        values.update(pending=len(open_not_due), cves=", ".join(
-            f"{r['cve']} (due {r['due']})" for r in open_not_due))
+        values.update(pending=len(open_not_due), cves=msg_list(
+            [msg("{cve} (due {due})", cve=r["cve"], due=r["due"]) for r in open_not_due],
+            sep=", "))
     if unmapped_not_due:
         values["unmapped"] = len(unmapped_not_due)
     if open_not_due and unmapped_not_due:
@@ -115,7 +126,7 @@ def judge(exposure: Exposure, params: Params) -> Verdict:
     return ok(text, **evidence)
 
 
-def _overdue(name: str, overdue: list[dict[str, Any]], unseen: str,
+def _overdue(name: str, overdue: list[dict[str, Any]], unseen: Message | None,
              evidence: dict[str, Any]) -> Verdict:
     ransomware = any(r["ransomware"] for r in overdue)
     values = {"host": name, "count": len(overdue), "cves": ", ".join(r["cve"] for r in overdue)}
@@ -147,23 +158,34 @@ def _rows_for(fixes: list[Any], caption: str) -> dict[str, list[dict[str, Any]]]
     return by_cve
 
 
-def _unassessed(name: str, unmapped: list[str], exposure: Exposure, product_known: bool) -> str:
-    """Why some KEV entries past their due date could not be judged for this host ('' if none)."""
+def _unassessed(name: str, unmapped: list[str], exposure: Exposure,
+                product_known: bool) -> Message | None:
+    """Why some KEV entries past their due date could not be judged for this host (None if
+    none), as a sentence the check's message ends with."""
     parts = []
     if exposure.kev_unread:
-        parts.append(f"{len(exposure.kev_unread)} KEV catalog entries could not be read "
-                     f"({', '.join(exposure.kev_unread[:5])})")
+        parts.append(msg("{count} KEV catalog entries could not be read ({entries})",
+                         count=len(exposure.kev_unread),
+                         entries=", ".join(exposure.kev_unread[:5])))
     if unmapped:
-        why = ("no row in the fix map matches this host's product at all" if not product_known
-               else "no fix-map row for this host's product")
-        parts.append(f"{len(unmapped)} KEV CVE(s) past their due date have {why} "
-                     f"({', '.join(unmapped[:10])}{', ...' if len(unmapped) > 10 else ''})")
+        cves = f"{', '.join(unmapped[:10])}{', ...' if len(unmapped) > 10 else ''}"
+        if product_known:
+            parts.append(msg("{count} KEV CVE(s) past their due date have no fix-map row for "
+                             "this host's product ({cves})", count=len(unmapped), cves=cves))
+        else:
+            parts.append(msg("{count} KEV CVE(s) past their due date have no row in the fix map "
+                             "matches this host's product at all ({cves})", count=len(unmapped),
+                             cves=cves))
     if not parts:
-        return ""
-    rejected = (f" The fix map has {len(exposure.fixes_rejected)} rejected row(s) "
-                f"({', '.join(exposure.fixes_rejected[:5])})." if exposure.fixes_rejected else "")
-    return (f"{'; '.join(parts)}, so whether they are fixed is unknown: add a fix row (KBs or "
-            f"fixed build) or a not_affected row per CVE and product.{rejected}")
+        return None
+    if exposure.fixes_rejected:
+        return msg("{problems}, so whether they are fixed is unknown: add a fix row (KBs or "
+                   "fixed build) or a not_affected row per CVE and product. The fix map has "
+                   "{count} rejected row(s) ({rows}).", problems=msg_list(parts),
+                   count=len(exposure.fixes_rejected),
+                   rows=", ".join(exposure.fixes_rejected[:5]))
+    return msg("{problems}, so whether they are fixed is unknown: add a fix row (KBs or fixed "
+               "build) or a not_affected row per CVE and product.", problems=msg_list(parts))
 
 
 def _build(value: Any) -> tuple[int, int] | None:

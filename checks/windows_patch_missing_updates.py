@@ -18,8 +18,18 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
+from gitc_agent.core.check_api import (
+    CheckParams,
+    Message,
+    Verdict,
+    check,
+    fail,
+    msg,
+    ok,
+    unknown,
+)
 from gitc_agent.model.kinds import WINDOWS_HOST_STATE
+from gitc_agent.model.message import MessageList, msg_list
 from gitc_agent.model.timeutil import parse_time
 
 from ._windows_hosts import Host, windows_hosts
@@ -54,7 +64,7 @@ class Params(CheckParams):
 def judge(host: Host, params: Params) -> Verdict:
     state = host.data.get("missing_updates") or {}
     if state.get("status") != "ok" or not isinstance(state.get("updates"), list):
-        reason = state.get("message") or host.errors.get("missing_updates", "no data")
+        reason = state.get("message") or host.errors.get("missing_updates") or msg("no data")
         if state.get("status") == "denied":
             text = msg("{host}: the Windows Update Agent search was denied ({reason}); missing "
                        "updates are unknown, so this host is not assessed as compliant.",
@@ -144,11 +154,15 @@ def _row(upd: dict[str, Any], host: Host) -> dict[str, Any]:
             "hidden": upd.get("hidden") is True}
 
 
-def _kbs(rows: list[dict[str, Any]]) -> str:
+def _kbs(rows: list[dict[str, Any]]) -> str | Message:
     return ", ".join(sorted({f"KB{k}" if str(k).isdigit() else str(k)
-                             for r in rows for k in r["kbs"]})) or "no KB listed"
+                             for r in rows for k in r["kbs"]})) or msg("no KB listed")
 
 
-def _hidden(rows: list[dict[str, Any]]) -> str:
+def _hidden(rows: list[dict[str, Any]]) -> str | MessageList:
+    """A sentence after the KB list, or nothing; the space before it is the list's separator,
+    so the translated sentence carries no leading blank."""
     hidden = sum(r["hidden"] for r in rows)
-    return f" {hidden} of them hidden in Windows Update." if hidden else ""
+    if not hidden:
+        return ""
+    return msg_list(["", msg("{count} of them hidden in Windows Update.", count=hidden)], sep=" ")

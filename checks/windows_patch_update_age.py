@@ -11,7 +11,16 @@ from datetime import datetime
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
+from gitc_agent.core.check_api import (
+    CheckParams,
+    Message,
+    Verdict,
+    check,
+    fail,
+    msg,
+    ok,
+    unknown,
+)
 from gitc_agent.model.kinds import WINDOWS_HOST_STATE
 from gitc_agent.model.timeutil import parse_time
 
@@ -54,8 +63,8 @@ def judge(host: Host, params: Params) -> Verdict:
                         "in the update history or the installed hotfixes.", host=host.name),
                     **evidence)
     days = (host.collected_at - when).days
-    evidence.update(last_update=when.isoformat(), last_update_title=title, age_days=days,
-                    kbs=sorted(kbs_in(title)))
+    evidence.update(last_update=when.isoformat(), last_update_title=str(title), age_days=days,
+                    kbs=sorted(kbs_in(str(title))))
     if days <= params.max_days:
         return ok(msg("{host}: last cumulative/security update {days} day(s) before "
                       "collection ({title}); norm: at most {norm}.", host=host.name, days=days,
@@ -71,10 +80,10 @@ def judge(host: Host, params: Params) -> Verdict:
                     title=title, norm=params.max_days), likelihood=None, **evidence)
 
 
-def _latest(host: Host, params: Params) -> tuple[datetime | None, str]:
-    """The newest qualifying update; an entry with an unreadable date cannot show the host is
-    current, so it is skipped (it never makes a pass)."""
-    best: tuple[datetime | None, str] = (None, "")
+def _latest(host: Host, params: Params) -> tuple[datetime | None, str | Message]:
+    """The newest qualifying update (its title, or a hotfix's KB as a phrase); an entry with an
+    unreadable date cannot show the host is current, so it is skipped (it never makes a pass)."""
+    best: tuple[datetime | None, str | Message] = (None, "")
     patterns = [p.lower() for p in params.title_patterns]
     for entry in host.part("history", "update_history") or []:
         title = str(entry.get("title", ""))
@@ -86,6 +95,6 @@ def _latest(host: Host, params: Params) -> tuple[datetime | None, str]:
         when = parse_time(fix.get("installed_on"))
         if (str(fix.get("description", "")).lower() == "security update" and when
                 and (best[0] is None or when > best[0])):
-            best = (when, f"{fix.get('kb')} (installed hotfix)")
+            best = (when, msg("{kb} (installed hotfix)", kb=str(fix.get("kb"))))
     return best
 
