@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet, Outcome, Status, msg
+from gitc_agent.core.check_api import EvidenceSet, Message, Outcome, Status, msg
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import subjects
 from gitc_agent.model.directory import Account, Directory
@@ -28,6 +28,7 @@ from gitc_agent.model.kinds import (
     DATAFIX_DB_ROLES,
     DATAFIX_REGISTER,
 )
+from gitc_agent.model.message import MessageList
 from gitc_agent.model.timeutil import parse_time
 
 from ._datafix_ad import AdState, ad_state
@@ -133,7 +134,7 @@ def _time(value: Any) -> datetime:
     """A time the collector wrote; one that cannot be read rejects its row (never a guess)."""
     parsed = shared_zone(parse_time(value))  # one tzinfo per offset: 100,000 tickets
     if parsed is None:
-        raise ValueError(f"unreadable time {value!r}")
+        raise ValueError(msg("unreadable time {value}", value=repr(value)))
     return parsed
 
 
@@ -166,13 +167,22 @@ class Ticket:
     def from_data(cls, t: dict[str, Any]) -> Ticket:
         """Raises ValueError for a time that cannot be read, a field the collector always writes
         that is missing, or an execution that ended without starting."""
+        if not isinstance(t, dict):
+            raise ValueError(msg("the ticket is not a record"))
         missing = [k for k in TICKET_KEYS if k not in t]
         if missing:
-            raise ValueError(f"field(s) {', '.join(missing)} missing from the evidence")
+            raise ValueError(msg("field(s) {fields} missing from the evidence",
+                                 fields=", ".join(missing)))
         if not isinstance(t["ticket"], str) or not t["ticket"].strip():
-            raise ValueError("the ticket id is empty")
+            raise ValueError(msg("the ticket id is empty"))
+        for key in ("requester", "executor", "reviewer"):  # names: "" when empty, never null
+            if not isinstance(t[key], str):
+                raise ValueError(msg("the {field} field is not text", field=key))
+        if not isinstance(t["approvers"], list) or not all(
+                isinstance(a, dict) and isinstance(a.get("name"), str) for a in t["approvers"]):
+            raise ValueError(msg("the approvers are not a list of named approvals"))
         if t.get("execution_end") and not t["execution_start"]:
-            raise ValueError("an execution end but no execution start")
+            raise ValueError(msg("an execution end but no execution start"))
 
         def when(key: str) -> datetime | None:
             return _time(t[key]) if t.get(key) else None
@@ -200,14 +210,14 @@ class Datafix:
     present: set[str]  # kinds with a readable document (DB roles: memberships exported)
     rejected_tickets: set[str] = field(default_factory=set)  # ids on rejected register rows
     ad: AdState = field(default_factory=lambda: AdState(None))
-    log_audit_off: str | None = None  # why the audit the log comes from is not known to be on
+    log_audit_off: MessageList | None = None  # why the log's audit is not known to be on
     db_servers: list[DbServer | Outcome] = field(default_factory=list)  # db.instance, for roles
     log_instances: tuple[str, ...] = ()  # the db.instance targets whose audit the log relies on
     _shared: dict[tuple[str, ...], tuple[dict, str]] = field(default_factory=dict, repr=False,
                                                              compare=False)
 
     @property
-    def persons_problem(self) -> str | None:
+    def persons_problem(self) -> MessageList | None:
         """Why names cannot be resolved to persons (None: they can)."""
         return self.ad.persons_problem
 
@@ -276,8 +286,9 @@ class _Reader:
         if stamp is not None:  # an unreadable export was still collected at this time
             self.stamps.append(stamp)
         if doc.errors or not doc.data or stamp is None:
-            message = "; ".join(e.get("message", "?") for e in doc.errors) or (
-                "no data" if not doc.data else f"unreadable collection time {doc.collected_at!r}")
+            message: str | Message = "; ".join(e.get("message", "?") for e in doc.errors) or (
+                msg("no data") if not doc.data else
+                msg("unreadable collection time {time}", time=repr(doc.collected_at)))
             self.problems.setdefault(doc.kind, []).append(Outcome(
                 subjects.export(doc.kind), Status.ERROR,
                 msg("The {kind} export could not be read, so it was not assessed: {problem}",
@@ -291,18 +302,34 @@ class _Reader:
         if doc.kind == REGISTER:
             self.rejected_ids.update(b["ticket"].strip().upper()
                                      for b in doc.data.get("rejected", []) if b.get("ticket"))
-            for t in doc.data.get("tickets", []):
+            tickets = doc.data.get("tickets", [])
+            if not isinstance(tickets, list):  # not "no tickets": nothing can be told
+                self.present.discard(doc.kind)
+                self.problems.setdefault(doc.kind, []).append(Outcome(
+                    subjects.export(doc.kind), Status.ERROR,
+                    msg("The {kind} export holds no list of tickets, so it was not assessed.",
+                        kind=doc.kind), src))
+                return
+            for t in tickets:
                 try:
                     self.tickets.append(Ticket.from_data(t))
                 except ValueError as exc:
-                    self.reject(doc.kind, src, self._bad(doc, t, str(exc)))
-                    self.rejected_ids.add(str(t.get("ticket") or "").strip().upper())
+                    row = t if isinstance(t, dict) else {}
+                    self.reject(doc.kind, src, self._bad(doc, row, reason_of(exc)))
+                    self.rejected_ids.add(str(row.get("ticket") or "").strip().upper())
         elif doc.kind == DB_ROLES:
             memberships = doc.data.get("memberships")
             # absent: only a login mapping was configured; empty: no database lacks role members
             if isinstance(memberships, list) and memberships:
                 self.present.add(doc.kind)
-                self.memberships.extend(memberships)
+                for m in memberships:
+                    if isinstance(m, dict) and isinstance(m.get("role"), str) \
+                            and isinstance(m.get("principal"), str):
+                        self.memberships.append(m)
+                    else:  # a membership that cannot be read may be the one that clashes
+                        self.reject(doc.kind, src, self._bad(
+                            doc, m if isinstance(m, dict) else {},
+                            msg("the role membership has no role or principal")))
             self.logins.update(doc.data.get("logins") or {})
         else:
             part = read_groups(doc.data)
@@ -323,22 +350,31 @@ class _Reader:
                 try:
                     self.log.append(group(cells, cols, times) if grouped else entry(cells, cols))
                 except BadGroup as exc:
-                    self.reject(doc.kind, src, self._bad(doc, {"row": exc.row}, str(exc)))
+                    self.reject(doc.kind, src, self._bad(doc, {"row": exc.row}, exc.reason))
 
     def reject(self, kind: str, src: dict[str, str], bad: dict[str, Any]) -> None:
+        """`bad["reason"]`: the collector's recorded reason (data), or this reading's own
+        (a Message, kept in English text in the evidence)."""
+        reason = bad["reason"]
         self.problems.setdefault(kind, []).append(Outcome(
             subjects.row(bad["file"], bad["row"]), Status.ERROR,
             msg("{file} row {row} (line {line}) was rejected and not assessed: {reason}",
                 file=bad["file"], row=bad["row"], line=bad.get("line", "?"),
-                reason=bad["reason"]), {**src, **bad}))
+                reason=reason), {**src, **bad, "reason": str(reason)}))
 
     @staticmethod
-    def _bad(doc: EvidenceDoc, row: dict[str, Any], reason: str) -> dict[str, Any]:
+    def _bad(doc: EvidenceDoc, row: dict[str, Any], reason: str | Message) -> dict[str, Any]:
         """A row the collector accepted but this reading cannot use, as the collector would
         have rejected it."""
         file = PurePath(str((doc.data.get("source") or {}).get("file") or doc.kind)).name
         return {"file": file, "row": row.get("row"), "line": row.get("line", "?"),
                 "ticket": row.get("ticket", ""), "reason": reason}
+
+
+def reason_of(exc: Exception) -> str | Message:
+    """The reason a ValueError of this reading carries: its Message, else its text."""
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, Message) else str(exc)
 
 
 def _load(evidence: EvidenceSet) -> Datafix | Outcome:

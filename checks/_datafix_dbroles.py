@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Outcome
+from gitc_agent.core.check_api import CheckParams, Message, Outcome, msg
 from gitc_agent.model.db_principals import SERVER
 
-from ._db import ARROW, DbServer, glob
+from ._db import DbServer, glob
 
 if TYPE_CHECKING:
     from ._datafix import Datafix, Person
@@ -34,9 +34,11 @@ class DbRoleRef(CheckParams):
 
 class Holders(Protocol):
     role: str
-    problems: list[str]
+    problems: list[Message]
 
-    def add(self, person: Person | None, reason: str) -> None: ...
+    def add(self, person: Person | None, reason: Message) -> None: ...
+
+    def has_room(self, person: Person | None) -> bool: ...
 
 
 def live_holders(dfx: Datafix, out: Holders, refs: list[DbRoleRef]) -> None:
@@ -47,14 +49,16 @@ def live_holders(dfx: Datafix, out: Holders, refs: list[DbRoleRef]) -> None:
         servers = [s for s in dfx.db_servers
                    if glob(ref.server, s.name if isinstance(s, DbServer) else _target(s))]
         if not servers:
-            out.problems.append(f"the {out.role} role names DB role {ref.role} on server "
-                                f"{ref.server}, but no db.instance evidence of that server was "
-                                f"collected (is it in the 'databases:' config?)")
+            out.problems.append(msg("the {role} role names DB role {db_role} on server "
+                                    "{server}, but no db.instance evidence of that server was "
+                                    "collected (is it in the 'databases:' config?)",
+                                    role=out.role, db_role=ref.role, server=ref.server))
         for server in servers:
             if isinstance(server, Outcome):
-                out.problems.append(f"the {out.role} role names DB role {ref.role} on "
-                                    f"{_target(server)}, whose catalog could not be read: "
-                                    f"{server.message}")
+                out.problems.append(msg("the {role} role names DB role {db_role} on {server}, "
+                                        "whose catalog could not be read: {problem}",
+                                        role=out.role, db_role=ref.role,
+                                        server=_target(server), problem=_said(server)))
                 continue
             _server_holders(dfx, out, ref, server)
 
@@ -63,51 +67,74 @@ def _target(outcome: Outcome) -> str:
     return outcome.subject.removeprefix("db:")
 
 
+def _said(outcome: Outcome) -> Message | str:
+    """What an outcome said, as its template and values so it is translated where it is
+    quoted (its English text when it has no template)."""
+    if outcome.template is None:
+        return outcome.message
+    return Message(outcome.template, outcome.params or {})
+
+
 def _server_holders(dfx: Datafix, out: Holders, ref: DbRoleRef, server: DbServer) -> None:
     unreadable = server.problem("principals", "memberships",
                                 *(("databases",) if ref.database != "*" else ()))
+    names = {"role": out.role, "db_role": ref.role, "server": server.name}
     if unreadable:
-        out.problems.append(f"the {out.role} role names DB role {ref.role} on {server.name}, "
-                            f"whose members could not be read: {unreadable}")
+        out.problems.append(msg("the {role} role names DB role {db_role} on {server}, whose "
+                                "members could not be read: {problem}", **names,
+                                problem=unreadable))
         return
     scopes, missing = _scopes(ref, server)
-    if missing:
-        out.problems.append(f"the {out.role} role names DB role {ref.role} on {server.name}: "
-                            f"{missing}")
+    if missing is not None:
+        out.problems.append(msg("the {role} role names DB role {db_role} on {server}: "
+                                "{problem}", **names, problem=missing))
         return
     for scope in scopes:
-        where = "" if scope == SERVER else f" in {scope.removeprefix('database:')}"
+        database = None if scope == SERVER else scope.removeprefix("database:")
         db = next((d for d in server.instance.databases
                    if f"database:{d['name']}" == scope), None)
         grant = server._grant(ref.role, [ref.role], scope, db=db)
-        out.problems.extend(f"the {out.role} role (DB role {ref.role} on {server.name}{where}): "
-                            f"{p}" for p in grant.problems)
+        out.problems.extend(_grant_problem(names, database, p) for p in grant.problems)
         for member in grant.members:
             if member.problem:
-                out.problems.append(f"the {out.role} role (DB role {ref.role} on {server.name}"
-                                    f"{where}): {member.name}: {member.problem}")
+                out.problems.append(_grant_problem(names, database, msg(
+                    "{member}: {problem}", member=member.name, problem=member.problem)))
                 continue
             account = member.ad_account
             if account is None:
                 account = server.identity(member.name).account
             person = (dfx.people.of_account(account, member.name) if account is not None
                       else dfx.people.get(member.name))
-            out.add(person, f"DB role {ref.role} on {server.name}{where} "
-                            f"({ARROW.join(member.path)})")
+            if not out.has_room(person):
+                continue
+            path = member.path_phrase  # names, and the owner hop as a phrase
+            out.add(person, msg("DB role {db_role} on {server} ({path})", db_role=ref.role,
+                                server=server.name, path=path) if database is None else
+                    msg("DB role {db_role} on {server} in {database} ({path})",
+                        db_role=ref.role, server=server.name, database=database, path=path))
 
 
-def _scopes(ref: DbRoleRef, server: DbServer) -> tuple[list[str], str]:
+def _grant_problem(names: dict[str, str], database: str | None, problem: object) -> Message:
+    if database is None:
+        return msg("the {role} role (DB role {db_role} on {server}): {problem}", **names,
+                   problem=problem)
+    return msg("the {role} role (DB role {db_role} on {server} in {database}): {problem}",
+               **names, database=database, problem=problem)
+
+
+def _scopes(ref: DbRoleRef, server: DbServer) -> tuple[list[str], Message | None]:
     """Where the role's memberships are (server, or database:<name>), or why it is not there."""
     inst = server.instance
     if server.engine == "postgresql":  # roles are cluster-wide
         if ref.database != "*":
-            return [], "PostgreSQL roles are cluster-wide; name no database"
+            return [], msg("PostgreSQL roles are cluster-wide; name no database")
         if inst.principal(ref.role) is None:
-            return [], "the server has no such role"
-        return [SERVER], ""
+            return [], msg("the server has no such role")
+        return [SERVER], None
     if ref.database == "*" and inst.principal(ref.role) is not None:
-        return [SERVER], ""  # a server role (sysadmin, a user-defined server role)
+        return [SERVER], None  # a server role (sysadmin, a user-defined server role)
     scopes = [f"database:{db['name']}" for db in inst.databases if glob(ref.database, db["name"])]
     if not scopes:
-        return [], f"no server role of that name and no database matching {ref.database}"
-    return scopes, ""
+        return [], msg("no server role of that name and no database matching {pattern}",
+                       pattern=ref.database)
+    return scopes, None

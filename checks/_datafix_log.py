@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gitc_agent.core.check_api import EvidenceSet
+from gitc_agent.core.check_api import EvidenceSet, Message, msg
 from gitc_agent.model.db_audit import audit_state
 from gitc_agent.model.kinds import DB_INSTANCE
+from gitc_agent.model.message import N_, MessageList, msg_list
 from gitc_agent.model.timeutil import parse_time
 
 GROUP_KEYS = ("principal", "database", "day", "statement", "object", "ticket", "count", "first",
@@ -51,14 +52,16 @@ class BadGroup(ValueError):
     """A group (or an old-style entry) the collector would not have written: its lines are
     rejected, never read as fewer changes."""
 
-    def __init__(self, row: Any, reason: str):
+    def __init__(self, row: Any, reason: Message):
         super().__init__(reason)
         self.row = row
+        self.reason = reason
 
 
-def _text(value: Any, what: str, row: Any) -> str:
+def _text(value: Any, why: str, row: Any) -> str:
+    """`why`: the whole sentence (an N_ template), built into a Message only when it fails."""
     if not isinstance(value, str):
-        raise BadGroup(row, f"{what} is not text")
+        raise BadGroup(row, msg(why))
     return value
 
 
@@ -75,7 +78,7 @@ def shared_zone(at: datetime | None) -> datetime | None:
     return at if shared is zone else at.replace(tzinfo=shared)
 
 
-def _when(value: Any, what: str, row: Any, times: dict[str, datetime | None] | None = None
+def _when(value: Any, why: str, row: Any, times: dict[str, datetime | None] | None = None
           ) -> datetime:
     """`times`: the texts read so far (one document's): the lines of a datafix share their
     minutes, and one datetime per text instead of one per line is tens of MB at 350,000
@@ -87,13 +90,13 @@ def _when(value: Any, what: str, row: Any, times: dict[str, datetime | None] | N
         if at is _UNREAD:
             at = times[value] = shared_zone(parse_time(value))
     if at is None:
-        raise BadGroup(row, f"unreadable {what} time {value!r}")
+        raise BadGroup(row, msg(why, value=repr(value)))
     return at
 
 
 def _row(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise BadGroup(value, f"row {value!r} is not a row number")
+        raise BadGroup(value, msg("row {value} is not a row number", value=repr(value)))
     return value
 
 
@@ -107,46 +110,51 @@ def group(cells: Any, cols: dict[str, int], times: dict[str, Any] | None = None)
     """One group of the reduced evidence; raises BadGroup when it cannot be trusted. `times`:
     a dict kept across the groups of one document (see _when)."""
     if not isinstance(cells, list) or len(cells) != len(cols):
-        raise BadGroup("?", "a group of the audit log is not a list of its columns")
+        raise BadGroup("?", msg("a group of the audit log is not a list of its columns"))
     if cols != _IN_ORDER:  # another column order (hand-made evidence): the collector's one
         cells = [cells[cols[k]] for k in GROUP_KEYS]
     (principal, database, day, statement, obj, ticket, count, first_text, first_row, last_text,
      last_row, middle) = cells
     first_row, last_row = _row(first_row), _row(last_row)
-    first = _when(first_text, "first", first_row, times)
-    last = _when(last_text, "last", last_row, times)
+    first = _when(first_text, N_("unreadable first time {value}"), first_row, times)
+    last = _when(last_text, N_("unreadable last time {value}"), last_row, times)
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        raise BadGroup(first_row, f"line count {count!r} is not a positive number")
-    day = _text(day, "the day", first_row)
+        raise BadGroup(first_row, msg("line count {count} is not a positive number",
+                                      count=repr(count)))
+    day = _text(day, N_("the day is not text"), first_row)
     if not (day == first_text[:10] == last_text[:10]) or last < first:
-        raise BadGroup(first_row, "first and last line do not fall on the group's day in order")
+        raise BadGroup(first_row, msg("first and last line do not fall on the group's day in "
+                                      "order"))
     first_line, last_line = Line(first_row, first), Line(last_row, last)
     lines: list[Line] | None = None
     if middle is not None:
         if not isinstance(middle, list):
-            raise BadGroup(first_row, "the group's lines are not a list")
+            raise BadGroup(first_row, msg("the group's lines are not a list"))
         lines = [first_line, last_line] if count > 1 else [first_line]
         for item in middle:
             if not isinstance(item, list) or len(item) != 2:
-                raise BadGroup(first_row, "a line of the group is not [row, time]")
-            lines.append(Line(_row(item[0]), _when(item[1], "line", item[0], times)))
+                raise BadGroup(first_row, msg("a line of the group is not [row, time]"))
+            lines.append(Line(_row(item[0]), _when(item[1], N_("unreadable line time {value}"),
+                                                      item[0], times)))
         if len(lines) != count:
-            raise BadGroup(first_row, f"{len(lines)} line(s) listed for a count of {count}")
-    return LogGroup(_text(principal, "the principal", first_row),
-                    _text(database, "the database", first_row), day,
-                    _text(statement, "the statement", first_row),
-                    _text(obj, "the object", first_row),
-                    _text(ticket, "the ticket", first_row), count, first_line, last_line, lines)
+            raise BadGroup(first_row, msg("{listed} line(s) listed for a count of {count}",
+                                          listed=len(lines), count=count))
+    return LogGroup(_text(principal, N_("the principal is not text"), first_row),
+                    _text(database, N_("the database is not text"), first_row), day,
+                    _text(statement, N_("the statement is not text"), first_row),
+                    _text(obj, N_("the object is not text"), first_row),
+                    _text(ticket, N_("the ticket is not text"), first_row), count, first_line,
+                    last_line, lines)
 
 
 def entry(cells: Any, cols: dict[str, int]) -> LogGroup:
     """One line of evidence written before the reduction, as a group of one."""
     if not isinstance(cells, list) or len(cells) < len(cols):
-        raise BadGroup("?", "an entry of the audit log is not a list of its columns")
+        raise BadGroup("?", msg("an entry of the audit log is not a list of its columns"))
     row = cells[cols["row"]]
     at = parse_time(cells[cols["timestamp"]])
     if at is None:
-        raise BadGroup(row, f"unreadable time {cells[cols['timestamp']]!r}")
+        raise BadGroup(row, msg("unreadable time {value}", value=repr(cells[cols["timestamp"]])))
     line = Line(row, at)
     return LogGroup(cells[cols["principal"]], cells[cols["database"]], at.date().isoformat(),
                     cells[cols["statement"]], cells[cols["object"]], cells[cols["ticket"]], 1,
@@ -172,23 +180,28 @@ def read_groups(data: dict[str, Any]) -> tuple[list[Any], dict[str, int], bool] 
     return None
 
 
-def audit_off(evidence: EvidenceSet, instances: set[str], databases: set[str]) -> str | None:
+def audit_off(evidence: EvidenceSet, instances: set[str], databases: set[str]
+              ) -> MessageList | None:
     """Why the audit the log comes from cannot be trusted to record every change (None: it is
     on). `instances` are the `db.instance` targets the audit-log config names; their evidence
     is read with the same rule as db.audit.enabled (gitc_agent.model.db_audit)."""
-    problems = []
+    problems: list[Message] = []
     for name in sorted(instances):
         docs = [d for d in evidence.of_kind(DB_INSTANCE) if d.target == name]
         if not docs:
-            problems.append(f"{name}: no db.instance evidence was collected, so whether its "
-                            f"audit is on is unknown")
+            problems.append(msg("{instance}: no db.instance evidence was collected, so whether "
+                                "its audit is on is unknown", instance=name))
             continue
         for doc in docs:
             unreadable = "; ".join(f"{e.get('part')}: {e.get('message', '?')}" for e in doc.errors
                                    if e.get("part") in ("connection", "audit", "settings"))
-            state = audit_state(doc.data or {}, unreadable or (None if doc.data else "no data"),
+            state = audit_state(doc.data or {},
+                                unreadable or (None if doc.data else msg("no data")),
                                 audited_databases=sorted(databases))
-            if state.on is not True:
-                word = "unknown" if state.on is None else "off or incomplete"
-                problems.append(f"{name}: the audit is {word} ({'; '.join(state.reasons)})")
-    return "; ".join(problems) or None
+            if state.on is None:
+                problems.append(msg("{instance}: the audit is unknown ({reasons})",
+                                    instance=name, reasons=msg_list(state.reasons)))
+            elif state.on is False:
+                problems.append(msg("{instance}: the audit is off or incomplete ({reasons})",
+                                    instance=name, reasons=msg_list(state.reasons)))
+    return msg_list(problems) if problems else None

@@ -18,10 +18,11 @@ from typing import Any
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, EvidenceSet, Outcome, Status, msg
+from gitc_agent.core.check_api import CheckParams, EvidenceSet, Message, Outcome, Status, msg
 from gitc_agent.model.db_principals import SERVER, Instance, MalformedInstance, Principal
 from gitc_agent.model.directory import Account
 from gitc_agent.model.kinds import DB_INSTANCE
+from gitc_agent.model.message import N_, MessageList, msg_list
 from gitc_agent.model.timeutil import parse_time
 
 from ._datafix_ad import AdState, ad_state
@@ -32,6 +33,12 @@ PG_ATTRIBUTES = ("superuser", "createrole", "bypassrls", "replication", "created
 #: error parts the collector writes; any other part is not understood, so nothing is judged
 KNOWN_PARTS = ("principals", "password_hashes", "memberships", "databases", "hba", "settings",
                "audit")
+#: how a login was joined to AD (Identity.how): whole phrases, shown translated
+BY_LOGIN_MAP = N_("login map")
+BY_WINDOWS_LOGIN = N_("Windows login")
+BY_SAME_NAME = N_("same name in AD")
+#: AD group of a Windows-group login absent from the evidence (deleted or renamed): a finding
+GROUP_NOT_IN_AD = N_("AD group {group} is not in the AD evidence")
 
 
 class DbRole(CheckParams):
@@ -89,12 +96,16 @@ def member_subject(server: str, role: str, member: str) -> str:
 
 @dataclass
 class Identity:
-    """Who a login is in AD: `account` (None: no AD account), `how` it was found, or `problem`
-    when that cannot be told (AD not collected or unreadable)."""
+    """Who a login is in AD: `account` (None: no AD account), `how` it was found (one of the
+    BY_* phrases), or `problem` when that cannot be told (AD not collected or unreadable)."""
 
     account: Account | None
     how: str
-    problem: str | None = None
+    problem: Message | MessageList | None = None
+
+    @property
+    def how_phrase(self) -> Message:
+        return msg(self.how)
 
 
 @dataclass
@@ -105,11 +116,20 @@ class Member:
     path: tuple[str, ...]
     principal: Principal | None
     ad_account: Account | None = None
-    problem: str | None = None  # could not be identified (AD group unreadable)
+    problem: Message | None = None  # could not be identified (AD group unreadable)
+    owner_of: str | None = None  # the database this member owns (its path's last hop says so)
 
     @property
     def path_text(self) -> str:
         return ARROW.join(self.path)
+
+    @property
+    def path_phrase(self) -> Message | str:
+        """The path for a message: names are data, the owner hop a phrase of its own."""
+        if self.owner_of is None:
+            return self.path_text
+        return msg("{path} → owner of database {database}", path=ARROW.join(self.path[:-1]),
+                   database=self.owner_of)
 
     @property
     def disabled(self) -> bool:
@@ -124,7 +144,7 @@ class Grant:
 
     label: str
     members: list[Member] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)
     unjudged: list[str] = field(default_factory=list)  # who each problem is about
 
 
@@ -148,18 +168,19 @@ class DbServer:
     def today(self) -> date:
         return self.as_of.date()
 
-    def problem(self, *parts: str) -> str | None:
-        """Why these parts cannot be judged: read errors, or a catalog that cannot be empty."""
-        found = [f"{p}: {m}" for p, m in self.errors.items()
+    def problem(self, *parts: str) -> MessageList | None:
+        """Why these parts cannot be judged: read errors (the collector's text, data), or a
+        catalog that cannot be empty."""
+        found = [msg("{part}: {error}", part=p, error=m) for p, m in self.errors.items()
                  if p in parts or (p.startswith("database:") and "databases" in parts)]
         if "principals" in parts and not self.instance.principals:
-            found.append("principals: no principal at all (a server always has some)")
+            found.append(msg("principals: no principal at all (a server always has some)"))
         if "memberships" in parts and not self.instance.edges:
-            found.append("memberships: no role membership at all (PostgreSQL's built-in roles "
-                         "and SQL Server's sysadmin always have members)")
+            found.append(msg("memberships: no role membership at all (PostgreSQL's built-in "
+                             "roles and SQL Server's sysadmin always have members)"))
         if "databases" in parts and not self.instance.databases:
-            found.append("databases: no database at all")
-        return "; ".join(found) or None
+            found.append(msg("databases: no database at all"))
+        return msg_list(found) if found else None
 
     def logins(self) -> list[Principal]:
         return sorted((p for p in self.instance.principals.values()
@@ -170,30 +191,32 @@ class DbServer:
         else the same sAMAccountName."""
         directory = self.ad.directory
         mapped = self.login_map.get(login.lower())
-        key, how = (mapped, "login map") if mapped else (login.split("\\", 1)[-1],
-                                                          "Windows login" if "\\" in login
-                                                          else "same name in AD")
+        key, how = (mapped, BY_LOGIN_MAP) if mapped else (login.split("\\", 1)[-1],
+                                                           BY_WINDOWS_LOGIN if "\\" in login
+                                                           else BY_SAME_NAME)
         if directory is None or self.ad.persons_problem:
-            problem = self.ad.persons_problem or "the AD evidence is not usable"
-            if problem.startswith("no ad.accounts evidence"):
-                problem = ("no ad.accounts evidence was collected (no 'ad:' section?), so the "
-                           "login could not be joined to an AD account")
+            problem: Message | MessageList = (
+                msg("no ad.accounts evidence was collected (no 'ad:' section?), so the login "
+                    "could not be joined to an AD account") if not self.ad.collected
+                else self.ad.persons_problem or msg("the AD evidence is not usable"))
             return Identity(None, how, problem)
         return Identity(directory.account(key), how)
 
-    def ad_group(self, login: str) -> tuple[str, Any] | tuple[str, None]:
-        """The AD group of a Windows-group login (`DOMAIN\\group`), or why it is unknown."""
+    def ad_group(self, login: str) -> tuple[Message | MessageList, None] | tuple[None, Any]:
+        """The AD group of a Windows-group login (`DOMAIN\\group`), or why it is unknown
+        (GROUP_NOT_IN_AD when the group is gone)."""
         directory = self.ad.directory
         if directory is None or self.ad.persons_problem or self.ad.groups_problem:
             return (self.ad.groups_problem or self.ad.persons_problem
-                    or "AD evidence is not usable"), None
+                    or msg("AD evidence is not usable")), None
         name = login.split("\\", 1)[-1].lower()
         for group in directory.groups.values():
             if group.name.lower() == name:
                 if self.ad.incomplete(group):
-                    return f"the members of AD group {group.name} could not be read completely", None
-                return "", group
-        return f"AD group {name} is not in the AD evidence", None
+                    return msg("the members of AD group {group} could not be read completely",
+                               group=group.name), None
+                return None, group
+        return msg(GROUP_NOT_IN_AD, group=name), None
 
     # -- privileged roles ----------------------------------------------------------------------
     def grants(self, params: DbPrivileges) -> list[Grant]:
@@ -248,12 +271,14 @@ class DbServer:
         grant = self._grant(f"db_owner@{name}", ["db_owner"], f"database:{name}", db=db)
         owner = db.get("owner")
         if not isinstance(owner, str) or not owner:
-            grant.problems.append(f"the owner of database {name} could not be identified (its "
-                                  "owner SID matches no login), so who owns it was not assessed")
+            grant.problems.append(msg("the owner of database {database} could not be identified "
+                                      "(its owner SID matches no login), so who owns it was not "
+                                      "assessed", database=name))
             grant.unjudged.append("(owner)")
         elif all(m.name.lower() != owner.lower() for m in grant.members):
             principal = self.instance.principal(owner)
-            grant.members.append(Member(owner, (owner, f"owner of database {name}"), principal))
+            grant.members.append(Member(owner, (owner, f"owner of database {name}"), principal,
+                                        owner_of=name))
         return grant
 
     def _add(self, grant: Grant, key: str, path: tuple[str, ...],
@@ -269,7 +294,7 @@ class DbServer:
             principal = self.instance.principal(login) if isinstance(login, str) else None
             if principal is None:
                 grant.members.append(Member(f"user:{name}", path, None,
-                                            problem="a database user without a login"))
+                                            problem=msg("a database user without a login")))
                 return
             name = principal.name
             if principal.name.lower() != path[0].lower():
@@ -280,9 +305,9 @@ class DbServer:
             why, group = self.ad_group(name)
             if group is None:
                 grant.unjudged.append(name)
-                grant.problems.append(f"{name} (a Windows-group login{ARROW}"
-                                      f"{ARROW.join(path[1:])}): {why}, so its members were not "
-                                      "assessed")
+                grant.problems.append(msg("{login} (a Windows-group login → {path}): {why}, so "
+                                          "its members were not assessed", login=name,
+                                          path=ARROW.join(path[1:]), why=why))
                 return
             directory = self.ad.directory
             assert directory is not None
@@ -301,27 +326,27 @@ def db_servers(evidence: EvidenceSet) -> Iterator[DbServer | Outcome]:
         source = doc.source
         subject = server_subject(doc.target)
         errors = {str(e.get("part")): str(e.get("message", "unknown error")) for e in doc.errors}
-        fatal = [f"{p}: {m}" for p, m in errors.items()
+        fatal = [msg("{part}: {error}", part=p, error=m) for p, m in errors.items()
                  if p not in KNOWN_PARTS and not p.startswith("database:")]
         engine = doc.data.get("engine")
         if not fatal and engine not in ("postgresql", "sqlserver"):
-            fatal.append(f"unknown database engine {engine!r}")
+            fatal.append(msg("unknown database engine {engine}", engine=repr(engine)))
         as_of = parse_time(doc.collected_at)
         if as_of is None and not fatal:
-            fatal.append(f"unreadable collection time {doc.collected_at!r}")
+            fatal.append(msg("unreadable collection time {time}", time=repr(doc.collected_at)))
         instance = None
         if not fatal:
             try:
                 instance = Instance.from_data(doc.data)
             except MalformedInstance as exc:
-                fatal.append(f"the evidence is malformed: {exc}")
+                fatal.append(msg("the evidence is malformed: {problem}", problem=exc.reason))
         login_map = doc.data.get("login_map", {})
         if not fatal and not isinstance(login_map, Mapping):
-            fatal.append("the login map is malformed")
+            fatal.append(msg("the login map is malformed"))
         if fatal or instance is None or as_of is None:
             yield Outcome(subject, Status.ERROR, msg("The database server could not be read, so "
                                                      "it was not assessed: {problems}",
-                                                     problems="; ".join(fatal)), source)
+                                                     problems=msg_list(fatal)), source)
             continue
         yield DbServer(doc.target, str(engine), doc.data, instance, errors, source, as_of,
                        evidence.derived("db.ad_state", lambda: ad_state(evidence)),

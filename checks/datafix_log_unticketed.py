@@ -18,10 +18,11 @@ from pydantic import Field
 
 from gitc_agent.core.check_api import Message, Status, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model import subjects
+from gitc_agent.model.message import msg_list
 
 from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, Datafix, Ticket, datafix_exports
 from ._datafix_log import Line, LogGroup
-from ._datafix_roles import RoleParams, holders
+from ._datafix_roles import RoleParams, holders, unique
 
 SHOWN = 20  # unticketed statements listed in one result's evidence
 OTHER_STATEMENTS = ("SELECT", "EXECUTE", "EXEC", "CALL", "BEGIN", "COMMIT", "ROLLBACK",
@@ -30,6 +31,7 @@ OTHER_STATEMENTS = ("SELECT", "EXECUTE", "EXEC", "CALL", "BEGIN", "COMMIT", "ROL
                     "BACKUP", "RESTORE", "CHECKPOINT", "DBCC")
 UNKNOWN = "?"  # names a ticket whose register row was rejected: cannot tell
 UNDECIDED = "…"  # lines of a summarised group between a first and last in different windows
+THE_DATABASE = msg("the database")  # a log line that names none: a phrase, translated
 
 
 class Params(RoleParams):
@@ -71,7 +73,7 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
         for verdict in _judge(dfx, params):  # what the log does show still fails
             if verdict.status is Status.PASS:  # the passes say so themselves; this is a guard
                 verdict = unknown(msg("{result} Not a pass: the audit is not known to be on "
-                                      "({reason}).", result=str(verdict.message),
+                                      "({reason}).", result=verdict.message,
                                       reason=dfx.log_audit_off), subject=verdict.subject,
                                   **verdict.evidence)
             yield verdict
@@ -84,14 +86,14 @@ def _judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
     executors = holders(dfx, "executor", params.roles.executor)
     admins = holders(dfx, "audit_admin", params.roles.audit_admin, de_facto=False)
     if not executors.defined or executors.problems:
-        yield unknown(msg("{problems}", problems="; ".join(executors.problems)) if
+        yield unknown(msg("{problems}", problems=msg_list(unique(executors.problems))) if
                       executors.problems else
                       msg("The policy defines no executor role, so only principals who executed "
                           "datafixes in the register were treated as privileged; changes by "
                           "other privileged principals were not assessed."),
                       subject=subjects.role("executor"), **dfx.evidence(AUDIT_LOG))
     if admins.problems:
-        yield unknown(msg("{problems}", problems="; ".join(admins.problems)),
+        yield unknown(msg("{problems}", problems=msg_list(unique(admins.problems))),
                       subject=subjects.role("audit_admin"), **dfx.evidence(AUDIT_LOG))
     privileged = set(executors.how) | set(admins.how)
     population = _Population(dfx, params)
@@ -272,7 +274,7 @@ def _session(dfx: Datafix, principal: str, database: str, day: str, items: Itera
         refs = sorted({g.ticket for g, _, _ in bad if g.ticket})
         first_bad = bad[0]
         values = {"principal": principal, "count": unticketed,
-                  "database": database or "the database", "day": day,
+                  "database": database or THE_DATABASE, "day": day,
                   "first": first_bad[1].at.isoformat(), "object": first_bad[0].object}
         return fail(_unticketed(values, undecided, ", ".join(refs)), subject=subject, **evidence)
     if unknown_refs:
@@ -286,10 +288,10 @@ def _session(dfx: Datafix, principal: str, database: str, day: str, items: Itera
                            "keeps its first and last line), and those fall under different "
                            "tickets, so whether each change is ticketed could not be assessed.",
                            principal=principal, count=undecided,
-                           database=database or "the database", day=day),
+                           database=database or THE_DATABASE, day=day),
                        subject=subject, **evidence)
     if unclear:
-        return _unclear(dfx, principal, database, day, unclear, **evidence)
+        return _unclear(dfx, principal, database, day, unclear, evidence)
     values = {"principal": principal, "count": evidence["statements"], "day": day,
               "tickets": ", ".join(tickets)}
     if dfx.log_audit_off:
@@ -321,13 +323,14 @@ def _unticketed(values: dict[str, object], undecided: int, refs: str) -> Message
 
 
 def _unclear(dfx: Datafix, principal: str, database: str, day: str, count: int,
-             **evidence: object) -> Verdict:
-    """A session with lines whose statement is not recognised: they may be unticketed changes."""
+             evidence: dict[str, object] | None = None) -> Verdict:
+    """A session with lines whose statement is not recognised: they may be unticketed changes.
+    `evidence`: the session's own, when it has other lines too."""
     evidence = evidence or dfx.evidence(AUDIT_LOG, REGISTER, principal=principal,
                                         database=database, day=day,
                                         unrecognised_statements=count)
     return unknown(msg("{principal} has {count} audit-log line(s) in {database} on {day} whose "
                        "statement value is not recognised, so whether they are ticketed data "
                        "changes could not be assessed.", principal=principal, count=count,
-                       database=database or "the database", day=day),
+                       database=database or THE_DATABASE, day=day),
                    subject=subjects.session(principal, database, day), **evidence)

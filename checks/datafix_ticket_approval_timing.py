@@ -28,6 +28,7 @@ from gitc_agent.core.check_api import (
     unknown,
 )
 from gitc_agent.model import subjects
+from gitc_agent.model.message import msg_list
 
 from ._datafix import AUDIT_LOG, KINDS, REFERENCES, REGISTER, Datafix, datafix_exports
 
@@ -81,23 +82,26 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
                                 approvals=[f"{n} {a.isoformat()}" for n, a in t.approvers],
                                 window=[w.isoformat() if w else None
                                         for w in (t.window_start, t.window_end)])
-        problems = []
+        problems = []  # built only for a failing ticket: 100,000 passing ones carry none
         if len(approved) < params.min_approvers:
-            problems.append(f"{len(approved)} approval(s), {params.min_approvers} required")
+            problems.append(msg("{count} approval(s), {required} required", count=len(approved),
+                                required=params.min_approvers))
         if approved and max(approved) > first + tolerance:
-            problems.append(f"approved {max(approved).isoformat()}, after the first statement "
-                            f"{first.isoformat()}")
+            problems.append(msg("approved {approved}, after the first statement {first}",
+                                approved=max(approved).isoformat(), first=first.isoformat()))
         if t.window_start and first < t.window_start - tolerance:
-            problems.append(f"first statement {first.isoformat()} before the approved window "
-                            f"opened ({t.window_start.isoformat()})")
+            problems.append(msg("first statement {first} before the approved window opened "
+                                "({opened})", first=first.isoformat(),
+                                opened=t.window_start.isoformat()))
         if t.window_end and last > t.window_end + tolerance:
-            problems.append(f"last statement {last.isoformat()} after the approved window "
-                            f"closed ({t.window_end.isoformat()})")
+            problems.append(msg("last statement {last} after the approved window closed "
+                                "({closed})", last=last.isoformat(),
+                                closed=t.window_end.isoformat()))
         if params.window_required and not (t.window_start and t.window_end):
-            problems.append("no approved window recorded")
+            problems.append(msg("no approved window recorded"))
         if problems:
             yield fail(msg("Datafix {ticket}: {problems}.", ticket=t.id,
-                           problems="; ".join(problems)),
+                           problems=msg_list(problems)),
                        subject=t.subject, **evidence)
         elif dfx.log_audit_off:
             yield unknown(msg("Datafix {ticket} was approved before its first logged statement "

@@ -22,6 +22,7 @@ from gitc_agent.core.check_api import (
     ok,
     unknown,
 )
+from gitc_agent.model.message import msg_list
 
 from ._datafix import KINDS, REFERENCES, REGISTER, Datafix, datafix_exports, same
 
@@ -69,20 +70,20 @@ def judge(dfx: Datafix, params: Params) -> Iterator[Verdict]:
                                executed=done.date().isoformat(), due=due.date().isoformat()),
                            subject=t.subject, **evidence)
             continue
-        problems = []
+        problems = []  # built only for a failing ticket: passing ones carry none
         if same(people, t.reviewer, t.executor):
-            problems.append(f"reviewed by its executor {t.reviewer}")
+            problems.append(msg("reviewed by its executor {reviewer}", reviewer=t.reviewer))
         if any(same(people, t.reviewer, name) for name, _ in t.approvers):
-            problems.append(f"reviewed by its approver {t.reviewer}")
+            problems.append(msg("reviewed by its approver {reviewer}", reviewer=t.reviewer))
         if t.reviewed_at.date() < done.date():  # a review date often has no time
-            problems.append(f"review dated {t.reviewed_at.isoformat()}, before the execution "
-                            f"ended ({done.isoformat()})")
+            problems.append(msg("review dated {reviewed}, before the execution ended ({ended})",
+                                reviewed=t.reviewed_at.isoformat(), ended=done.isoformat()))
         if t.reviewed_at > due:
-            problems.append(f"reviewed {(t.reviewed_at - done).days} days after execution "
-                            f"(period {params.max_days} days)")
+            problems.append(msg("reviewed {days} days after execution (period {max_days} days)",
+                                days=(t.reviewed_at - done).days, max_days=params.max_days))
         if problems:
             yield fail(msg("Datafix {ticket}: {problems}.", ticket=t.id,
-                           problems="; ".join(problems)), subject=t.subject, **evidence)
+                           problems=msg_list(problems)), subject=t.subject, **evidence)
         elif dfx.persons_problem:  # different names may still be one person's two accounts
             yield unknown(msg("Datafix {ticket}: whether reviewer {reviewer} is independent of "
                               "its executor and approver(s) could not be assessed: {problem}.",

@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.db_audit import PGAUDIT_CLASSES, audit_state
 from gitc_agent.model.kinds import DB_INSTANCE
+from gitc_agent.model.message import msg_list
 
 from ._db import SYSTEM_DATABASES, DbServer, db_servers
 
@@ -64,11 +65,11 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
     evidence = {"audit": server.data.get("audit"), "audited_databases": databases}
     if state.on is None:
         yield unknown(msg("Whether the audit on {server} is on is unknown: {reasons}",
-                          server=server.name, reasons="; ".join(state.reasons)), **evidence)
+                          server=server.name, reasons=msg_list(state.reasons)), **evidence)
     elif state.on:
         yield ok(msg("The audit on {server} is on ({summary}).", server=server.name,
                      summary=state.summary), **evidence)
     else:
         yield fail(msg("The audit on {server} does not cover data and role changes: {reasons}. "
                        "Datafixes made there are not visible in its log.", server=server.name,
-                       reasons="; ".join(state.reasons)), **evidence)
+                       reasons=msg_list(state.reasons)), **evidence)

@@ -14,8 +14,18 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
+from gitc_agent.core.check_api import (
+    CheckParams,
+    Message,
+    Verdict,
+    check,
+    fail,
+    msg,
+    ok,
+    unknown,
+)
 from gitc_agent.model.kinds import DB_INSTANCE
+from gitc_agent.model.message import msg_list
 
 from ._ad_accounts import ImpersonalRules, RegisteredAccount, is_impersonal
 from ._db import DbRegistered, DbServer, db_servers, login_subject
@@ -55,10 +65,11 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
         subject = login_subject(server.name, login.name)
         evidence = {"login": login.name, "type": login.type}
         short = login.name.split("\\", 1)[-1].lower()
-        reasons = [f"name matches {p!r}" for p in params.db_impersonal_patterns
-                   if fnmatch.fnmatchcase(short, p.lower())][:1]
+        reasons: list[Message] = [msg("name matches {pattern}", pattern=repr(p))
+                                  for p in params.db_impersonal_patterns
+                                  if fnmatch.fnmatchcase(short, p.lower())][:1]
         if login.type == "sql_login":
-            reasons.append("a SQL login, not tied to a Windows account")
+            reasons.append(msg("a SQL login, not tied to a Windows account"))
         identity = server.identity(login.name)
         if identity.problem:
             if not reasons:
@@ -68,26 +79,26 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
                 continue
         elif identity.account is None:
             if login.type == "role":
-                reasons.append("maps to no person in AD")
+                reasons.append(msg("maps to no person in AD"))
         else:
             evidence["ad_account"] = identity.account.dn
-            reasons += [f"its AD account {identity.account.name}: {r}"
-                        for r in is_impersonal(identity.account, rules)]
+            reasons += [msg("its AD account {account}: {reason}", account=identity.account.name,
+                            reason=r) for r in is_impersonal(identity.account, rules)]
         if not reasons:
             yield ok(msg("{login} on {server} is the personal login of AD account {account}.",
                          login=login.name, server=server.name,
                          account=identity.account.name if identity.account else "?"),
                      subject=subject, **evidence)
             continue
-        evidence["reasons"] = reasons
+        evidence["reasons"] = [str(r) for r in reasons]  # English text: evidence is data
         entry = registered(server, login.name, params.db_register, params.register_)
         if entry is not None:
             yield ok(msg("{login} on {server} is impersonal ({reasons}) and registered (owner "
                          "{owner}: {justification}).", login=login.name, server=server.name,
-                         reasons="; ".join(reasons), owner=entry[0], justification=entry[1]),
+                         reasons=msg_list(reasons), owner=entry[0], justification=entry[1]),
                      subject=subject, owner=entry[0], **evidence)
         else:
             yield fail(msg("{login} on {server} is impersonal ({reasons}) and not in the "
                            "register of impersonal accounts.", login=login.name,
-                           server=server.name, reasons="; ".join(reasons)), subject=subject,
+                           server=server.name, reasons=msg_list(reasons)), subject=subject,
                        **evidence)

@@ -14,11 +14,22 @@ from collections.abc import Iterator, Mapping
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
+from gitc_agent.core.check_api import (
+    CheckParams,
+    Message,
+    Verdict,
+    check,
+    fail,
+    msg,
+    ok,
+    unknown,
+)
 from gitc_agent.model.kinds import DB_INSTANCE
 
 from ._ad_accounts import RegisteredAccount
 from ._db import (
+    BY_LOGIN_MAP,
+    GROUP_NOT_IN_AD,
     SYSTEM_DATABASES,
     DbRegistered,
     DbServer,
@@ -77,7 +88,7 @@ def _login(server: DbServer, login, params: Params) -> Verdict:
         if group is not None:
             return ok(msg("{login} on {server} is the AD group {group}.", **who,
                           group=group.name), subject=subject, **evidence)
-        if "not in the AD evidence" in why:
+        if isinstance(why, Message) and why.template == GROUP_NOT_IN_AD:
             return fail(msg("{login} on {server} is a Windows-group login whose group is not "
                             "in AD (deleted or renamed).", **who), subject=subject,
                         **evidence)
@@ -96,7 +107,7 @@ def _login(server: DbServer, login, params: Params) -> Verdict:
                        **evidence)
     account = identity.account
     if account is None:
-        if identity.how == "login map":
+        if identity.how == BY_LOGIN_MAP:
             return fail(msg("{login} on {server} belongs to no person (the login map names an "
                             "account that is not in AD) and is not in the register of "
                             "impersonal accounts.", **who), subject=subject, **evidence)
@@ -122,7 +133,7 @@ def _login(server: DbServer, login, params: Params) -> Verdict:
                         "expired.", **who, account=account.name), subject=subject,
                     **evidence)
     return ok(msg("{login} on {server} belongs to AD account {account} ({how}), which is "
-                  "active.", **who, account=account.name, how=identity.how),
+                  "active.", **who, account=account.name, how=identity.how_phrase),
               subject=subject, **evidence)
 
 

@@ -14,15 +14,30 @@ from typing import Any
 
 from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
+from gitc_agent.core.check_api import (
+    CheckParams,
+    Message,
+    Verdict,
+    check,
+    fail,
+    msg,
+    ok,
+    unknown,
+)
 from gitc_agent.model.db_principals import Principal
 from gitc_agent.model.kinds import DB_INSTANCE
+from gitc_agent.model.message import N_, msg_list
 
 from ._db import DbServer, db_servers, login_subject, server_subject
 
 #: pg_hba authentication methods (PostgreSQL 15); anything else cannot be judged
 HBA_METHODS = ("trust", "reject", "scram-sha-256", "md5", "password", "gss", "sspi", "ident",
                "peer", "pam", "ldap", "radius", "cert")
+
+
+#: a weak stored password, one whole phrase per kind
+STORED_AS = {"md5": N_("its password is stored as MD5"),
+             "plain": N_("its password is stored as plain text")}
 
 
 class Params(CheckParams):
@@ -72,7 +87,9 @@ def _sql_logins(server: DbServer) -> Iterator[Verdict]:
                     "disabled": login.disabled}
         off = [k for k, v in checked.items() if v is False]
         if off:
-            values = {"login": login.name, "server": server.name, "settings": " and ".join(off)}
+            settings = (msg("{first} and {second}", first=off[0], second=off[1]) if len(off) == 2
+                        else off[0])
+            values = {"login": login.name, "server": server.name, "settings": settings}
             if login.disabled:
                 yield fail(msg("SQL login {login} on {server} has {settings} off, so its password "
                                "is not held to the Windows password policy. The login is "
@@ -114,7 +131,7 @@ def _pg(server: DbServer, params: Params) -> Iterator[Verdict]:
     settings_problem = server.problem("settings")
     if settings_problem or not isinstance(enc, str):
         yield unknown(msg("password_encryption of {server} could not be read: {problem}",
-                          server=server.name, problem=settings_problem or "missing"),
+                          server=server.name, problem=settings_problem or msg("missing")),
                       subject=enc_subject)
     elif enc != params.password_encryption:
         yield fail(msg("{server} stores new passwords as {encryption}, not {required}.",
@@ -127,22 +144,24 @@ def _pg(server: DbServer, params: Params) -> Iterator[Verdict]:
     rules = server.data.get("hba_rules")
     hba_problem = server.problem("hba") or (
         None if isinstance(rules, list) and rules else
-        "no pg_hba rule at all (a server that accepts connections has some)")
+        msg("no pg_hba rule at all (a server that accepts connections has some)"))
     hash_problem = server.problem("password_hashes")
     weak = {m.lower() for m in params.weak_methods}
     for login in server.logins():
         subject = login_subject(server.name, login.name)
         who = {"login": login.name, "server": server.name}
-        found, unsure = [], []
+        found: list[Message] = []
+        unsure: list[Message] = []
         digest = login.attr("password_hash")
         if hash_problem:
-            unsure.append(f"the stored password type is unknown ({hash_problem})")
+            unsure.append(msg("the stored password type is unknown ({problem})",
+                              problem=hash_problem))
         elif digest in ("md5", "plain"):
-            found.append(f"its password is stored as {digest.upper() if digest == 'md5' else 'plain text'}")
+            found.append(msg(STORED_AS[digest]))
         elif digest is None:
-            unsure.append("the stored password type is unknown")
+            unsure.append(msg("the stored password type is unknown"))
         if hba_problem:
-            unsure.append(f"the pg_hba rules are unknown ({hba_problem})")
+            unsure.append(msg("the pg_hba rules are unknown ({problem})", problem=hba_problem))
         else:
             for rule in rules:
                 if not isinstance(rule, Mapping) or rule.get("error"):
@@ -151,18 +170,21 @@ def _pg(server: DbServer, params: Params) -> Iterator[Verdict]:
                 applies = _applies(server, rule, login)
                 if not isinstance(method, str) or method.lower() not in HBA_METHODS \
                         or applies is None:
-                    unsure.append(f"pg_hba line {rule.get('line')} could not be judged")
+                    unsure.append(msg("pg_hba line {line} could not be judged",
+                                      line=rule.get("line")))
                 elif applies and method.lower() in weak:
-                    found.append(f"pg_hba line {rule.get('line')} ({rule.get('type')} "
-                                 f"{','.join(map(str, rule.get('database') or []))}) lets it "
-                                 f"authenticate by {method}")
+                    found.append(msg("pg_hba line {line} ({type} {databases}) lets it "
+                                     "authenticate by {method}", line=rule.get("line"),
+                                     type=rule.get("type"),
+                                     databases=",".join(map(str, rule.get("database") or [])),
+                                     method=method))
         evidence = {"login": login.name, "password_hash": digest}
         if found:
             yield fail(msg("Login role {login} on {server}: {problems}.", **who,
-                           problems="; ".join(found)), subject=subject, **evidence)
+                           problems=msg_list(found)), subject=subject, **evidence)
         elif unsure:
             yield unknown(msg("Login role {login} on {server}: {problems}.", **who,
-                              problems="; ".join(unsure)), subject=subject, **evidence)
+                              problems=msg_list(unsure)), subject=subject, **evidence)
         else:
             if digest == "none":
                 yield ok(msg("Login role {login} on {server} has no password and no pg_hba rule "

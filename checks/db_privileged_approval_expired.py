@@ -13,6 +13,7 @@ from pydantic import Field
 
 from gitc_agent.core.check_api import Verdict, check, fail, msg, not_applicable, ok, unknown
 from gitc_agent.model.kinds import DB_INSTANCE
+from gitc_agent.model.message import msg_list
 
 from ._db import DbApproval, DbPrivileges, DbServer, db_servers, glob
 from ._db_approvals import approvals_for
@@ -61,7 +62,7 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
         if not held and blocked:
             yield unknown(msg("Whether {member} still holds {role} is unknown: {problems}",
                               member=approval.member, role=approval.role,
-                              problems="; ".join(blocked)), subject=subject, **evidence)
+                              problems=msg_list(blocked)), subject=subject, **evidence)
             continue
         expired = approval.until < server.today
         if not held:
@@ -80,7 +81,7 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
                            "({days} day(s) before the evidence was collected) and the "
                            "membership is still there ({path}).", member=approval.member,
                            role=approval.role, server=server.name,
-                           until=approval.until.isoformat(), days=days, path=member.path_text),
+                           until=approval.until.isoformat(), days=days, path=member.path_phrase),
                        subject=subject, **evidence)
         else:
             yield ok(msg("{member} holds {role} on {server} with an approval valid until "

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok, unknown
 from gitc_agent.model.kinds import DB_INSTANCE
+from gitc_agent.model.message import msg_list
 
 from ._db import DbPrivileges, DbServer, db_servers, glob
 
@@ -59,7 +60,7 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
                    if glob(r.server, server.name) and glob(r.role, grant.label)]
         if grant.problems and not reviews:
             yield unknown(msg("{role} on {server}: {problems}", role=grant.label,
-                              server=server.name, problems="; ".join(grant.problems)),
+                              server=server.name, problems=msg_list(grant.problems)),
                           subject=subject, **evidence)
             continue
         if not reviews:

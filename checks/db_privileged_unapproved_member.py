@@ -65,7 +65,7 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
             if member.problem:
                 yield fail(msg("{member} holds {role} on {server} ({path}) and is {problem}.",
                                member=member.name, role=grant.label, server=server.name,
-                               path=member.path_text, problem=member.problem),
+                               path=member.path_phrase, problem=member.problem),
                            subject=subject, **evidence)
                 continue
             approved = approvals_for(server, grant, member, params.db_approved)
@@ -77,12 +77,12 @@ def judge(server: DbServer, params: Params) -> Iterator[Verdict]:
                 yield ok(msg("{member} holds {role} on {server} ({path}) with an approval by "
                              "{approved_by} until {until} (its expiry is judged by "
                              "db.privileged.approval_expired).", member=member.name,
-                             role=grant.label, server=server.name, path=member.path_text,
+                             role=grant.label, server=server.name, path=member.path_phrase,
                              approved_by=best.approved_by, until=best.until.isoformat()),
                          subject=subject, **evidence)
                 continue
             values = {"member": member.name, "role": grant.label, "server": server.name,
-                      "path": member.path_text}
+                      "path": member.path_phrase}
             if member.disabled:
                 yield fail(msg("{member} holds {role} on {server} ({path}) without an approval "
                                "in the policy. The login or account is disabled, so the "

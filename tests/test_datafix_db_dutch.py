@@ -16,10 +16,9 @@ from gitc_agent.model.message import render
 
 AREA = "checks_datafix_db"
 PREFIXES = ("datafix.", "db.")
-#: templates that are a frame around a list of reasons (a parameter): the frame is translated,
-#: the reasons (phrases joined in English) are not, as values are never translated
-FRAMES = {"Datafix {ticket}: {problems}.", "Datafix {ticket}: {clashes}.", "{problems}",
-          "{problem}", "{role} on {server}: {problems}", "{login} on {server}: {why}."}
+#: templates that are only a frame around phrases (a parameter): the frame reads the same in
+#: Dutch, the phrases in it are translated (tests/test_datafix_db_phrases_nl.py)
+FRAMES = {"{problems}", "{problem}"}
 
 
 def test_every_msgid_of_the_area_has_dutch() -> None:

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitc_agent.model.message import Message, msg
+
 PGAUDIT_CLASSES = ("read", "write", "function", "role", "ddl", "misc", "misc_set")
 DEFAULT_PG_CLASSES = ("write", "ddl", "role")
 SERVER_ROLE_ACTIONS = ("SERVER_ROLE_MEMBER_CHANGE_GROUP",)
@@ -19,9 +21,12 @@ DATABASE_DML_ACTIONS = ("INSERT", "UPDATE", "DELETE")
 
 @dataclass(frozen=True)
 class AuditState:
+    """`reasons` and `summary` are phrases (Messages) a check's sentence translates; a reason
+    may also be a collector's recorded error text (data)."""
+
     on: bool | None  # None: unknown (unreadable)
-    reasons: list[str] = field(default_factory=list)
-    summary: str = ""
+    reasons: list[Message | str] = field(default_factory=list)
+    summary: Message | str = ""
 
 
 def pgaudit_classes(setting: str | None) -> list[str] | None:
@@ -48,31 +53,35 @@ def _pg_state(audit: Mapping[str, Any], required: Iterable[str]) -> AuditState:
     classes = audit.get("log_classes")
     if not isinstance(loaded, bool) or not isinstance(classes, list) or \
             not all(isinstance(c, str) and c in PGAUDIT_CLASSES for c in classes):
-        return AuditState(None, ["the pgaudit state could not be read"])
+        return AuditState(None, [msg("the pgaudit state could not be read")])
     if not loaded:
-        return AuditState(False, ["pgaudit is not in shared_preload_libraries: nothing is audited"])
+        return AuditState(False, [msg("pgaudit is not in shared_preload_libraries: nothing is "
+                                      "audited")])
     required = set(required)
-    shown = ", ".join(classes) or "none"
-    summary = f"pgaudit loaded, pgaudit.log = {shown}"
-    reasons = []
+    summary = (msg("pgaudit loaded, pgaudit.log = {classes}", classes=", ".join(classes))
+               if classes else msg("pgaudit loaded, pgaudit.log = none"))
+    reasons: list[Message | str] = []
     missing = sorted(required - set(classes))
     if missing:
-        reasons.append(f"pgaudit.log does not log {', '.join(missing)}")
+        reasons.append(msg("pgaudit.log does not log {classes}", classes=", ".join(missing)))
     overrides = audit.get("overrides", [])
     if not isinstance(overrides, list):
-        return AuditState(None, ["the per-role pgaudit settings could not be read"])
+        return AuditState(None, [msg("the per-role pgaudit settings could not be read")])
     for item in overrides:
         if not isinstance(item, Mapping) or item.get("setting") != "pgaudit.log":
             continue
         local = pgaudit_classes(item.get("value"))
-        where = f"role {item.get('role', '*')} in database {item.get('database', '*')}"
+        where = {"role": item.get("role", "*"), "database": item.get("database", "*"),
+                 "value": repr(item.get("value"))}
         if local is None:
-            return AuditState(None, [f"{where} sets pgaudit.log to {item.get('value')!r}, "
-                                     f"which could not be understood"], summary)
+            return AuditState(None, [msg("role {role} in database {database} sets pgaudit.log "
+                                         "to {value}, which could not be understood", **where)],
+                              summary)
         lacking = sorted(required - set(local))
         if lacking:
-            reasons.append(f"{where} overrides pgaudit.log = {item.get('value')!r}, so its "
-                           f"sessions do not log {', '.join(lacking)}")
+            reasons.append(msg("role {role} in database {database} overrides pgaudit.log = "
+                               "{value}, so its sessions do not log {classes}", **where,
+                               classes=", ".join(lacking)))
     return AuditState(not reasons, reasons, summary)
 
 
@@ -107,19 +116,19 @@ def _mssql_state(audit: Mapping[str, Any], databases: Iterable[str]) -> AuditSta
     server_specs = audit.get("server_specifications")
     db_specs = audit.get("database_specifications")
     if enabled is None or not isinstance(server_specs, list) or not isinstance(db_specs, list):
-        return AuditState(None, ["the SQL Server audit catalog could not be read"])
-    reasons: list[str] = []
+        return AuditState(None, [msg("the SQL Server audit catalog could not be read")])
+    reasons: list[Message | str] = []
     covered: set[str] = set()
     for spec in server_specs:
         acts = _actions(spec) if isinstance(spec, Mapping) else None
         if acts is None or not isinstance(spec.get("enabled"), bool):
-            return AuditState(None, ["a server audit specification could not be read"])
+            return AuditState(None, [msg("a server audit specification could not be read")])
         if spec["enabled"] and str(spec.get("audit")) in enabled:
             covered |= acts
     missing = [a for a in SERVER_ROLE_ACTIONS if a not in covered]
     if missing:
-        reasons.append(f"no enabled server audit specification on an enabled audit covers "
-                       f"{', '.join(missing)} (role membership changes)")
+        reasons.append(msg("no enabled server audit specification on an enabled audit covers "
+                           "{actions} (role membership changes)", actions=", ".join(missing)))
     for db in databases:
         acts_db: set[str] = set()
         for spec in db_specs:
@@ -127,30 +136,32 @@ def _mssql_state(audit: Mapping[str, Any], databases: Iterable[str]) -> AuditSta
                 continue
             acts = _actions(spec)
             if acts is None or not isinstance(spec.get("enabled"), bool):
-                return AuditState(None, [f"the audit specification of database {db} could not be read"])
+                return AuditState(None, [msg("the audit specification of database {database} "
+                                             "could not be read", database=db)])
             if spec["enabled"] and str(spec.get("audit")) in enabled:
                 acts_db |= acts
         lacking = [a for a in DATABASE_DML_ACTIONS if a not in acts_db]
         if lacking:
-            reasons.append(f"database {db}: no enabled database audit specification covers "
-                           f"{', '.join(lacking)}")
-    summary = f"{len(enabled)} enabled server audit(s)"
+            reasons.append(msg("database {database}: no enabled database audit specification "
+                               "covers {actions}", database=db, actions=", ".join(lacking)))
+    summary = msg("{count} enabled server audit(s)", count=len(enabled))
     return AuditState(not reasons, reasons, summary)
 
 
-def audit_state(data: Mapping[str, Any], unreadable: str | None = None, *,
+def audit_state(data: Mapping[str, Any], unreadable: Any = None, *,
                 required_classes: Iterable[str] = DEFAULT_PG_CLASSES,
                 audited_databases: Iterable[str] = ()) -> AuditState:
     """The audit state of one `db.instance` document's `data`. `unreadable` is the document's
-    `audit` (or `connection`) error message, if any; it makes the state unknown."""
+    `audit` (or `connection`) error message, if any (text or a Message); it makes the state
+    unknown."""
     if unreadable:
         return AuditState(None, [unreadable])
     audit = data.get("audit")
     engine = data.get("engine")
     if not isinstance(audit, Mapping):
-        return AuditState(None, ["the audit state is missing from the evidence"])
+        return AuditState(None, [msg("the audit state is missing from the evidence")])
     if engine == "postgresql":
         return _pg_state(audit, required_classes)
     if engine == "sqlserver":
         return _mssql_state(audit, audited_databases)
-    return AuditState(None, [f"unknown database engine {engine!r}"])
+    return AuditState(None, [msg("unknown database engine {engine}", engine=repr(engine))])

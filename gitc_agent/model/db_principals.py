@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitc_agent.model.message import Message, msg
+
 SERVER = "server"
 PG_FLAGS = ("superuser", "createrole", "createdb", "replication", "bypassrls")
 HASHES = ("scram-sha-256", "md5", "plain", "none", None)
@@ -22,7 +24,12 @@ TYPES = {"postgresql": ("role",),
 
 
 class MalformedInstance(ValueError):
-    """The evidence does not have the documented shape."""
+    """The evidence does not have the documented shape; `reason` says how, as a phrase a
+    check's sentence translates (the English text is the exception's)."""
+
+    def __init__(self, reason: Message):
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -58,44 +65,47 @@ class Instance:
         dbs = data.get("databases")
         if not isinstance(raw, list) or not isinstance(edges_raw, list) \
                 or not isinstance(dbs, list):
-            raise MalformedInstance("principals, memberships or databases is not a list")
+            raise MalformedInstance(msg("principals, memberships or databases is not a list"))
         engine = data.get("engine")
         if engine not in TYPES:
-            raise MalformedInstance(f"unknown database engine {engine!r}")
+            raise MalformedInstance(msg("unknown database engine {engine}", engine=repr(engine)))
         for p in raw:
             if not isinstance(p, Mapping) or not isinstance(p.get("name"), str) \
                     or p.get("type") not in TYPES[engine] or not isinstance(p.get("login"), bool) \
                     or not isinstance(p.get("disabled"), bool):
-                raise MalformedInstance(f"principal {p!r} lacks a name, a known type, or its "
-                                        "login or disabled flag")
+                raise MalformedInstance(msg("principal {principal} lacks a name, a known type, or "
+                                            "its login or disabled flag", principal=repr(p)))
             if engine == "postgresql" and (
                     not all(isinstance(p.get(k), bool) for k in PG_FLAGS)
                     or p.get("password_hash", "?") not in HASHES):
-                raise MalformedInstance(f"role {p['name']!r} lacks one of its attributes "
-                                        f"({', '.join(PG_FLAGS)}, password_hash)")
+                raise MalformedInstance(msg("role {role} lacks one of its attributes "
+                                            "({attributes}, password_hash)", role=repr(p["name"]),
+                                            attributes=", ".join(PG_FLAGS)))
             perms = p.get("permissions")
             if not isinstance(perms, list) or not all(isinstance(x, str) for x in perms):
-                raise MalformedInstance(f"principal {p['name']!r}: permissions is not a list "
-                                        "of names")
+                raise MalformedInstance(msg("principal {principal}: permissions is not a list "
+                                            "of names", principal=repr(p["name"])))
             principals[p["name"].lower()] = Principal(p["name"], p["type"], p["login"],
                                                       p.get("disabled"), p)
         edges: dict[tuple[str, str], list[tuple[str, bool | None]]] = {}
         for e in edges_raw:
             if not isinstance(e, Mapping) or not all(isinstance(e.get(k), str)
                                                      for k in ("role", "member", "scope")):
-                raise MalformedInstance(f"membership {e!r} lacks role, member or scope")
+                raise MalformedInstance(msg("membership {membership} lacks role, member or scope",
+                                            membership=repr(e)))
             if e["scope"] != SERVER and not e["scope"].startswith("database:"):
-                raise MalformedInstance(f"membership {e!r} has an unknown scope")
+                raise MalformedInstance(msg("membership {membership} has an unknown scope",
+                                            membership=repr(e)))
             edges.setdefault((e["scope"], e["member"].lower()), []).append(
                 (e["role"], e.get("admin_option")))
         for db in dbs:
             if not isinstance(db, Mapping) or not isinstance(db.get("name"), str):
-                raise MalformedInstance(f"database {db!r} has no name")
+                raise MalformedInstance(msg("database {database} has no name", database=repr(db)))
             users = db.get("users")
             if not isinstance(users, list) or not all(
                     isinstance(u, Mapping) and isinstance(u.get("name"), str) for u in users):
-                raise MalformedInstance(f"database {db['name']!r}: users is not a list of named "
-                                        "users")
+                raise MalformedInstance(msg("database {database}: users is not a list of named "
+                                            "users", database=repr(db["name"])))
         return cls(principals, edges, list(dbs))
 
     def principal(self, name: str) -> Principal | None:
