@@ -51,12 +51,14 @@ from gitc_agent.core.registry import Registry, discover
 from gitc_agent.core.results import Result
 from gitc_agent.errors import InputError, LockedError, OutputError
 from gitc_agent.i18n import Translator
-from gitc_agent.model.language import DEFAULT, LANGUAGES
+from gitc_agent.model.language import DEFAULT, LANGUAGES, command_language, report_language
+from gitc_agent.model.message import N_, Message, msg, phrase
 from gitc_agent.model.printable import printable
 from gitc_agent.report import console, followup
 from gitc_agent.report.finding_report import add_findings, fails_on
 from gitc_agent.report.followup import load_report
 from gitc_agent.report.formats import RenderOptions, parse_formats, parse_separator, render_all
+from gitc_agent.report.previous_report import load_previous, read_previous
 from gitc_agent.report.report import RunInfo, build_report
 from gitc_agent.report.sample_run import sample_command, samples_in
 from gitc_agent.report.view import ReportView
@@ -81,7 +83,10 @@ from gitc_agent.run.verify import verify
 from gitc_agent.settings.config import Config, load_config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
-INTERRUPTED = "gitc-agent: interrupted; no report was written"
+INTERRUPTED = N_("gitc-agent: interrupted; no report was written")
+ENVIRONMENT_LANGUAGE = "the environment (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else en"
+#: an evidence file's status in `collect`'s lines (EvidenceDoc.status)
+EVIDENCE_STATUS = {"ok": N_("ok"), "partial": N_("partial"), "error": N_("error")}
 log = logging.getLogger("gitc_agent.run")
 
 
@@ -89,6 +94,18 @@ def _say(console: Console, text: str, style: str = "") -> None:
     """Print as text: paths, names, labels and messages can come from evidence, servers, plugins
     and policy files, so no markup, no emoji codes, and control characters shown escaped."""
     console.print(Text(printable(text), style=style), soft_wrap=not console.is_terminal)
+
+
+def _speaks(args: argparse.Namespace | None) -> Translator:
+    """The command's language (model.language.command_language): --lang, else the language of
+    the policy the command loaded (`args.policy_language`), else the environment, else en."""
+    return Translator(command_language(getattr(args, "lang", None),
+                                       getattr(args, "policy_language", None)))
+
+
+def _tell(out: Console, args: argparse.Namespace, message: Message, style: str = "") -> None:
+    """`message` in the command's language (its English is the msgid)."""
+    _say(out, _speaks(args).text(message), style)
 
 
 def _now() -> str:
@@ -165,6 +182,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("collect", help="collect evidence only")
     sp.add_argument("--config", type=Path, required=True)
     sp.add_argument("--out", type=Path, required=True, help="folder for the evidence files")
+    lang_arg(sp, ENVIRONMENT_LANGUAGE)
     sp = sub.add_parser("evaluate", help="evaluate saved evidence offline")
     evaluation_args(sp)
     sp.add_argument("--evidence", type=Path, required=True, action="append",
@@ -195,12 +213,14 @@ def _parser() -> argparse.ArgumentParser:
                          "needs it)")
     sp.add_argument("--like", type=Path, default=None, metavar="SAMPLE_JSON",
                     help="an earlier sample record: say whether population and sample are the same")
+    lang_arg(sp, ENVIRONMENT_LANGUAGE + "; the sample files are English")
     sp = sub.add_parser("diff", help="follow-up table: what is new, open, resolved, accepted")
     sp.add_argument("old", type=Path)
     sp.add_argument("new", type=Path)
     lang_arg(sp, "the language of the new report")
     sp = sub.add_parser("keygen", help="make an Ed25519 key pair for --sign and verify --key")
     sp.add_argument("--out", type=Path, required=True)
+    lang_arg(sp, ENVIRONMENT_LANGUAGE)
     sp = sub.add_parser("verify", help="check a run's signature, manifest and report chain")
     sp.add_argument("target", type=Path, help="run folder, OUT/latest or a report.json")
     sp.add_argument("--key", type=Path, help="Ed25519 public key (.pub from `keygen`)")
@@ -213,24 +233,27 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--strict", action="store_true",
                     help="fail on anything the manifest does not list: the default now, "
                          "accepted so that older scripts keep working")
+    lang_arg(sp, ENVIRONMENT_LANGUAGE)
 
     checks = sub.add_parser("checks", help="about checks").add_subparsers(dest="action",
                                                                            required=True)
     sp = checks.add_parser("list", help="list every registered check")
     sp.add_argument("--checks-dir", type=Path, action="append", default=[])
     sp.add_argument("--json", action="store_true")
-    lang_arg(sp, "en; --json stays English")
+    lang_arg(sp, ENVIRONMENT_LANGUAGE + "; --json stays English")
     pol = sub.add_parser("policy", help="about policies").add_subparsers(dest="action",
                                                                          required=True)
     sp = pol.add_parser("validate", help="check a policy file")
     sp.add_argument("file")
     sp.add_argument("--checks-dir", type=Path, action="append", default=[])
-    pol.add_parser("list", help="list the shipped policy profiles")
+    lang_arg(sp, "the policy's `language:` once it is read, else " + ENVIRONMENT_LANGUAGE)
+    lang_arg(pol.add_parser("list", help="list the shipped policy profiles"), ENVIRONMENT_LANGUAGE)
     feeds = sub.add_parser("feeds", help="about the vulnerability sources on disk").add_subparsers(
         dest="action", required=True)
     sp = feeds.add_parser("status", help="what each advisory source holds and how old it is")
     sp.add_argument("--config", required=True, type=Path)
     sp.add_argument("--json", action="store_true")
+    lang_arg(sp, ENVIRONMENT_LANGUAGE + "; --json stays English")
     review_command.add_parser(sub)  # review export | import (gitc_agent/review/)
     return p
 
@@ -238,7 +261,7 @@ def _parser() -> argparse.ArgumentParser:
 def _registry(dirs: list[Path]) -> Registry:
     for folder in dirs:
         if not folder.is_dir():
-            raise InputError("--checks-dir is not a folder", folder)
+            raise InputError(msg("--checks-dir is not a folder"), folder)
     return discover(dirs)
 
 
@@ -263,6 +286,7 @@ class Prepared:
     details: bool = False  # console: the subjects under each finding
     language: str = DEFAULT  # --lang, else the policy's language:, else English
     heatmap: str = "findings"  # console heatmap: findings or subjects
+    previous_report: tuple[dict[str, Any], str] | None = None  # --previous, read once up front
 
 
 @dataclass
@@ -283,6 +307,7 @@ class Collected:
 def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
     registry = _registry(args.checks_dir)
     policy = load_policy(args.policy, registry)
+    args.policy_language = policy.language  # what the command says from here on
     fail_rank: int | None = 0
     if args.fail_on is not None:
         if args.fail_on.lower() == "none":
@@ -290,8 +315,9 @@ def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
         else:
             band = policy.matrix.find_band(args.fail_on)
             if band is None:
-                raise InputError(f"--fail-on {args.fail_on!r} is not a priority of policy "
-                                 f"{policy.id} ({', '.join(b.id for b in policy.matrix.bands)})")
+                raise InputError(msg("--fail-on {fail_on!r} is not a priority of policy {policy} "
+                                     "({bands})", fail_on=args.fail_on, policy=policy.id,
+                                     bands=", ".join(b.id for b in policy.matrix.bands)))
             fail_rank = policy.matrix.rank(band.id)
     out_dir = args.out or (config.output.dir if config else Path("gitc-reports"))
     _check_out(out_dir, "--out" if args.out else
@@ -299,8 +325,10 @@ def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
     if args.log_file is not None:
         _check_log_file(args.log_file)
     run_id = str(uuid.uuid4())
-    if args.previous is not None:
-        load_report(args.previous)  # invalid input before anything is collected
+    previous = None  # --previous: invalid input before anything is collected; read once
+    if args.previous is not None:  # (unless read whole: then too large to keep until follow-up)
+        report, sha, lean = read_previous(args.previous)
+        previous = (report, sha) if lean else None
     return Prepared(policy=policy, registry=registry, fail_rank=fail_rank, out_dir=out_dir,
                     as_of=args.as_of or date.today(), run_id=run_id,
                     formats=parse_formats(args.format),
@@ -308,7 +336,8 @@ def _prepare(args: argparse.Namespace, config: Config | None) -> Prepared:
                     sign_key=load_private_key(args.sign) if args.sign else None,
                     previous=args.previous, keep=args.keep, keep_days=args.keep_days,
                     quiet=args.quiet, log_file=args.log_file, details=args.details,
-                    heatmap=args.heatmap, language=args.lang or policy.language or DEFAULT)
+                    heatmap=args.heatmap, language=report_language(args.lang, policy.language),
+                    previous_report=previous)
 
 
 def _check_out(out_dir: Path, what: str, runs: bool = True) -> None:
@@ -325,10 +354,10 @@ def _check_out(out_dir: Path, what: str, runs: bool = True) -> None:
 def _check_log_file(path: Path) -> None:
     """Checked without creating it: the log file is opened only once all input is valid."""
     if path.is_symlink() and not path.exists():
-        raise InputError("--log-file is a dangling symbolic link", path)
+        raise InputError(msg("--log-file is a dangling symbolic link"), path)
     if path.exists() and not path.is_file():
-        raise InputError("--log-file is not a regular file", path)
-    check_output_dir(path.parent, "the folder of --log-file")
+        raise InputError(msg("--log-file is not a regular file"), path)
+    check_output_dir(path.parent, N_("the folder of --log-file"))
 
 
 @contextmanager
@@ -424,7 +453,7 @@ def _follow_up(report: dict[str, Any], prep: Prepared) -> None:
     if prev_path is None:
         followup.apply(report, None, None, None)
         return
-    previous, prev_sha = load_report(prev_path)
+    previous, prev_sha = prep.previous_report or load_previous(prev_path)
     followup.apply(report, previous, prev_sha, link_path(prep.out_dir, prev_path))
 
 
@@ -447,9 +476,9 @@ def _write_run_folder(report: dict[str, Any], outputs: dict[str, bytes], collect
         return write_run(prep.out_dir, run_stamp(), prep.run_id, report, write_evidence,
                          outputs, prep.sign_key)
     except OSError as exc:  # a full disk, a name raced into the staging folder
-        raise OutputError(f"cannot write the run folder in {prep.out_dir}: "
-                          f"{exc.strerror or exc}; no report was written (nothing half-written "
-                          "is left, 'latest' is unchanged)") from None
+        raise OutputError(msg("cannot write the run folder in {out}: {reason}; no report was "
+                              "written (nothing half-written is left, 'latest' is unchanged)",
+                              out=prep.out_dir, reason=exc.strerror or exc)) from None
 
 
 def _log_finished(report: dict[str, Any], collected: Collected, folder: Path,
@@ -492,8 +521,8 @@ def _exit_code(report: dict[str, Any], results: list[Result], prep: Prepared) ->
 
 def _require_targets(config: Config) -> None:
     if not configured_sections(config):
-        raise InputError(f"the config has none of the sections {', '.join(SECTIONS)}: "
-                         "nothing to collect", config.source)
+        raise InputError(msg("the config has none of the sections {sections}: nothing to collect",
+                             sections=", ".join(SECTIONS)), config.source)
 
 
 def _cmd_scan(args, out: Console) -> int:
@@ -521,7 +550,7 @@ def _cmd_collect(args, out: Console) -> int:
     with output_lock(args.out):
         docs, interrupted = _collect(config, out, files)
         if interrupted:
-            _say(out, f"collection {interrupted}: saving what was collected")
+            _tell(out, args, msg("collection {why}: saving what was collected", why=interrupted))
             missing = expected_kinds(config) - {d.kind for d in docs}
             docs.extend(EvidenceDoc(kind=kind, target="(not collected)", collector="gitc-agent",
                                     data={}, errors=[{"part": "connection",
@@ -532,13 +561,15 @@ def _cmd_collect(args, out: Console) -> int:
             written = save_evidence(docs, args.out)
             save_plan(plan, args.out)
         except OSError as exc:  # a full disk: each file written is whole, the set is not
-            raise OutputError(f"cannot write the evidence into {args.out}: "
-                              f"{exc.strerror or exc}; the collection is incomplete") from None
+            raise OutputError(msg("cannot write the evidence into {out}: {reason}; the collection "
+                                  "is incomplete", out=args.out, reason=exc.strerror or exc)) from None
     for doc, info in zip(docs, written, strict=True):
-        _say(out, f"{info['file']}: {doc.status}")
-        for e in doc.errors:
+        _tell(out, args, msg("{file}: {status}", file=info["file"],
+                             status=phrase(EVIDENCE_STATUS.get(doc.status, doc.status))))
+        for e in doc.errors:  # what the collector recorded (a server's or library's words)
             _say(out, f"  {e['part']}: {e['message']}")
-    _say(out, f"plan.json: {len(plan.targets)} target(s) of {len(plan.kinds)} kind(s) planned")
+    _tell(out, args, msg("plan.json: {targets} target(s) of {kinds} kind(s) planned",
+                         targets=len(plan.targets), kinds=len(plan.kinds)))
     return EXIT_INCOMPLETE if any(d.errors for d in docs) else EXIT_OK
 
 
@@ -562,7 +593,7 @@ def _cmd_evaluate(args, out: Console, evidence_dir: Path | None = None, mode="ev
 def _cmd_checks_list(args, out: Console) -> int:
     registry = _registry(args.checks_dir)
     specs = registry.sorted()
-    tr = Translator(args.lang)
+    tr = _speaks(args)
     if args.json:
         print(json.dumps([s.describe() for s in specs], indent=2))
     elif not out.is_terminal:  # a pipe: one whole line per check, so grep finds every id
@@ -584,7 +615,7 @@ def _cmd_checks_list(args, out: Console) -> int:
             table.add_row(*(Text(printable(c)) for c in cells))
         out.print(table)
     for problem in registry.problems:
-        out.print(Text.assemble(("plugin problem", "magenta"),
+        out.print(Text.assemble((tr("plugin problem"), "magenta"),
                                 f" {printable(problem.source)}: {printable(problem.message)}"),
                   soft_wrap=not out.is_terminal)
     return EXIT_INCOMPLETE if registry.problems else EXIT_OK
@@ -597,8 +628,11 @@ def _cmd_policy(args, out: Console) -> int:
         return EXIT_OK
     registry = _registry(args.checks_dir)
     policy = load_policy(args.file, registry)
-    _say(out, f"{policy.source}: valid policy {policy.id} {policy.version} with "
-              f"{len(policy.checks)} check(s) and {len(policy.exceptions)} exception(s)")
+    args.policy_language = policy.language
+    _tell(out, args, msg("{source}: valid policy {id} {version} with {checks} check(s) and "
+                         "{exceptions} exception(s)", source=policy.source, id=policy.id,
+                         version=policy.version, checks=len(policy.checks),
+                         exceptions=len(policy.exceptions)))
     return EXIT_OK
 
 
@@ -606,19 +640,20 @@ def _cmd_report(args, out: Console) -> int:
     report, _ = load_report(args.report)
     formats = [f for f in parse_formats(args.format) if f != "json"]
     if not formats:
-        raise InputError("say which formats to render: --format html,csv,oscal,junit or all")
+        raise InputError(msg("say which formats to render: --format html,csv,oscal,junit or all"))
     options = RenderOptions(csv_separator=parse_separator(args.csv_separator),
                             samples=samples_in(args.report.parent),  # the workbook's samples
                             language=args.lang)
     target = args.out or args.report.parent
-    check_output_dir(target, "report --out" if args.out else "the report's folder")
+    check_output_dir(target, "report --out" if args.out else N_("the report's folder"))
     rendered = render_all(report, formats, options)
     for name, data in rendered.items():
         try:
             write_bytes_atomic(target / name, data)
         except OSError as exc:  # a full disk: each file is whole or absent (atomic rename)
-            raise OutputError(f"cannot write {target / name}: {exc.strerror or exc}") from None
-        _say(out, f"wrote {target / name}")
+            raise OutputError(msg("cannot write {file}: {reason}", file=target / name,
+                                  reason=exc.strerror or exc)) from None
+        _tell(out, args, msg("wrote {file}", file=target / name))
     return EXIT_OK
 
 
@@ -627,7 +662,7 @@ def _cmd_sample(args, out: Console) -> int:
     for note in sample_command(args.run, args.check, args.scope, args.seed, args.size,
                                args.policy if args.policy_sizes else None, key, args.like,
                                args.policy_sizes):
-        _say(out, note)
+        _tell(out, args, note)
     return EXIT_OK
 
 
@@ -651,10 +686,10 @@ def _cmd_keygen(args, out: Console) -> int:
     try:
         private, public = keygen(args.out)
     except OSError as exc:  # a full disk: no key file is left half written
-        raise OutputError(f"cannot write the key pair into {args.out}: "
-                          f"{exc.strerror or exc}; no key was written") from None
-    _say(out, f"private key (keep it secret, mode 0600): {private}")
-    _say(out, f"public key: {public}")
+        raise OutputError(msg("cannot write the key pair into {out}: {reason}; no key was "
+                              "written", out=args.out, reason=exc.strerror or exc)) from None
+    _tell(out, args, msg("private key (keep it secret, mode 0600): {path}", path=private))
+    _tell(out, args, msg("public key: {path}", path=public))
     return EXIT_OK
 
 
@@ -663,15 +698,16 @@ def _cmd_verify(args, out: Console) -> int:
     result = verify(args.target, public, allow_additions=args.allow_additions and not args.strict,
                     allow_pruned=args.allow_pruned)
     for note in result.notes:
-        _say(out, f"note: {note}")
+        _tell(out, args, msg("note: {note}", note=note))
     for problem in result.problems:
-        _say(out, f"FAILED: {problem}", style="bold red")
+        _tell(out, args, msg("FAILED: {problem}", problem=problem), style="bold red")
     checked = ", ".join(p.name for p in result.runs)
     if result.ok:
-        _say(out, f"OK: {len(result.runs)} run(s) verified ({checked})")
+        _tell(out, args, msg("OK: {count} run(s) verified ({runs})", count=len(result.runs),
+                             runs=checked))
         return EXIT_OK
-    _say(out, f"verification FAILED: {len(result.problems)} problem(s) in {checked}",
-         style="bold red")
+    _tell(out, args, msg("verification FAILED: {count} problem(s) in {runs}",
+                         count=len(result.problems), runs=checked), style="bold red")
     return EXIT_FINDINGS
 
 
@@ -683,7 +719,7 @@ def _cmd_feeds(args, out: Console) -> int:
         out.print_json(json.dumps(rows))
     else:
         for line in feed_status.lines(rows):
-            _say(out, line)
+            _tell(out, args, line)
     return EXIT_OK
 
 
@@ -697,6 +733,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Ctrl-C is handled from the first line on (argument parsing included): the same exit 3
     and message whenever it comes."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    args: argparse.Namespace | None = None  # argparse's own errors stay English (its texts)
     try:
         args = _parser().parse_args(argv)
         out = Console(highlight=False, soft_wrap=False)
@@ -709,20 +746,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.policy = str(demo.policy_path())
             return _cmd_evaluate(args, out, evidence_dir=demo.evidence_dir(), mode="demo")
         return COMMANDS[args.command](args, out)
-    except InputError as exc:
-        _say(err, f"gitc-agent: error: {redact(str(exc))}")
+    except (InputError, OutputError) as exc:
+        _tell(err, args, msg("gitc-agent: error: {error}",
+                             error=redact(exc.shown(_speaks(args).text))))
         return exc.exit_code
     except LockedError as exc:
-        _say(err, f"gitc-agent: {exc}")
-        return exc.exit_code
-    except OutputError as exc:
-        _say(err, f"gitc-agent: error: {redact(str(exc))}")
+        _say(err, "gitc-agent: " + exc.shown(_speaks(args).text))
         return exc.exit_code
     except RunInterrupted as exc:  # raised outside collection (by a plugin): still a stop
-        _say(err, f"gitc-agent: interrupted ({exc.reason}); no report was written")
+        _tell(err, args, msg("gitc-agent: interrupted ({reason}); no report was written",
+                             reason=exc.reason))
         return EXIT_INCOMPLETE
     except KeyboardInterrupt:
-        _say(err, INTERRUPTED)
+        _tell(err, args, msg(INTERRUPTED))
         return EXIT_INCOMPLETE
 
 

@@ -36,7 +36,8 @@ def _listing(folder: Path) -> list[str]:
 
 
 def _demo(out: Path, *extra: str | Path, env: dict[str, str] | None = None) -> Run:
-    return gitc("demo", "--out", out, "--quiet", *extra, env=env)
+    # --lang en: the demo policy is Dutch, and these tests read the English errors
+    return gitc("demo", "--out", out, "--quiet", "--lang", "en", *extra, env=env)
 
 
 def _hooked(hook: str, *args: str | Path) -> Run:
@@ -129,7 +130,7 @@ def test_the_lock_check_runs_at_the_real_open_too(tmp_path: Path) -> None:
             return real(path)
         locking.open_lock_file = planted
     """
-    run = _hooked(hook, "demo", "--out", out, "--quiet")
+    run = _hooked(hook, "demo", "--out", out, "--quiet", "--lang", "en")
     _clean_error(run, 2, out / ".gitc-agent.lock")
     assert victim.read_text() == "keep me\n" and not _runs(out)
 
@@ -167,7 +168,7 @@ def test_links_raced_into_the_staging_folder_are_never_written_through(
     latest = os.readlink(out / "latest")
     runs = _runs(out)
     run = _hooked(RACE.format(victim=str(victim), names=names, mode=mode),
-                  "demo", "--out", out, "--quiet")
+                  "demo", "--out", out, "--quiet", "--lang", "en")
     _clean_error(run, 3, out)
     assert "no report was written" in run.stderr
     assert sorted(p.name for p in victim.iterdir()) == names
@@ -196,7 +197,7 @@ def test_the_staging_folder_is_private_while_written_and_the_run_folder_is_not(
                     oct(stat.S_IMODE(os.stat(path).st_mode)))
         os.rename, os.mkdir = rename, mkdir
     """
-    run = _hooked(hook, "demo", "--out", out, "--quiet")
+    run = _hooked(hook, "demo", "--out", out, "--quiet", "--lang", "en")
     assert run.code == 3, run.output
     assert Path(f"{seen}.mkdir").read_text() == "0o700"
     name, _mode = json.loads(seen.read_text())

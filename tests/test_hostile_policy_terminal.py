@@ -392,7 +392,7 @@ def _interrupt_when(tmp_path: Path, source: str, enable: bool) -> subprocess.Com
     save_evidence([_password_doc("DC=x,DC=test")], evidence)
     proc = subprocess.Popen([sys.executable, "-m", "gitc_agent", "evaluate", "--evidence",
                              str(evidence), "--policy", str(policy), "--checks-dir", str(plugins),
-                             "--out", str(tmp_path / "out")],
+                             "--out", str(tmp_path / "out"), "--lang", "en"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
@@ -414,7 +414,7 @@ def test_the_users_ctrl_c_still_stops_the_run(tmp_path: Path, source: str, enabl
 @pytest.mark.parametrize("delay", [0.05, 0.1, 0.15, 0.25, 0.4])
 def test_ctrl_c_right_after_start_is_a_clean_interruption(tmp_path: Path, delay: float) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "gitc_agent", "demo", "--out",
-                             str(tmp_path / "out")],
+                             str(tmp_path / "out"), "--lang", "en"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)

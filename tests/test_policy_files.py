@@ -108,7 +108,7 @@ def test_exception_without_owner_is_refused(tmp_path: Path) -> None:
 
 
 def test_policy_validate_accepts_the_shipped_file() -> None:
-    run = gitc("policy", "validate", SHIPPED)
+    run = gitc("policy", "validate", SHIPPED, "--lang", "en")  # adr-gitc itself speaks Dutch
     assert run.code == 0, run.output
     assert "valid policy adr-gitc" in run.stdout
 

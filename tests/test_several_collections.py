@@ -38,7 +38,7 @@ def _split(tmp_path: Path) -> tuple[Path, Path]:
 def _evaluate(out: Path, *folders: Path) -> Any:
     args = [arg for f in folders for arg in ("--evidence", f)]
     return gitc("evaluate", "--policy", demo.policy_path(), "--as-of", AS_OF, "--out", out,
-                "--quiet", *args)
+                "--quiet", "--lang", "en", *args)  # the errors in English, not the policy's nl
 
 
 def _verdicts(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:

@@ -95,7 +95,7 @@ def test_second_run_on_the_same_folder_exits_4_and_the_first_report_is_whole(
     out = tmp_path / "out"
     first = start_scan(config, out)
     wait_for_lock_holder(out, first)
-    second = gitc("scan", "--policy", "adr-gitc", "--config", config, "--out", out)
+    second = gitc("scan", "--policy", "adr-gitc", "--config", config, "--out", out, "--lang", "en")
     assert second.code == 4, second.output
     assert "another gitc-agent run" in second.stderr and str(first.pid) in second.stderr
     first.communicate(timeout=60)

@@ -27,6 +27,7 @@ from typing import Any
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.errors import InputError
 from gitc_agent.model import kinds
+from gitc_agent.model.message import N_, msg
 from gitc_agent.run.input_files import parse_json, read_regular
 from gitc_agent.settings.config import FeedSettings
 
@@ -40,15 +41,15 @@ _BUILD = re.compile(r"^(\d+\.)*\d+\.\d+$")  # 20348.4294 or 10.0.20348.4294
 
 def _read(path: Path) -> tuple[Any, str]:
     """The parsed file and its SHA-256; anything unreadable is the user's input to fix (exit 2)."""
-    raw = read_regular(path, MAX_FEED_BYTES, "feed file")
-    return parse_json(raw, path, "feed file"), hashlib.sha256(raw).hexdigest()
+    raw = read_regular(path, MAX_FEED_BYTES, N_("feed file"))
+    return parse_json(raw, path, N_("feed file")), hashlib.sha256(raw).hexdigest()
 
 
 def _kev(path: Path) -> tuple[dict[str, Any], list[dict[str, str]]]:
     obj, digest = _read(path)
     vulns = obj.get("vulnerabilities") if isinstance(obj, dict) else None
     if not isinstance(vulns, list):
-        raise InputError("not a CISA KEV catalog (no 'vulnerabilities' list)", path)
+        raise InputError(msg("not a CISA KEV catalog (no 'vulnerabilities' list)"), path)
     keep = ("cveID", "vendorProject", "product", "vulnerabilityName", "dateAdded", "dueDate",
             "requiredAction", "knownRansomwareCampaignUse")
     entries, errors = [], []
@@ -70,7 +71,7 @@ def _fix_map(path: Path) -> tuple[dict[str, Any], list[dict[str, str]]]:
     obj, digest = _read(path)
     fixes = obj.get("fixes") if isinstance(obj, dict) else None
     if not isinstance(fixes, list):
-        raise InputError("not a CVE fix map (no 'fixes' list)", path)
+        raise InputError(msg("not a CVE fix map (no 'fixes' list)"), path)
     good, errors, rejected = [], [], []
     for index, fix in enumerate(fixes):
         row = _fix_row(fix) if isinstance(fix, dict) else None

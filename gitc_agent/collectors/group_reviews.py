@@ -14,6 +14,7 @@ from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.errors import InputError
 from gitc_agent.model.group_review import RecordError, parse_record
 from gitc_agent.model.kinds import AD_GROUP_REVIEWS
+from gitc_agent.model.message import N_
 from gitc_agent.run.input_files import parse_json, read_regular
 from gitc_agent.settings.group_reviews_config import GroupReviewsSettings
 
@@ -37,9 +38,9 @@ def collect(settings: GroupReviewsSettings) -> EvidenceDoc:
         paths = paths[:MAX_RECORDS]
     for path in paths:
         try:
-            raw = read_regular(path, MAX_RECORD_BYTES, "review record",
+            raw = read_regular(path, MAX_RECORD_BYTES, N_("review record"),
                                follow=settings.follow_symlinks)
-            record = parse_record(parse_json(raw, path, "review record"), path.name)
+            record = parse_record(parse_json(raw, path, N_("review record")), path.name)
         except InputError as exc:
             errors.append({"part": "records", "message": f"{path.name}: {exc.message}"})
             continue

@@ -18,9 +18,10 @@ from gitc_agent import __version__
 from gitc_agent.core import evidence_json
 from gitc_agent.core.plan import PLAN_FILE
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import N_, msg
 from gitc_agent.run.atomic import create_new, write_bytes_atomic
 from gitc_agent.run.gc_pause import paused
-from gitc_agent.run.input_files import parse_json, read_regular
+from gitc_agent.run.input_files import parse_json, read_regular, read_regular_pieces
 
 SCHEMA = "gitc-agent/evidence/v1"
 T = TypeVar("T")
@@ -167,8 +168,9 @@ def copy_evidence(docs: Iterable[EvidenceDoc], source: Path, folder: Path) -> No
     never written through a link planted there."""
     for doc in docs:
         if doc.file:
-            create_new(folder / doc.file,
-                       read_regular(source / doc.file, MAX_EVIDENCE_BYTES, "evidence file"))
+            create_new(folder / doc.file,  # in pieces: a large file is not held whole
+                       read_regular_pieces(source / doc.file, MAX_EVIDENCE_BYTES,
+                                           N_("evidence file")))
 
 
 def load_evidence(folder: Path) -> tuple[EvidenceSet, list[dict[str, str]]]:
@@ -180,16 +182,16 @@ def load_evidence(folder: Path) -> tuple[EvidenceSet, list[dict[str, str]]]:
 
 def _load_evidence(folder: Path) -> tuple[EvidenceSet, list[dict[str, str]]]:
     if not folder.is_dir():
-        raise InputError("evidence folder does not exist", folder)
+        raise InputError(msg("evidence folder does not exist"), folder)
     files = sorted(p for p in folder.glob("*.json") if p.name != PLAN_FILE)
     if not files:
-        raise InputError("no evidence documents (*.json) in folder", folder)
+        raise InputError(msg("no evidence documents (*.json) in folder"), folder)
     docs, hashes = [], []
     for path in files:
-        raw = read_regular(path, MAX_EVIDENCE_BYTES, "evidence file")
+        raw = read_regular(path, MAX_EVIDENCE_BYTES, N_("evidence file"))
         hashes.append({"file": path.name, "sha256": hashlib.sha256(raw).hexdigest()})
         large = len(raw) >= SHARE_FROM
-        doc = _parse(parse_json(raw, path, "evidence file"), path)
+        doc = _parse(parse_json(raw, path, N_("evidence file")), path)
         del raw
         if large:
             _share_strings(doc.data)
@@ -243,19 +245,21 @@ def _share_cells(cells: list[Any], share: Callable[[str, str], str]) -> None:
 
 def _parse(obj: Any, path: Path) -> EvidenceDoc:
     if not isinstance(obj, dict) or obj.get("schema") != SCHEMA:
-        raise InputError(f"not a gitc-agent evidence document (schema must be {SCHEMA!r})", path)
+        raise InputError(msg("not a gitc-agent evidence document (schema must be {schema!r})",
+                             schema=SCHEMA), path)
     for key, typ in (("kind", str), ("target", str), ("collector", str), ("data", dict),
                      ("errors", list), ("collected_at", str)):
         if not isinstance(obj.get(key), typ):
-            raise InputError(f"evidence field {key!r} missing or not a {typ.__name__}", path)
+            raise InputError(msg("evidence field {key!r} missing or not a {type_name}", key=key,
+                                 type_name=typ.__name__), path)
     if not _KIND.match(obj["kind"]):
-        raise InputError(f"evidence kind {obj['kind'][:80]!r} is not a dotted name like "
-                         "'ad.password_policy'", path)
+        raise InputError(msg("evidence kind {value!r} is not a dotted name like 'ad.password_policy'",
+                             value=obj['kind'][:80]), path)
     if not isinstance(obj.get("tool", {}), dict):
-        raise InputError("evidence field 'tool' is not an object (name, version)", path)
+        raise InputError(msg("evidence field 'tool' is not an object (name, version)"), path)
     errors = obj["errors"]
     if not all(isinstance(e, dict) and isinstance(e.get("part"), str) for e in errors):
-        raise InputError("evidence 'errors' entries need a 'part' and a 'message'", path)
+        raise InputError(msg("evidence 'errors' entries need a 'part' and a 'message'"), path)
     return EvidenceDoc(kind=obj["kind"], target=obj["target"], collector=obj["collector"],
                        data=obj["data"], errors=errors, collected_at=obj["collected_at"],
                        tool_version=str(obj.get("tool", {}).get("version", "?")), file=path.name)

@@ -26,8 +26,9 @@ from gitc_agent.core.evidence import (
 )
 from gitc_agent.core.plan import PLAN_FILE, Plan, load_plan, make_plan, plan_bytes
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import N_, msg
 from gitc_agent.run.atomic import create_new, make_new_dir
-from gitc_agent.run.input_files import read_regular
+from gitc_agent.run.input_files import read_regular, read_regular_pieces
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -63,13 +64,13 @@ class Collections:
         for c in self.items:
             make_new_dir(folder / c.label)
             for doc in c.docs:
-                create_new(folder / c.label / str(doc.file),
-                           read_regular(c.source / str(doc.file), MAX_EVIDENCE_BYTES,
-                                        "evidence file"))
+                create_new(folder / c.label / str(doc.file),  # in pieces: not held whole
+                           read_regular_pieces(c.source / str(doc.file), MAX_EVIDENCE_BYTES,
+                                               N_("evidence file")))
             if c.plan is not None:
                 create_new(folder / c.label / PLAN_FILE,
                            read_regular(c.source / PLAN_FILE, 64 * 1024 * 1024,
-                                        "collection plan"))
+                                        N_("collection plan")))
         if self.plan is not None:
             create_new(folder / PLAN_FILE, plan_bytes(self.plan))
 
@@ -86,8 +87,8 @@ def load_collections(folders: list[Path]) -> Collections:
     for folder in folders:
         real = folder.resolve()
         if real in seen_folders:
-            raise InputError(f"--evidence names the same folder twice ({seen_folders[real]} "
-                             f"and {folder})", folder)
+            raise InputError(msg("--evidence names the same folder twice ({seen_folders} and {folder})",
+                                 seen_folders=seen_folders[real], folder=folder), folder)
         seen_folders[real] = folder
     items = []
     where: dict[tuple[str, str], tuple[Path, str]] = {}
@@ -98,9 +99,11 @@ def load_collections(folders: list[Path]) -> Collections:
             key = (doc.kind, doc.target)
             if key in where:
                 other, other_file = where[key]
-                raise InputError(f"{doc.kind}@{doc.target} was collected twice: in {other} "
-                                 f"({other_file}) and in {folder} ({doc.file}); evaluate each "
-                                 "target from one collection only", folder / str(doc.file))
+                raise InputError(msg("{kind}@{target} was collected twice: in {other} ({other_file}) "
+                                     "and in {folder} ({file}); evaluate each target from one "
+                                     "collection only", kind=doc.kind, target=doc.target,
+                                     other=other, other_file=other_file, folder=folder,
+                                     file=doc.file), folder / str(doc.file))
             where[key] = (folder, str(doc.file))
         items.append(Collection(label=_label(index, folder), source=folder, docs=docs,
                                 files=tuple(files), plan=load_plan(folder)))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import N_, msg
 from gitc_agent.run.atomic import create_new, write_bytes_atomic
 from gitc_agent.run.input_files import parse_json, read_regular
 
@@ -76,7 +77,7 @@ def copy_plan(source: Path, folder: Path) -> None:
     """Keep the plan byte for byte when a run re-evaluates saved evidence (if it has one)."""
     if (source / PLAN_FILE).is_file():  # into a new staging folder: created new, as evidence
         create_new(folder / PLAN_FILE, read_regular(source / PLAN_FILE, 64 * 1024 * 1024,
-                                                    "collection plan"))
+                                                    N_("collection plan")))
 
 
 def load_plan(folder: Path) -> Plan | None:
@@ -84,18 +85,19 @@ def load_plan(folder: Path) -> Plan | None:
     path = folder / PLAN_FILE
     if not path.is_file():
         return None
-    raw = read_regular(path, 64 * 1024 * 1024, "collection plan")
-    obj = parse_json(raw, path, "collection plan")
+    raw = read_regular(path, 64 * 1024 * 1024, N_("collection plan"))
+    obj = parse_json(raw, path, N_("collection plan"))
     if not isinstance(obj, dict) or obj.get("schema") != PLAN_SCHEMA:
-        raise InputError(f"not a gitc-agent collection plan (schema must be {PLAN_SCHEMA!r})",
+        raise InputError(msg("not a gitc-agent collection plan (schema must be {schema!r})",
+                             schema=PLAN_SCHEMA),
                          path)
     kinds, targets = obj.get("kinds"), obj.get("targets")
     if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
-        raise InputError("plan 'kinds' must be a list of kind names", path)
+        raise InputError(msg("plan 'kinds' must be a list of kind names"), path)
     if not isinstance(targets, list) or not all(
             isinstance(t, dict) and isinstance(t.get("kind"), str)
             and isinstance(t.get("target"), str) for t in targets):
-        raise InputError("plan 'targets' must be a list of {kind, target}", path)
+        raise InputError(msg("plan 'targets' must be a list of {{kind, target}}"), path)
     return Plan(kinds=frozenset(kinds) | {t["kind"] for t in targets},
                 targets=frozenset((t["kind"], t["target"]) for t in targets),
                 created_at=str(obj.get("created_at", "")),

@@ -23,6 +23,7 @@ from gitc_agent.core.sampling import SamplingModel
 from gitc_agent.core.scoring import Band, RiskMatrix, scale_problem
 from gitc_agent.errors import InputError
 from gitc_agent.model.language import LANGUAGES
+from gitc_agent.model.message import msg
 from gitc_agent.settings.base import Strict
 from gitc_agent.settings.yaml_source import YamlDocument, load_yaml
 
@@ -154,16 +155,16 @@ def resolve_policy_path(ref: str) -> Path:
     shipped = resources.files("gitc_agent.policies") / f"{ref}.yaml"
     if shipped.is_file():
         return Path(str(shipped))
-    raise InputError(f"no policy file or shipped profile named {ref!r} "
-                     f"(shipped: {', '.join(shipped_profiles())})")
+    raise InputError(msg("no policy file or shipped profile named {ref!r} (shipped: {items})",
+                         ref=ref, items=', '.join(shipped_profiles())))
 
 
 def load_policy(ref: str, registry: Registry) -> Policy:
     path = resolve_policy_path(ref)
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
-        raise InputError("a policy must be a mapping with policy, scale, priorities, matrix "
-                         "and checks", path, 1)
+        raise InputError(msg("a policy must be a mapping with policy, scale, priorities, matrix "
+                             "and checks"), path, 1)
     try:
         model = PolicyModel.model_validate(doc.data)
     except ValidationError as exc:
@@ -175,14 +176,15 @@ def load_policy(ref: str, registry: Registry) -> Policy:
     used = {name for c in checks if c.spec for name in _param_names(c.spec.params)}
     for name in model.shared:
         if name not in used:
-            raise doc.error(("shared", name), f"shared parameter {name!r} is read by no enabled "
-                                              "check of this policy (check the spelling)")
+            raise doc.error(("shared", name), msg("shared parameter {name!r} is read by no enabled check "
+                                                  "of this policy (check the spelling)", name=name))
     known = set(model.checks)
     exceptions = []
     for index, exc_model in enumerate(model.exceptions):
         if exc_model.check not in known:
             raise doc.error(("exceptions", index, "check"),
-                            f"exception for {exc_model.check!r}, which this policy does not list")
+                            msg("exception for {check!r}, which this policy does not list",
+                                check=exc_model.check))
         exceptions.append(PolicyException(**exc_model.model_dump()))
     return Policy(id=model.policy.id, title=model.policy.title, version=model.policy.version,
                   source=str(path), sha256=hashlib.sha256(doc.text.encode()).hexdigest(),
@@ -204,8 +206,9 @@ def _refuse_repeated_levels(doc: YamlDocument) -> None:
         for key in mapping or {}:
             level = _LEVEL.validate_python(key)  # the model accepted it, so it converts
             if level in seen:
-                raise doc.error((*at, key), f"level {level} is written twice ({seen[level]!r} "
-                                            f"and {key!r}): write each level once")
+                raise doc.error((*at, key), msg("level {level} is written twice ({seen!r} and {key!r}): "
+                                                "write each level once", level=level,
+                                                seen=seen[level], key=key))
             seen[level] = key
 
 
@@ -217,29 +220,34 @@ def _matrix(model: PolicyModel, doc: YamlDocument) -> RiskMatrix:
     bands = tuple(Band(p.id, p.label, p.color) for p in model.priorities)
     band_ids = [b.id for b in bands]
     if len(set(band_ids)) != len(band_ids):
-        raise doc.error(("priorities",), "priority ids must be unique")
+        raise doc.error(("priorities",), msg("priority ids must be unique"))
     impacts = sorted(model.scale.impact)
     cells: dict[tuple[int, int], str] = {}
     for lik in model.matrix:
         if lik not in model.scale.likelihood:
-            raise doc.error(("matrix", lik), f"likelihood {lik} is not on the likelihood scale")
+            raise doc.error(("matrix", lik), msg("likelihood {likelihood} is not on the likelihood scale",
+                                                 likelihood=lik))
     for lik in sorted(model.scale.likelihood):
         row = model.matrix.get(lik)
         if row is None:
-            raise doc.error(("matrix",), f"missing row for likelihood {lik}")
+            raise doc.error(("matrix",), msg("missing row for likelihood {likelihood}", likelihood=lik))
         if len(row) < len(impacts):
             missing = ", ".join(map(str, impacts[len(row):]))
             raise doc.error(("matrix", lik),
-                            f"row for likelihood {lik} has {len(row)} cells for {len(impacts)} "
-                            f"impact levels: the cell for impact {missing} is missing")
+                            msg("row for likelihood {likelihood} has {count} cells for {count2} impact "
+                                "levels: "
+                                "the cell for impact {missing} is missing", likelihood=lik, count=len(row),
+                                count2=len(impacts), missing=missing))
         if len(row) > len(impacts):
             raise doc.error(("matrix", lik),
-                            f"row for likelihood {lik} has {len(row)} cells but the impact scale "
-                            f"has only {len(impacts)} levels")
+                            msg("row for likelihood {likelihood} has {count} cells but the impact scale "
+                                "has only "
+                                "{count2} levels", likelihood=lik, count=len(row), count2=len(impacts)))
         for index, (imp, band) in enumerate(zip(impacts, row, strict=True)):
             if band not in band_ids:
                 raise doc.error(("matrix", lik, index),
-                                f"{band!r} is not a priority id ({', '.join(band_ids)})")
+                                msg("{band!r} is not a priority id ({items})", band=band,
+                                    items=', '.join(band_ids)))
             cells[(lik, imp)] = band
     return RiskMatrix(likelihood=dict(model.scale.likelihood), impact=dict(model.scale.impact),
                       bands=bands, cells=cells)
@@ -256,14 +264,16 @@ def _policy_check(check_id: str, section: CheckSectionModel, registry: Registry,
     for axis, scale in (("likelihood", matrix.likelihood), ("impact", matrix.impact)):
         value = getattr(section, axis)
         if value is not None and value not in scale:
-            raise doc.error((*at, axis), f"{value} is not on the {axis} scale ({sorted(scale)})")
+            raise doc.error((*at, axis), msg("{value} is not on the {axis} scale ({scale})",
+                                             value=value, axis=axis, scale=sorted(scale)))
     spec = registry.get(check_id)
     params_raw = {k: v for k, v in (section.model_extra or {}).items() if k not in _META_KEYS}
     if spec is None:
         if registry.problems:  # perhaps defined by a plugin that failed to load: report, not abort
             return PolicyCheck(check_id, None, None, section.likelihood, section.impact,
                                tuple(section.references), section.remediation)
-        raise doc.error(at, f"unknown check id {check_id!r} (see `gitc-agent checks list`)")
+        raise doc.error(at, msg("unknown check id {check_id!r} (see `gitc-agent checks list`)",
+                                check_id=check_id))
     inherited = {k: v for k, v in shared.items()
                  if k in _param_names(spec.params) and k not in params_raw}
     try:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitc_agent.core.results import Result, Status
+from gitc_agent.model.message import Message, msg
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Band:
     color: str
 
 
-def scale_problem(levels: Iterable[int]) -> str | None:
+def scale_problem(levels: Iterable[int]) -> Message | None:
     """What is wrong with the levels of a scale axis, or None.
 
     Scores are clamped to the scale's lowest and highest level and then looked up, so a gap
@@ -28,13 +29,14 @@ def scale_problem(levels: Iterable[int]) -> str | None:
     """
     ordered = sorted(levels)
     if not ordered:
-        return "the scale has no levels"
+        return msg("the scale has no levels")
     if ordered[0] < 1:
-        return f"levels start at 1 or higher, not {ordered[0]}"
+        return msg("levels start at 1 or higher, not {lowest}", lowest=ordered[0])
     missing = sorted(set(range(ordered[0], ordered[-1] + 1)) - set(ordered))
     if missing:
-        return (f"levels must be consecutive whole numbers ({', '.join(map(str, ordered))}): "
-                f"level {', '.join(map(str, missing))} is missing")
+        return msg("levels must be consecutive whole numbers ({levels}): level {missing} is "
+                   "missing", levels=", ".join(map(str, ordered)),
+                   missing=", ".join(map(str, missing)))
     return None
 
 

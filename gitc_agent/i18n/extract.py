@@ -44,6 +44,13 @@ AREAS = {
 }
 
 
+#: what the commands print and the input errors of the loaders (docs/language.md): commands.po
+COMMANDS = {("gitc_agent", "cli.py"), ("gitc_agent", "settings"), ("gitc_agent", "run"),
+            ("gitc_agent", "errors.py")}
+COMMANDS_FILES = {"gitc_agent/review/command.py", "gitc_agent/report/sample_run.py",
+                  "gitc_agent/collectors/vuln/status.py"}
+
+
 def area_of(location: str) -> str:
     """The catalog a msgid found at `location` (a path relative to the source root) belongs in."""
     path = Path(location.split(":", 1)[0])
@@ -53,6 +60,8 @@ def area_of(location: str) -> str:
             if name.startswith(prefixes):
                 return area
         return "checks (no catalog area)"
+    if path.parts[:2] in COMMANDS or path.as_posix() in COMMANDS_FILES:
+        return "commands"
     if "report" in path.parts or path.parts[:2] == ("gitc_agent", "i18n"):
         return "report"
     return "core"

@@ -19,6 +19,7 @@ from typing import Any
 
 from gitc_agent.core.results import fingerprint
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import msg
 from gitc_agent.report.coverage import Completeness
 from gitc_agent.report.view import ReportView, ResultView
 from gitc_agent.report.view_parse import Obj
@@ -116,7 +117,7 @@ def reported(findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
 
 def parse_findings(view: ReportView, raw: Any) -> tuple[Finding, ...]:
     if not isinstance(raw, list):
-        raise InputError("report.findings is not a list")
+        raise InputError(msg("report.findings is not a list"))
     by_id = {r.id: r for r in view.results}
     return tuple(_finding(Obj(item, f"report.findings[{i}]"), by_id)
                  for i, item in enumerate(raw))
@@ -126,7 +127,8 @@ def _results(f: Obj, key: str, by_id: dict[str, ResultView]) -> tuple[ResultView
     found = []
     for rid in f.strings(key):
         if rid not in by_id:
-            raise InputError(f"{f.where}.{key} names result {rid!r}, which the report does not have")
+            raise InputError(msg("{where}.{key} names result {rid!r}, which the report does not have",
+                                 where=f.where, key=key, rid=rid))
         found.append(by_id[rid])
     return tuple(found)
 
@@ -206,7 +208,7 @@ def parse_follow_up_rows(raw: Any, where: str = "report.follow_up.findings"
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise InputError(f"{where} is not a list")
+        raise InputError(msg("{where} is not a list", where=where))
     rows = []
     for i, item in enumerate(raw):
         row = Obj(item, f"{where}[{i}]")

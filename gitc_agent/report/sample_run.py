@@ -26,6 +26,7 @@ from typing import Any
 from gitc_agent.core.sampling import METHOD, draw, population_hash
 from gitc_agent.errors import InputError
 from gitc_agent.model.cell_text import neutralise
+from gitc_agent.model.message import N_, Message, msg
 from gitc_agent.report.finding_population import populations
 from gitc_agent.report.findings import Finding, findings_of
 from gitc_agent.report.formats.xlsx import render_xlsx
@@ -45,7 +46,7 @@ class Drawing:
 
     record: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
     unchanged: bool = False  # the same sample was drawn before: nothing to write
 
 
@@ -53,17 +54,19 @@ def choose_finding(view: ReportView, check: str, scope: str | None) -> Finding:
     mine = [f for f in findings_of(view) if f.check == check]
     if not mine:
         known = sorted({f.check for f in findings_of(view)})
-        raise InputError(f"--check {check!r}: the report has no finding of that check "
-                         f"(checks in this run: {', '.join(known[:40])})")
+        raise InputError(msg("--check {check!r}: the report has no finding of that check (checks in this "
+                             "run: {items})", check=check, items=', '.join(known[:40])))
     if scope is not None:
         chosen = [f for f in mine if scope in (f.scope, f.scope_label)]
         if not chosen:
-            raise InputError(f"--scope {scope!r}: check {check} has no finding on that scope "
-                             f"(scopes: {', '.join(f.scope for f in mine)})")
+            raise InputError(msg("--scope {scope!r}: check {check} has no finding on that scope (scopes: "
+                                 "{items})", scope=scope, check=check,
+                                 items=', '.join(f.scope for f in mine)))
         return chosen[0]
     if len(mine) > 1:
-        raise InputError(f"check {check} has a finding on {len(mine)} scopes; say which with "
-                         f"--scope ({', '.join(f.scope for f in mine)})")
+        raise InputError(msg("check {check} has a finding on {count} scopes; say which with --scope "
+                             "({items})", check=check, count=len(mine),
+                             items=', '.join(f.scope for f in mine)))
     return mine[0]
 
 
@@ -109,11 +112,12 @@ def record_bytes(record: Mapping[str, Any]) -> bytes:
 
 
 def load_sample(path: Path) -> dict[str, Any]:
-    record = parse_json(read_regular(path, MAX_SAMPLE_BYTES, "sample record"), path,
-                        "sample record")
+    record = parse_json(read_regular(path, MAX_SAMPLE_BYTES, N_("sample record")), path,
+                        N_("sample record"))
     if not isinstance(record, dict) or record.get("schema") != SAMPLE_SCHEMA \
             or not isinstance(record.get("items"), list):
-        raise InputError(f"not a gitc-agent sample record (schema {SAMPLE_SCHEMA!r})", path)
+        raise InputError(msg("not a gitc-agent sample record (schema {schema!r})",
+                             schema=SAMPLE_SCHEMA), path)
     return record
 
 
@@ -122,27 +126,31 @@ def samples_in(folder: Path) -> tuple[dict[str, Any], ...]:
     return tuple(load_sample(p) for p in sorted(folder.glob("sample-*.json")) if p.is_file())
 
 
-def compare(record: Mapping[str, Any], earlier: Mapping[str, Any]) -> list[str]:
+def compare(record: Mapping[str, Any], earlier: Mapping[str, Any]) -> list[Message]:
     """What an auditor needs to know before calling two samples the same."""
     notes = []
     if earlier.get("population_sha256") == record["population_sha256"]:
-        notes.append(f"same population as the earlier sample ({record['population_size']} "
-                     f"subjects, sha256 {record['population_sha256']})")
+        notes.append(msg("same population as the earlier sample ({size} subjects, sha256 {sha256})",
+                         size=record["population_size"], sha256=record["population_sha256"]))
     else:
         before = set(earlier.get("population") or ())
         now = set(record["population"])
         added, removed = sorted(now - before), sorted(before - now)
-        notes.append(f"the population differs from the earlier sample's: "
-                     f"{earlier.get('population_size')} subjects then (sha256 "
-                     f"{earlier.get('population_sha256')}), {record['population_size']} now "
-                     f"(sha256 {record['population_sha256']}); {len(added)} added, "
-                     f"{len(removed)} removed")
-        notes += [f"  added: {s}" for s in added[:20]] + [f"  removed: {s}" for s in removed[:20]]
+        notes.append(msg("the population differs from the earlier sample's: {size_then} subjects "
+                         "then (sha256 {sha256_then}), {size_now} now (sha256 {sha256_now}); "
+                         "{added} added, {removed} removed",
+                         size_then=earlier.get("population_size"),
+                         sha256_then=earlier.get("population_sha256"),
+                         size_now=record["population_size"], sha256_now=record["population_sha256"],
+                         added=len(added), removed=len(removed)))
+        notes += ([msg("  added: {subject}", subject=s) for s in added[:20]]
+                  + [msg("  removed: {subject}", subject=s) for s in removed[:20]])
     if earlier.get("seed") != record["seed"]:
-        notes.append(f"the seed differs ({earlier.get('seed')!r} then, {record['seed']!r} now)")
+        notes.append(msg("the seed differs ({seed_then!r} then, {seed_now!r} now)",
+                         seed_then=earlier.get("seed"), seed_now=record["seed"]))
     same = [i.get("subject") for i in earlier.get("items", [])] == \
         [i["subject"] for i in record["items"]]
-    notes.append("the sample is the same" if same else "the sample is not the same")
+    notes.append(msg("the sample is the same") if same else msg("the sample is not the same"))
     return notes
 
 
@@ -153,8 +161,9 @@ def prepare(folder: Path, view: ReportView, report_sha: str, finding: Finding, s
     record = draw_sample(view, report_sha, finding, seed, size, basis, name)
     drawing = Drawing(record)
     if record["size"] < size:
-        drawing.notes.append(f"the population has {record['population_size']} subjects: all "
-                             f"of them are in the sample (asked for {size})")
+        drawing.notes.append(msg("the population has {population} subjects: all of them are in "
+                                 "the sample (asked for {size})",
+                                 population=record["population_size"], size=size))
     if like is not None:
         drawing.notes += compare(record, load_sample(like))
     existing = folder / f"{name}.json"
@@ -163,14 +172,15 @@ def prepare(folder: Path, view: ReportView, report_sha: str, finding: Finding, s
         if (before.get("seed"), before.get("size_asked")) == (seed, size):
             drawing.unchanged = True
             drawing.record = before
-            drawing.notes.append(f"this sample was drawn before ({existing.name}, "
-                                 f"{before.get('drawn_at')}): the same seed and size give the "
-                                 "same sample; nothing was changed")
+            drawing.notes.append(msg("this sample was drawn before ({name}, {drawn_at}): the same "
+                                     "seed and size give the same sample; nothing was changed",
+                                     name=existing.name, drawn_at=before.get("drawn_at")))
             return drawing
-        raise InputError(f"{existing.name} already records a sample of this finding (seed "
-                         f"{before.get('seed')!r}, size {before.get('size_asked')}); a sample "
-                         "in the audit trail is not replaced: draw on a new run, or re-draw with "
-                         "the same seed and size", folder)
+        raise InputError(msg("{name} already records a sample of this finding (seed {seed!r}, "
+                             "size {size_asked}); a sample in the audit trail is not replaced: draw on a "
+                             "new run, or re-draw with the same seed and size",
+                             name=existing.name, seed=before.get('seed'),
+                             size_asked=before.get('size_asked')), folder)
     samples = [s for s in samples_in(folder) if s.get("file") != record["file"]]
     samples = sorted([*samples, record], key=lambda s: str(s.get("file")))
     drawing.files = {f"{name}.csv": sample_csv(record), f"{name}.json": record_bytes(record),
@@ -190,15 +200,14 @@ def policy_size(view: ReportView, check: str, policy_ref: str | None) -> tuple[i
     if policy_ref is None:
         recorded = view.document.get("run", {}).get("policy", {}).get("source")
         if not isinstance(recorded, str) or not Path(recorded).is_file():
-            raise InputError("--policy-sizes: the run's policy file is not here; name it with "
-                             "--policy")
+            raise InputError(msg("--policy-sizes: the run's policy file is not here; name it with --policy"))
         path = Path(recorded)
     else:
         path = resolve_policy_path(policy_ref)
     doc = load_yaml(path)
     if policy_ref is None and _sha256(doc.text) != view.run.policy.sha256:
-        raise InputError("--policy-sizes: the run's policy file changed since the run (its "
-                         "SHA-256 differs); name the policy with --policy", path)
+        raise InputError(msg("--policy-sizes: the run's policy file changed since the run (its SHA-256 "
+                             "differs); name the policy with --policy"), path)
     section = doc.data.get("sampling") if isinstance(doc.data, dict) else None
     try:
         sampling = SamplingModel.model_validate(section or {})
@@ -206,8 +215,8 @@ def policy_size(view: ReportView, check: str, policy_ref: str | None) -> tuple[i
         raise doc.validation_error(exc, prefix=("sampling",)) from None  # type: ignore[arg-type]
     found = sampling.size_for(check)
     if found is None:
-        raise InputError(f"--policy-sizes: the policy gives no control frequency for {check} "
-                         "(sampling: frequency: {check: monthly, ...}); or use --size N", path)
+        raise InputError(msg("--policy-sizes: the policy gives no control frequency for {check} (sampling: "
+                             "frequency: {{check: monthly, ...}}); or use --size N", check=check), path)
     return found
 
 
@@ -218,7 +227,7 @@ def _sha256(text: str) -> str:
 
 def sample_command(target: Path, check: str, scope: str | None, seed: str, size: int | None,
                    policy_ref: str | None, key: Any, like: Path | None,
-                   policy_sizes: bool = False) -> list[str]:
+                   policy_sizes: bool = False) -> list[Message]:
     """Draw, write the files into the run folder and record them in its manifest; the lines
     to show the auditor."""
     from gitc_agent.report.followup import load_report
@@ -227,7 +236,7 @@ def sample_command(target: Path, check: str, scope: str | None, seed: str, size:
     from gitc_agent.run.verify import run_folder
 
     if not seed.strip():
-        raise InputError("--seed must not be empty")
+        raise InputError(msg("--seed must not be empty"))
     folder = run_folder(target)
     report, report_sha = load_report(folder / "report.json")
     view = ReportView.of(report)
@@ -242,11 +251,15 @@ def sample_command(target: Path, check: str, scope: str | None, seed: str, size:
         if not drawing.unchanged:
             add_files(folder, drawing.files, key)
     rec = drawing.record
-    lines = [f"sample of {rec['check']} on {rec['scope_label']}: {rec['size']} of "
-             f"{rec['population_size']} subjects (seed {rec['seed']!r}; {rec['size_basis']})",
-             f"population sha256 {rec['population_sha256']}", f"method: {rec['method']}"]
-    lines += [f"{i['order']:>4}  {i['subject']}  ({i['status']})" for i in rec["items"]]
+    lines = [msg("sample of {check} on {scope}: {size} of {population} subjects (seed {seed!r}; "
+                 "{basis})", check=rec["check"], scope=rec["scope_label"], size=rec["size"],
+                 population=rec["population_size"], seed=rec["seed"], basis=rec["size_basis"]),
+             msg("population sha256 {sha256}", sha256=rec["population_sha256"]),
+             msg("method: {method}", method=rec["method"])]
+    lines += [msg("{order:>4}  {subject}  ({status})", order=i["order"], subject=i["subject"],
+                  status=i["status"]) for i in rec["items"]]
     lines += drawing.notes
     if not drawing.unchanged:
-        lines.append(f"wrote {', '.join(drawing.files)} into {folder} and its manifest")
+        lines.append(msg("wrote {items} into {folder} and its manifest",
+                         items=', '.join(drawing.files), folder=folder))
     return lines

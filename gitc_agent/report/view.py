@@ -17,6 +17,7 @@ from typing import Any
 from gitc_agent.core.results import Status
 from gitc_agent.errors import InputError
 from gitc_agent.model.language import DEFAULT, LANGUAGES
+from gitc_agent.model.message import msg
 from gitc_agent.report.report import SCHEMA
 from gitc_agent.report.view_coverage import CoverageView, PlanInfo, parse_coverage, parse_plan
 from gitc_agent.report.view_parse import Obj
@@ -210,7 +211,7 @@ class ReportView:
 def parse_report(report: Mapping[str, Any]) -> ReportView:
     doc = Obj(report, "report")
     if doc.raw("schema") != SCHEMA:
-        raise InputError(f"not a gitc-agent report (schema {SCHEMA!r})")
+        raise InputError(msg("not a gitc-agent report (schema {schema!r})", schema=SCHEMA))
     run = doc.obj("run")
     return _consistent(ReportView(
         schema=SCHEMA, tool_version=doc.obj("tool").string("version"), run=_run(run),
@@ -225,8 +226,8 @@ def parse_report(report: Mapping[str, Any]) -> ReportView:
 def _language(doc: Obj) -> str:
     language = doc.opt_string("language") or DEFAULT
     if language not in LANGUAGES:
-        raise InputError(f"report.language must be one of {', '.join(LANGUAGES)}, "
-                         f"not {language!r}")
+        raise InputError(msg("report.language must be one of {items}, not {language}",
+                             items=", ".join(LANGUAGES), language=repr(language)))
     return language
 
 
@@ -240,22 +241,26 @@ def _consistent(view: ReportView) -> ReportView:
     for lik in sorted(view.scoring.likelihood):
         for imp in sorted(view.scoring.impact):
             if (lik, imp) not in cells:
-                raise InputError(f"report.summary.heatmap has no cell for likelihood {lik}, "
-                                 f"impact {imp}")
+                raise InputError(msg("report.summary.heatmap has no cell for likelihood "
+                                     "{likelihood}, impact {impact}",
+                                     likelihood=lik, impact=imp))
     for i, cell in enumerate(view.summary.heatmap):
         if cell.priority not in bands:
-            raise InputError(f"report.summary.heatmap[{i}].priority {cell.priority!r} is not a "
-                             f"priority of report.scoring.priorities ({known})")
+            raise InputError(msg("report.summary.heatmap[{index}].priority {priority!r} is not a priority of "
+                                 "report.scoring.priorities ({known})", index=i, priority=cell.priority,
+                                 known=known))
     for i, r in enumerate(view.results):
         if (r.priority is None and r.status.is_finding) or (r.priority is not None
                                                             and r.priority not in bands):
-            what = "a finding must have one of" if r.priority is None else "must be one of"
-            raise InputError(f"report.results[{i}].priority {r.priority!r}: {what} "
-                             f"report.scoring.priorities ({known})")
+            what = (msg("a finding must have one of") if r.priority is None
+                    else msg("must be one of"))
+            raise InputError(msg("report.results[{index}].priority {priority!r}: {what} "
+                                 "report.scoring.priorities ({known})", index=i, priority=r.priority,
+                                 what=what, known=known))
     for band_id in view.summary.priority:
         if band_id not in bands:
-            raise InputError(f"report.summary.priority counts {band_id!r}, which is not a "
-                             f"priority of report.scoring.priorities ({known})")
+            raise InputError(msg("report.summary.priority counts {band_id!r}, which is not a priority of "
+                                 "report.scoring.priorities ({known})", band_id=band_id, known=known))
     return view
 
 
@@ -297,6 +302,12 @@ def _scoring(scoring: Obj) -> Scoring:
                     for b in scoring.objs("priorities")))
 
 
+def parse_result(item: Any, where: str) -> ResultView:
+    """One result as the view reads it (InputError if malformed), for a reader that streams a
+    report's results instead of holding them (previous_report.py)."""
+    return _result(Obj(item, where))
+
+
 def _result(r: Obj) -> ResultView:
     exc = r.opt_obj("exception")
     if exc is not None and not exc.value:  # an empty exception is none
@@ -317,7 +328,8 @@ def _result(r: Obj) -> ResultView:
 def _params(r: Obj) -> Mapping[str, Any] | None:
     params = r.raw("message_params")
     if params is not None and not isinstance(params, Mapping):
-        raise InputError(f"{r.where}.message_params must be a JSON object, not {params!r}")
+        raise InputError(msg("{where}.message_params must be a JSON object, not {params}",
+                             where=r.where, params=repr(params)))
     return params
 
 

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import Message, msg
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -18,12 +19,14 @@ E = TypeVar("E", bound=StrEnum)
 class Obj:
     def __init__(self, value: Any, where: str):
         if not isinstance(value, Mapping):
-            raise InputError(f"{where} is not a JSON object")
+            raise InputError(msg("{where} is not a JSON object", where=where))
         self.value: Mapping[str, Any] = value
         self.where = where
 
-    def _bad(self, key: str, what: str) -> InputError:
-        return InputError(f"{self.where}.{key} must be {what}, not {self.value.get(key)!r}")
+    def _bad(self, key: str, what: Message) -> InputError:
+        # repr() here: a list or an object in a hand-edited report shows as Python wrote it
+        return InputError(msg("{where}.{key} must be {what}, not {value}", where=self.where,
+                              key=key, what=what, value=repr(self.value.get(key))))
 
     def raw(self, key: str, default: Any = None) -> Any:
         return self.value.get(key, default)
@@ -31,19 +34,19 @@ class Obj:
     def string(self, key: str) -> str:
         value = self.value.get(key)
         if not isinstance(value, str):
-            raise self._bad(key, "a string")
+            raise self._bad(key, msg("a string"))
         return value
 
     def opt_string(self, key: str) -> str | None:
         value = self.value.get(key)
         if value is not None and not isinstance(value, str):
-            raise self._bad(key, "a string or null")
+            raise self._bad(key, msg("a string or null"))
         return value
 
     def integer(self, key: str) -> int:
         value = self.value.get(key)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise self._bad(key, "a whole number")
+            raise self._bad(key, msg("a whole number"))
         return value
 
     def opt_integer(self, key: str) -> int | None:
@@ -52,7 +55,7 @@ class Obj:
     def boolean(self, key: str) -> bool:
         value = self.value.get(key)
         if not isinstance(value, bool):
-            raise self._bad(key, "true or false")
+            raise self._bad(key, msg("true or false"))
         return value
 
     def enum(self, key: str, enum: type[E]) -> E:
@@ -60,7 +63,8 @@ class Obj:
         try:
             return enum(value)
         except ValueError:
-            raise self._bad(key, "one of " + ", ".join(m.value for m in enum)) from None
+            raise self._bad(key, msg("one of {values}", values=", ".join(m.value for m in enum))
+                            ) from None
 
     def opt_enum(self, key: str, enum: type[E]) -> E | None:
         return None if self.value.get(key) is None else self.enum(key, enum)
@@ -77,13 +81,13 @@ class Obj:
         if items is None and optional:
             return []
         if not isinstance(items, list):
-            raise self._bad(key, "a list")
+            raise self._bad(key, msg("a list"))
         return [Obj(item, f"{self.where}.{key}[{i}]") for i, item in enumerate(items)]
 
     def strings(self, key: str) -> tuple[str, ...]:
         items = self.value.get(key) or []
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise self._bad(key, "a list of strings")
+            raise self._bad(key, msg("a list of strings"))
         return tuple(items)
 
     def levels(self, key: str) -> dict[int, str]:
@@ -92,9 +96,10 @@ class Obj:
         try:
             levels = {int(k): v for k, v in axis.value.items()}
         except ValueError:
-            raise InputError(f"{axis.where} has a level that is not a number") from None
+            raise InputError(msg("{where} has a level that is not a number",
+                                 where=axis.where)) from None
         if not all(isinstance(v, str) for v in levels.values()):
-            raise InputError(f"{axis.where} labels must be strings")
+            raise InputError(msg("{where} labels must be strings", where=axis.where))
         return levels
 
     def int_values(self) -> dict[str, int]:

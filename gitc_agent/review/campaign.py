@@ -20,6 +20,7 @@ from gitc_agent.core.registry import discover
 from gitc_agent.errors import InputError
 from gitc_agent.model.directory import Directory, MalformedDirectory, privileged_groups
 from gitc_agent.model.kinds import AD_ACCOUNTS
+from gitc_agent.model.message import Message, msg, msg_list
 from gitc_agent.model.review_scope import ScopeRule, resolve_scope
 from gitc_agent.model.timeutil import parse_time
 from gitc_agent.review.hr_lookup import department_of
@@ -58,7 +59,7 @@ class Campaign:
     created_at: str
     policy: dict[str, str]
     groups: list[CampaignGroup]
-    warnings: list[str]
+    warnings: list[Message]
     hr: bool  # departments came from an HR export
 
 
@@ -70,21 +71,21 @@ def build(policy_ref: str, evidence_dir: Path, campaign_id: str | None = None) -
     policy = load_policy(policy_ref, discover())
     enabled = [c for c in policy.checks if c.id in REVIEW_CHECKS and c.params is not None]
     if not enabled:
-        raise InputError(f"the policy enables none of {', '.join(REVIEW_CHECKS)}, so it names "
-                         "no groups to re-certify", policy.source)
+        raise InputError(msg("the policy enables none of {items}, so it names no groups to re-certify",
+                             items=', '.join(REVIEW_CHECKS)), policy.source)
     params = enabled[0].params
     rules = [ScopeRule(e.sid, e.dn, e.ou, e.name, e.period_days, e.owner)
              for e in params.review_groups]
     if not rules:
-        raise InputError("the policy's review_groups is empty: name the groups to re-certify "
-                         "(by sid, dn, ou or name)", policy.source)
+        raise InputError(msg("the policy's review_groups is empty: name the groups to re-certify (by sid, "
+                             "dn, ou or name)"), policy.source)
     privileged_period = next((getattr(c.params, "privileged_period_days", None)
                               for c in enabled if hasattr(c.params, "privileged_period_days")),
                              None)
     evidence, hashes = load_evidence(evidence_dir)
     docs = evidence.of_kind(AD_ACCOUNTS)
     if not docs:
-        raise InputError("no ad.accounts evidence in the folder: collect the directory first",
+        raise InputError(msg("no ad.accounts evidence in the folder: collect the directory first"),
                          evidence_dir)
     sha = {h["file"]: h["sha256"] for h in hashes}
     now = datetime.now(UTC)
@@ -96,8 +97,9 @@ def build(policy_ref: str, evidence_dir: Path, campaign_id: str | None = None) -
         _add_domain(campaign, doc, sha.get(doc.file or "", ""), rules, params, privileged_period,
                     department, evidence, evidence_dir)
     if not campaign.groups:
-        raise InputError("no group in the evidence is in the policy's review scope"
-                         + (": " + "; ".join(campaign.warnings) if campaign.warnings else ""),
+        none = msg("no group in the evidence is in the policy's review scope")
+        raise InputError(msg("{problem}: {warnings}", problem=none,
+                             warnings=msg_list(campaign.warnings)) if campaign.warnings else none,
                          evidence_dir)
     return campaign
 
@@ -112,21 +114,25 @@ def _add_domain(campaign: Campaign, doc, sha256: str, rules, params, privileged_
         problems.append(str(exc))
         directory = None
     if directory is None or directory.problems or problems or parse_time(doc.collected_at) is None:
-        raise InputError(f"the ad.accounts evidence of {base} cannot say who is a member: "
-                         + "; ".join(problems + (directory.problems if directory else [])
-                                     or ["unreadable collection time"]), folder / (doc.file or ""))
+        reasons = problems + (directory.problems if directory else [])
+        raise InputError(msg("the ad.accounts evidence of {base} cannot say who is a member: "
+                             "{reasons}", base=base,
+                             reasons=msg_list(reasons or [msg("unreadable collection time")])),
+                         folder / (doc.file or ""))
     privileged = [g.group.dn for g in privileged_groups(directory, params.extra_groups)
                   if g.group is not None]
     scope = resolve_scope(directory, rules, privileged, privileged_period)
     for rule in scope.unmatched:
-        campaign.warnings.append(f"{base}: the scope rule {rule.label} matches no group")
+        campaign.warnings.append(msg("{base}: the scope rule {label} matches no group", base=base,
+                                     label=rule.label))
     for entry in scope.groups:
         group = entry.group
         nested = [directory.groups[k] for k in directory.members(group) if k in directory.groups]
         broken = [g.name for g in (group, *nested) if g.incomplete]
         if broken:
-            campaign.warnings.append(f"{group.name}: the members of {', '.join(broken)} could not "
-                                     "be read completely, so it is left out of this campaign")
+            campaign.warnings.append(msg("{group_name}: the members of {items} could not be read "
+                                         "completely, so it is left out of this campaign",
+                                         group_name=group.name, items=', '.join(broken)))
             continue
         item = CampaignGroup(base, doc.file or "", sha256, doc.collected_at, group.dn, group.sid,
                              group.name, entry.owner, entry.period_days)

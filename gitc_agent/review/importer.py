@@ -20,6 +20,7 @@ from typing import Any
 
 from gitc_agent.errors import InputError
 from gitc_agent.model.group_review import ReviewedMember, ReviewRecord
+from gitc_agent.model.message import N_, msg, msg_list
 from gitc_agent.review.layout import (
     CAMPAIGN_SHEET,
     DATE_ROW,
@@ -57,16 +58,19 @@ class Problems:
         if self.lines:
             shown = self.lines[:MAX_PROBLEMS]
             more = len(self.lines) - len(shown)
-            raise InputError("the workbook was refused:\n  " + "\n  ".join(shown)
-                             + (f"\n  ... and {more} more" if more else ""), self.file)
+            listed = msg_list(shown, sep="\n  ")
+            if more:
+                listed = msg_list([listed, msg("... and {more} more", more=more)], sep="\n  ")
+            raise InputError(msg("the workbook was refused:\n  {problems}", problems=listed),
+                             self.file)
 
 
 def load_manifest(path: Path) -> dict[str, Any]:
-    data = parse_json(read_regular(path, MAX_WORKBOOK_BYTES, "campaign manifest"), path,
-                      "campaign manifest")
+    data = parse_json(read_regular(path, MAX_WORKBOOK_BYTES, N_("campaign manifest")), path,
+                      N_("campaign manifest"))
     if not isinstance(data, dict) or data.get("schema") != SCHEMA \
             or not isinstance(data.get("workbooks"), list):
-        raise InputError(f"not a campaign manifest (schema {SCHEMA!r})", path)
+        raise InputError(msg("not a campaign manifest (schema {schema!r})", schema=SCHEMA), path)
     return data
 
 
@@ -74,25 +78,27 @@ def read_workbook(file: Path, manifest: dict[str, Any], manifest_path: Path,
                   reviewer: str | None = None, day: date | None = None) -> Imported:
     import openpyxl  # a runtime dependency, imported only by this command
 
-    raw = read_regular(file, MAX_WORKBOOK_BYTES, "review workbook")
+    raw = read_regular(file, MAX_WORKBOOK_BYTES, N_("review workbook"))
     problems = Problems(file)
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputError(f"not a readable .xlsx workbook: {exc}", file) from None
+        raise InputError(msg("not a readable .xlsx workbook: {problem}", problem=exc), file) from None
     if CAMPAIGN_SHEET not in book.sheetnames:
-        raise InputError(f"sheet '{CAMPAIGN_SHEET}' is missing: this is not a gitc-agent review "
-                         "workbook, or the sheet was deleted", file)
+        raise InputError(msg("sheet '{sheet}' is missing: this is not a gitc-agent review "
+                             "workbook, or the sheet was deleted", sheet=CAMPAIGN_SHEET), file)
     facts = _facts(book[CAMPAIGN_SHEET])
     if facts.get("campaign") != manifest.get("campaign"):
-        raise InputError(f"sheet '{CAMPAIGN_SHEET}': the workbook belongs to campaign "
-                         f"{facts.get('campaign')!r}, the manifest {manifest_path} to campaign "
-                         f"{manifest.get('campaign')!r}", file)
+        raise InputError(msg("sheet '{sheet}': the workbook belongs to campaign {campaign!r}, the "
+                             "manifest {manifest_path} to campaign {campaign2!r}",
+                             sheet=CAMPAIGN_SHEET, campaign=facts.get('campaign'),
+                             manifest_path=manifest_path, campaign2=manifest.get('campaign')), file)
     entry = next((w for w in manifest["workbooks"] if w.get("file") == facts.get("workbook")),
                  None)
     if entry is None:
-        raise InputError(f"sheet '{CAMPAIGN_SHEET}': workbook {facts.get('workbook')!r} is not "
-                         f"in the manifest {manifest_path}", file)
+        raise InputError(msg("sheet '{sheet}': workbook {workbook!r} is not in the manifest "
+                             "{manifest_path}", sheet=CAMPAIGN_SHEET,
+                             workbook=facts.get('workbook'), manifest_path=manifest_path), file)
     recorded = _recorded_sheets(book[CAMPAIGN_SHEET])
     expected = [s["sheet"] for s in entry["sheets"]]
     for name in expected:

@@ -19,6 +19,7 @@ import orjson
 import xlsxwriter
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import msg
 from gitc_agent.review.campaign import Campaign, CampaignGroup
 from gitc_agent.review.layout import (
     CAMPAIGN_SHEET,
@@ -46,8 +47,8 @@ def preamble(campaign: Campaign, group: CampaignGroup) -> tuple[str, ...]:
 def write(campaign: Campaign, out: Path, per_owner: bool = False) -> list[Path]:
     """The workbooks and the manifest, written atomically into `out`."""
     if (out / MANIFEST).exists():
-        raise InputError(f"{out / MANIFEST} exists: this folder holds another campaign; "
-                         "export into a new folder", out / MANIFEST)
+        raise InputError(msg("{out} exists: this folder holds another campaign; export into a new folder",
+                             out=out / MANIFEST), out / MANIFEST)
     batches: dict[str, list[CampaignGroup]] = {}
     for group in campaign.groups:
         batches.setdefault(group.owner if per_owner else "", []).append(group)

@@ -17,19 +17,21 @@ import json
 import os
 import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import N_, Message, msg, phrase
 
 MAX_JSON_DEPTH = 100  # evidence, reports and feeds nest < 15 deep; stdlib recursion starts ~300
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISSOCK, "a socket"))
+_KINDS = ((stat.S_ISDIR, N_("a directory")), (stat.S_ISFIFO, N_("a FIFO (named pipe)")),
+          (stat.S_ISCHR, N_("a character device")), (stat.S_ISBLK, N_("a block device")),
+          (stat.S_ISSOCK, N_("a socket")))
 
 
-def open_regular(path: Path, what: str, *, follow: bool = True) -> int:
+def open_regular(path: Path, what: str | Message, *, follow: bool = True) -> int:
     """A read-only descriptor of `path`, which must be a regular file (InputError if not).
 
     O_NONBLOCK so that opening a FIFO never waits for a writer; the check is on the opened
@@ -44,8 +46,9 @@ def open_regular(path: Path, what: str, *, follow: bool = True) -> int:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-            raise InputError(f"{what} is {kind}, not a regular file", path)
+            kind = next((name for test, name in _KINDS if test(mode)), N_("not a regular file"))
+            raise InputError(msg("{what} is {kind}, not a regular file", what=phrase(what),
+                                 kind=phrase(kind)), path)
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
@@ -53,7 +56,7 @@ def open_regular(path: Path, what: str, *, follow: bool = True) -> int:
     return fd
 
 
-def read_regular(path: Path, limit: int, what: str, *, follow: bool = True) -> bytes:
+def read_regular(path: Path, limit: int, what: str | Message, *, follow: bool = True) -> bytes:
     """All bytes of a regular file of at most `limit` bytes; InputError on anything else."""
     try:
         fd = open_regular(path, what, follow=follow)
@@ -61,34 +64,67 @@ def read_regular(path: Path, limit: int, what: str, *, follow: bool = True) -> b
             data = handle.read(limit + 1)
     except OSError as exc:
         if exc.errno == errno.ELOOP and not follow:
-            raise InputError(f"{what} is a symbolic link, which is refused", path) from None
-        raise InputError(f"cannot read the {what}: {exc.strerror or exc}", path) from None
+            raise InputError(msg("{what} is a symbolic link, which is refused",
+                                 what=phrase(what)), path) from None
+        raise InputError(msg("cannot read the {what}: {reason}", what=phrase(what),
+                             reason=exc.strerror or exc), path) from None
     if len(data) > limit:
-        raise InputError(f"{what} is larger than {limit} bytes, which is refused", path)
+        raise InputError(msg("{what} is larger than {limit} bytes, which is refused", what=phrase(what),
+                             limit=limit), path)
     return data
 
 
-def parse_json(data: bytes | str, path: Path, what: str, encoding: str = "utf-8-sig") -> Any:
+def read_regular_pieces(path: Path, limit: int, what: str | Message,
+                        piece: int = 1 << 20) -> Iterator[bytes]:
+    """The bytes of `read_regular`, in pieces of `piece` bytes as they are read: a run copies
+    its evidence files (a year of audit log: 60 MB) without holding one whole."""
+    try:
+        fd = open_regular(path, what)
+    except OSError as exc:
+        raise InputError(msg("cannot read the {what}: {reason}", what=phrase(what),
+                             reason=exc.strerror or exc), path) from None
+    size = 0
+    with os.fdopen(fd, "rb") as handle:
+        while True:
+            try:
+                data = handle.read(piece)
+            except OSError as exc:
+                raise InputError(msg("cannot read the {what}: {reason}", what=phrase(what),
+                                     reason=exc.strerror or exc), path) from None
+            if not data:
+                return
+            size += len(data)
+            if size > limit:
+                raise InputError(msg("{what} is larger than {limit} bytes, which is refused",
+                                     what=phrase(what), limit=limit), path)
+            yield data
+
+
+def parse_json(data: bytes | str, path: Path, what: str | Message, encoding: str = "utf-8-sig") -> Any:
     """JSON from a user's file, or InputError (file and line) for anything unusable."""
     try:
         text = data.decode(encoding) if isinstance(data, bytes) else data
     except UnicodeDecodeError as exc:
         label = "UTF-8" if codecs.lookup(encoding).name.startswith("utf-8") else encoding
-        raise InputError(f"{what} is not {label} text (byte {exc.start})", path) from None
+        raise InputError(msg("{what} is not {label} text (byte {byte})", what=phrase(what), label=label,
+                             byte=exc.start), path) from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{what} is not valid JSON: {exc.msg}", path, exc.lineno) from None
+        raise InputError(msg("{what} is not valid JSON: {problem}", what=phrase(what), problem=exc.msg),
+                         path, exc.lineno) from None
     except RecursionError:
-        raise InputError(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep", path) from None
+        raise InputError(msg("{what} is nested more than {depth} levels deep", what=phrase(what),
+                             depth=MAX_JSON_DEPTH), path) from None
     except ValueError as exc:  # an integer longer than sys.get_int_max_str_digits()
-        raise InputError(f"{what} holds an unusable number: {exc}", path) from None
+        raise InputError(msg("{what} holds an unusable number: {problem}", what=phrase(what),
+                             problem=exc), path) from None
     raw = data.encode(errors="surrogatepass") if isinstance(data, str) else data
     _check_tree(value, path, what, bool(_SURROGATE_ESCAPE.search(raw)))
     return value
 
 
-def _check_tree(value: Any, path: Path, what: str, strings: bool) -> None:
+def _check_tree(value: Any, path: Path, what: str | Message, strings: bool) -> None:
     """Depth (what later code may recurse over) and, if the text escapes one, lone surrogates."""
     stack = [(value, 1)]
     while stack:
@@ -104,11 +140,12 @@ def _check_tree(value: Any, path: Path, what: str, strings: bool) -> None:
                 try:
                     item.encode("utf-8")
                 except UnicodeEncodeError:
-                    raise InputError(f"{what} holds a lone surrogate ({item[:40]!r}), which is "
-                                     "not Unicode text", path) from None
+                    raise InputError(msg("{what} holds a lone surrogate ({item!r}), which is not Unicode "
+                                         "text", what=phrase(what), item=item[:40]), path) from None
             continue
         if depth > MAX_JSON_DEPTH:
-            raise InputError(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep", path)
+            raise InputError(msg("{what} is nested more than {depth} levels deep",
+                                 what=phrase(what), depth=MAX_JSON_DEPTH), path)
         if strings:
             stack.extend((child, depth + 1) for child in children)
         else:  # only containers can be deeper: millions of scalar cells need no visit

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gitc_agent.errors import InputError, LockedError
+from gitc_agent.model.message import msg
 
 try:
     import fcntl
@@ -49,12 +50,13 @@ def open_lock_file(path: Path) -> int:
                      0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise InputError("the lock file is a symbolic link, which is refused (remove it)",
+            raise InputError(msg("the lock file is a symbolic link, which is refused (remove it)"),
                              path) from None
-        raise InputError(f"cannot open the lock file: {exc.strerror or exc}", path) from None
+        raise InputError(msg("cannot open the lock file: {reason}",
+                             reason=exc.strerror or exc), path) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise InputError("the lock file is not a regular file, which is refused (remove it)",
+        raise InputError(msg("the lock file is not a regular file, which is refused (remove it)"),
                          path)
     return fd
 
@@ -62,9 +64,9 @@ def open_lock_file(path: Path) -> int:
 def check_lock_path(path: Path) -> None:
     """Before anything is collected: a lock path that is not a regular file is invalid input."""
     if path.is_symlink():
-        raise InputError("the lock file is a symbolic link, which is refused (remove it)", path)
+        raise InputError(msg("the lock file is a symbolic link, which is refused (remove it)"), path)
     if path.exists() and not path.is_file():
-        raise InputError("the lock file is not a regular file, which is refused (remove it)",
+        raise InputError(msg("the lock file is not a regular file, which is refused (remove it)"),
                          path)
 
 
@@ -74,7 +76,8 @@ def output_lock(out_dir: Path) -> Iterator[None]:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create the output folder: {exc.strerror or exc}",
+        raise InputError(msg("cannot create the output folder: {reason}",
+                             reason=exc.strerror or exc),
                          out_dir) from None
     fd = open_lock_file(out_dir / LOCK_NAME)
     try:
@@ -83,8 +86,8 @@ def output_lock(out_dir: Path) -> Iterator[None]:
                 holder = os.read(fd, 64).decode(errors="replace").strip() or "unknown"
             except OSError:  # Windows keeps a locked byte unreadable
                 holder = "unknown"
-            raise LockedError(f"another gitc-agent run (pid {holder}) is writing to {out_dir}; "
-                              "nothing was done")
+            raise LockedError(msg("another gitc-agent run (pid {holder}) is writing to {out_dir}; nothing "
+                                  "was done", holder=holder, out_dir=out_dir))
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, f"{os.getpid()}\n".encode())

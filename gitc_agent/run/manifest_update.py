@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import N_, msg
 from gitc_agent.run.atomic import write_bytes_atomic
 from gitc_agent.run.input_files import parse_json, read_regular
 from gitc_agent.run.signing import MANIFEST, SIGNATURE, key_id, sha256_file, walk_folder
@@ -29,12 +30,12 @@ MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 def read_manifest(folder: Path) -> dict[str, Any]:
     path = folder / MANIFEST
     if not path.is_file():
-        raise InputError("the run folder has no manifest.json, so files cannot be added to it",
+        raise InputError(msg("the run folder has no manifest.json, so files cannot be added to it"),
                          folder)
-    manifest = parse_json(read_regular(path, MAX_MANIFEST_BYTES, "manifest", follow=False), path,
-                          "manifest")
+    manifest = parse_json(read_regular(path, MAX_MANIFEST_BYTES, N_("manifest"), follow=False), path,
+                          N_("manifest"))
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        raise InputError("not a readable run manifest (no files)", path)
+        raise InputError(msg("not a readable run manifest (no files)"), path)
     return manifest
 
 
@@ -45,18 +46,20 @@ def check_untouched(folder: Path, manifest: dict[str, Any]) -> None:
     for path, kind in walk_folder(folder):
         rel = path.relative_to(folder).as_posix()
         if kind in ("symlink", "special file"):
-            raise InputError(f"the run folder holds a {kind} ({rel}); verify it first", folder)
+            raise InputError(msg("the run folder holds a {kind} ({rel}); verify it first", kind=kind,
+                                 rel=rel), folder)
         if kind == "file" and rel not in (MANIFEST, SIGNATURE):
             actual[rel] = sha256_file(path)
     for rel, expected in sorted(listed.items()):
         if actual.get(rel) != expected:
-            why = "is missing" if rel not in actual else "does not match its SHA-256"
-            raise InputError(f"{rel} {why} in the manifest: the run folder was changed after it "
-                             "was written (run `gitc-agent verify`); nothing was added", folder)
+            why = msg("is missing") if rel not in actual else msg("does not match its SHA-256")
+            raise InputError(msg("{rel} {why} in the manifest: the run folder was changed after it was "
+                                 "written (run `gitc-agent verify`); nothing was added", rel=rel,
+                                 why=why), folder)
     extra = sorted(set(actual) - set(listed))
     if extra:
-        raise InputError(f"{extra[0]} is not in the manifest (added after the run was written); "
-                         "nothing was added", folder)
+        raise InputError(msg("{extra} is not in the manifest (added after the run was written); nothing "
+                             "was added", extra=extra[0]), folder)
 
 
 def add_files(folder: Path, files: dict[str, bytes], key: Ed25519PrivateKey | None) -> None:
@@ -64,12 +67,12 @@ def add_files(folder: Path, files: dict[str, bytes], key: Ed25519PrivateKey | No
     manifest = read_manifest(folder)
     signed = (folder / SIGNATURE).exists() or manifest.get("signature") is not None
     if signed and key is None:
-        raise InputError("the run is signed: pass --sign KEY (the run's private key) so that "
-                         "its manifest can be re-signed; nothing was added", folder)
+        raise InputError(msg("the run is signed: pass --sign KEY (the run's private key) so that its "
+                             "manifest can be re-signed; nothing was added"), folder)
     named = (manifest.get("signature") or {}).get("public_key_sha256")
     if key is not None and named and named != key_id(key.public_key()):
-        raise InputError(f"--sign is not the key this run was signed with (the manifest names "
-                         f"key sha256 {named}); nothing was added", folder)
+        raise InputError(msg("--sign is not the key this run was signed with (the manifest names key "
+                             "sha256 {named}); nothing was added", named=named), folder)
     check_untouched(folder, manifest)
     for name, data in files.items():
         write_bytes_atomic(folder / name, data)

@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import Message, msg, phrase
 from gitc_agent.run.atomic import create_new, make_new_dir
 from gitc_agent.run.signing import write_manifest
 
@@ -175,24 +176,26 @@ def check_latest(out_dir: Path) -> None:
     that name would be replaced or fail only after the run folder was written."""
     link = out_dir / "latest"
     if link.exists() and not link.is_symlink():
-        raise InputError("'latest' in the output folder is not a symbolic link (a real "
-                         "folder or file is refused: move it away)", link)
+        raise InputError(msg("'latest' in the output folder is not a symbolic link (a real folder or file "
+                             "is refused: move it away)"), link)
 
 
-def check_output_dir(path: Path, what: str) -> None:
+def check_output_dir(path: Path, what: str | Message) -> None:
     """Before anything is collected or written: `path` must be a folder, or creatable as one,
     and writable; else invalid input (exit 2) that names it."""
     if path.exists() and not path.is_dir():
-        raise InputError(f"{what} is not a folder", path)
+        raise InputError(msg("{what} is not a folder", what=phrase(what)), path)
     probe = path
     while not probe.exists():
         if probe.is_symlink():  # a dangling link: mkdir would fail
-            raise InputError(f"{what} lies under a dangling symbolic link ({probe})", path)
+            raise InputError(msg("{what} lies under a dangling symbolic link ({probe})", what=phrase(what),
+                                 probe=probe), path)
         probe = probe.parent
     if not probe.is_dir():
-        raise InputError(f"{what} lies under a file ({probe}), so it cannot be created", path)
+        raise InputError(msg("{what} lies under a file ({probe}), so it cannot be created",
+                             what=phrase(what), probe=probe), path)
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(f"{what} is not writable ({probe})", path)
+        raise InputError(msg("{what} is not writable ({probe})", what=phrase(what), probe=probe), path)
 
 
 def _point_latest(out_dir: Path, name: str) -> None:

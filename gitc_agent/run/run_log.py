@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import msg
 from gitc_agent.model.printable import printable
 from gitc_agent.run.redact import redact, redact_obj
 
@@ -81,7 +82,8 @@ def configure(run_id: str, log_file: Path | None) -> None:
             log_file.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
         except OSError as exc:
-            raise InputError(f"cannot open the log file: {exc.strerror}", log_file) from None
+            raise InputError(msg("cannot open the log file: {reason}",
+                                 reason=exc.strerror), log_file) from None
         handler = _LogFile(os.fdopen(fd, "a", encoding="utf-8"), log_file)
         handler.setFormatter(_JsonLines(run_id))
         root.addHandler(handler)

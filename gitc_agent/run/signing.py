@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import N_, msg
 from gitc_agent.run.atomic import create_new, write_bytes_atomic
 from gitc_agent.run.input_files import read_regular
 
@@ -74,7 +75,7 @@ def keygen(out_dir: Path) -> tuple[Path, Path]:
     private_path, public_path = out_dir / PRIVATE_NAME, out_dir / PUBLIC_NAME
     for path in (private_path, public_path):
         if path.exists() or path.is_symlink():
-            raise InputError("refusing to overwrite an existing key file", path)
+            raise InputError(msg("refusing to overwrite an existing key file"), path)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
@@ -94,27 +95,27 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
         info = path.stat()
     except OSError as exc:
-        raise InputError(f"cannot read signing key: {exc.strerror}", path) from None
-    data = read_regular(path, MAX_KEY_BYTES, "signing key")
+        raise InputError(msg("cannot read signing key: {reason}", reason=exc.strerror), path) from None
+    data = read_regular(path, MAX_KEY_BYTES, N_("signing key"))
     if info.st_mode & 0o077:
-        raise InputError(f"signing key has mode {stat.S_IMODE(info.st_mode):04o}; others must "
-                         f"not be able to read it (chmod 600 {path})", path)
+        raise InputError(msg("signing key has mode {mode:04o}; others must not be able to read it "
+                             "(chmod 600 {path})", mode=stat.S_IMODE(info.st_mode), path=path), path)
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
-        raise InputError("not an unencrypted PEM private key", path) from None
+        raise InputError(msg("not an unencrypted PEM private key"), path) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise InputError("the signing key is not an Ed25519 key", path)
+        raise InputError(msg("the signing key is not an Ed25519 key"), path)
     return key
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     try:
-        key = serialization.load_pem_public_key(read_regular(path, MAX_KEY_BYTES, "public key"))
+        key = serialization.load_pem_public_key(read_regular(path, MAX_KEY_BYTES, N_("public key")))
     except ValueError:
-        raise InputError("not a PEM public key", path) from None
+        raise InputError(msg("not a PEM public key"), path) from None
     if not isinstance(key, Ed25519PublicKey):
-        raise InputError("the public key is not an Ed25519 key", path)
+        raise InputError(msg("the public key is not an Ed25519 key"), path)
     return key
 
 
@@ -127,8 +128,8 @@ def hash_folder(folder: Path) -> dict[str, str]:
     for path, kind in walk_folder(folder):
         rel = path.relative_to(folder).as_posix()
         if kind in ("symlink", "special file"):
-            raise InputError(f"refusing to sign a run folder holding a {kind} (planted by "
-                             "another process?); the run was not written", path)
+            raise InputError(msg("refusing to sign a run folder holding a {kind} (planted by another "
+                                 "process?); the run was not written", kind=kind), path)
         if kind == "file" and rel not in (MANIFEST, SIGNATURE):
             files[rel] = sha256_file(path)
     return files

@@ -27,23 +27,25 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import N_, Message, msg, phrase
 from gitc_agent.run.input_files import parse_json, read_regular
 from gitc_agent.run.retention import run_folders
 from gitc_agent.run.signing import MANIFEST, SIGNATURE, check_signature, key_id, sha256_file, walk_folder
 
 _RUN_NAME = re.compile(r"^\d{8}T\d{6}Z-([0-9a-f]{8})$")  # as run/output.py names a run folder
 MAX_JSON_BYTES = 512 * 1024 * 1024  # a manifest or report; a run's evidence is up to this too
+ENTRY_KINDS = {"file": N_("file"), "folder": N_("folder"), "special file": N_("special file")}
 
 
 @dataclass
 class Verification:
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)  # str() is the English text
+    notes: list[Message] = field(default_factory=list)
     runs: list[Path] = field(default_factory=list)
     allow_additions: bool = False
     allow_pruned: bool = False
 
-    def added(self, message: str) -> None:
+    def added(self, message: Message) -> None:
         (self.notes if self.allow_additions else self.problems).append(message)
 
     @property
@@ -55,7 +57,7 @@ def run_folder(target: Path) -> Path:
     """A run folder, a `latest` link or a report.json inside one."""
     folder = target.parent if target.is_file() else target
     if not (folder / "report.json").is_file():
-        raise InputError("not a run folder or report (no report.json)", target)
+        raise InputError(msg("not a run folder or report (no report.json)"), target)
     return folder.resolve()
 
 
@@ -67,7 +69,7 @@ def verify(target: Path, public: Ed25519PublicKey | None, allow_additions: bool 
     folder: Path | None = run_folder(target)
     out_dir = _latest_of(target, folder)
     if public is None:
-        result.notes.append("signatures not checked: pass --key PUBLIC_KEY to check them")
+        result.notes.append(msg("signatures not checked: pass --key PUBLIC_KEY to check them"))
     while folder is not None and folder not in result.runs:
         result.runs.append(folder)
         folder = _verify_one(folder, public, result)
@@ -91,20 +93,21 @@ def _check_latest(out_dir: Path, result: Verification) -> None:
     """`latest` is a link to a run folder here, and no run folder here is outside its chain."""
     latest, head = out_dir / "latest", result.runs[0]
     if not latest.is_symlink():
-        result.problems.append(f"{latest}: not a symlink to a run folder (something was put in "
-                               "its place)")
+        result.problems.append(msg("{latest}: not a symlink to a run folder (something was put in its "
+                                   "place)", latest=latest))
     elif head.parent != out_dir.resolve() or not _RUN_NAME.match(head.name):
-        result.problems.append(f"{latest}: points at {head}, not at a run folder of {out_dir}")
+        result.problems.append(msg("{latest}: points at {head}, not at a run folder of {out_dir}",
+                                   latest=latest, head=head, out_dir=out_dir))
     chained = set(result.runs)
     chain = " <- ".join(p.name for p in result.runs)
     for _, path in run_folders(out_dir):
         if path.resolve() in chained:
             continue
-        newer = (" and is newer than the run latest points at, so latest was pointed back"
+        newer = (msg(" and is newer than the run latest points at, so latest was pointed back")
                  if path.name[:16] > head.name[:16] else "")
-        result.problems.append(f"{path}: run folder not in the chain of latest ({chain}){newer}: "
-                               "latest does not point at the newest run, or runs were "
-                               "deleted, swapped or copied")
+        result.problems.append(msg("{path}: run folder not in the chain of latest ({chain}){newer}: latest "
+                                   "does not point at the newest run, or runs were deleted, swapped or "
+                                   "copied", path=path, chain=chain, newer=newer))
 
 
 def _verify_one(folder: Path, public: Ed25519PublicKey | None, result: Verification) -> Path | None:
@@ -112,46 +115,52 @@ def _verify_one(folder: Path, public: Ed25519PublicKey | None, result: Verificat
     problems = result.problems
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
-        problems.append(f"{manifest_path}: missing, so nothing in {folder.name} can be verified")
+        problems.append(msg("{manifest_path}: missing, so nothing in {run} can be verified",
+                            manifest_path=manifest_path, run=folder.name))
         return _previous(folder, result)
     try:
-        manifest_bytes = read_regular(manifest_path, MAX_JSON_BYTES, "manifest", follow=False)
-        manifest = parse_json(manifest_bytes, manifest_path, "manifest")
+        manifest_bytes = read_regular(manifest_path, MAX_JSON_BYTES, N_("manifest"), follow=False)
+        manifest = parse_json(manifest_bytes, manifest_path, N_("manifest"))
         files = manifest["files"]
         assert isinstance(files, dict)
     except (InputError, ValueError, KeyError, TypeError, AssertionError):
-        problems.append(f"{manifest_path}: not a readable manifest")
+        problems.append(msg("{manifest_path}: not a readable manifest", manifest_path=manifest_path))
         return _previous(folder, result)
     run_id = manifest.get("run_id")
     match = _RUN_NAME.match(folder.name)
     if not isinstance(run_id, str) or match is None or match.group(1) != run_id[:8]:
-        problems.append(f"{folder}: the folder name does not match the run it holds (manifest "
-                        f"run id {run_id}, so named <stamp>-{str(run_id)[:8]}): run folders "
-                        "were renamed, swapped or copied")
+        problems.append(msg("{folder}: the folder name does not match the run it holds (manifest run id "
+                            "{run_id}, so named <stamp>-{run_id2}): run folders were renamed, swapped or "
+                            "copied", folder=folder, run_id=run_id, run_id2=str(run_id)[:8]))
     sig_path = folder / SIGNATURE
     if public is not None:
         if not sig_path.is_file():
-            problems.append(f"{sig_path}: missing: run {folder.name} is not signed")
+            problems.append(msg("{sig_path}: missing: run {run} is not signed",
+                                sig_path=sig_path, run=folder.name))
         elif not check_signature(manifest_bytes, sig_path.read_bytes(), public):
             signer = (manifest.get("signature") or {}).get("public_key_sha256", "?")
-            problems.append(f"{sig_path}: the signature does not verify with the given key "
-                            f"(key sha256 {key_id(public)}; manifest names key {signer}): "
-                            "signed by another key, or manifest.json was changed")
+            problems.append(msg("{sig_path}: the signature does not verify with the given key (key sha256 "
+                                "{key_id}; manifest names key {signer}): signed by another key, or "
+                                "manifest.json was changed", sig_path=sig_path,
+                                key_id=key_id(public), signer=signer))
     elif not sig_path.is_file():
-        result.notes.append(f"{folder.name}: not signed")
+        result.notes.append(msg("{run}: not signed", run=folder.name))
     actual = {path.relative_to(folder).as_posix(): sha256_file(path)
               for path, kind in walk_folder(folder) if kind == "file"}
     for rel, expected in sorted(files.items()):
         if rel not in actual:
-            problems.append(f"{folder / rel}: listed in the manifest but missing")
+            problems.append(msg("{folder}: listed in the manifest but missing", folder=folder / rel))
         elif actual[rel] != expected:
-            problems.append(f"{folder / rel}: SHA-256 does not match the manifest "
-                            f"(expected {expected}, actual {actual[rel]})")
+            problems.append(msg("{folder}: SHA-256 does not match the manifest (expected {expected}, "
+                                "actual {actual})", folder=folder / rel, expected=expected,
+                                actual=actual[rel]))
     for path, kind in _unlisted(folder, set(files)):
         if kind == "symlink":  # what it points at can change at will: never part of a run
-            problems.append(f"{path}: symlink inside a run folder (a run never holds one)")
+            problems.append(msg("{path}: symlink inside a run folder (a run never holds one)",
+                                path=path))
         else:
-            result.added(f"{path}: {kind} not covered by the manifest (added later)")
+            result.added(msg("{path}: {kind} not covered by the manifest (added later)", path=path,
+                             kind=phrase(ENTRY_KINDS.get(kind, kind))))
     return _previous(folder, result, run_id)
 
 
@@ -184,15 +193,17 @@ def _previous(folder: Path, result: Verification, run_id: object = None) -> Path
     """The previous run folder this run's report chains to; a missing link is a problem."""
     try:
         report_path = folder / "report.json"
-        report = parse_json(read_regular(report_path, MAX_JSON_BYTES, "report", follow=False),
-                            report_path, "report")
+        report = parse_json(read_regular(report_path, MAX_JSON_BYTES, N_("report"), follow=False),
+                            report_path, N_("report"))
         link = report["run"].get("previous_report")
         report_id = report["run"].get("id")
     except (InputError, ValueError, KeyError, TypeError, AttributeError):
-        result.problems.append(f"{folder / 'report.json'}: cannot be read, so the chain stops here")
+        result.problems.append(msg("{folder}: cannot be read, so the chain stops here",
+                                   folder=folder / 'report.json'))
         return None
     if run_id is not None and report_id != run_id:
-        result.problems.append(f"{report_path}: is run {report_id}, the manifest is run {run_id}")
+        result.problems.append(msg("{report_path}: is run {report_id}, the manifest is run {run_id}",
+                                   report_path=report_path, report_id=report_id, run_id=run_id))
     if not link:
         return None
     path = Path(str(link.get("path") or ""))
@@ -203,28 +214,33 @@ def _previous(folder: Path, result: Verification, run_id: object = None) -> Path
     try:
         actual = sha256_file(prev)
     except OSError as exc:
-        result.problems.append(f"{prev}: cannot be read ({exc.strerror}), so the chain stops here")
+        result.problems.append(msg("{prev}: cannot be read ({reason}), so the chain stops here",
+                                   prev=prev, reason=exc.strerror))
         return None
     if actual != link.get("sha256"):
-        result.problems.append(f"{prev.resolve()}: SHA-256 does not match what run "
-                               f"{folder.name} recorded (expected {link.get('sha256')}, "
-                               f"actual {actual})")
+        result.problems.append(msg("{target}: SHA-256 does not match what run {run} recorded "
+                                   "(expected {sha256}, actual {actual})", target=prev.resolve(),
+                                   run=folder.name, sha256=link.get('sha256'), actual=actual))
     return prev.resolve().parent
 
 
 def _missing(folder: Path, prev: Path, link: dict[str, Any], result: Verification) -> None:
     """A link whose report is gone: deleted from a run that is still there, or a whole run."""
-    where = f"run {folder.name} chains to {link.get('path')} (run {link.get('run_id')})"
+    where = msg("run {run} chains to {path} (run {run_id})", run=folder.name,
+                path=link.get("path"), run_id=link.get("run_id"))
     if not link.get("path"):
-        result.problems.append(f"{folder / 'report.json'}: the previous-report link has no path")
+        result.problems.append(msg("{folder}: the previous-report link has no path",
+                                   folder=folder / 'report.json'))
     elif prev.is_symlink():
-        result.problems.append(f"{prev}: {where}, which is a symlink (a run never holds one)")
+        result.problems.append(msg("{prev}: {where}, which is a symlink (a run never holds one)",
+                                   prev=prev, where=where))
     elif prev.parent.is_dir():
-        result.problems.append(f"{prev}: missing: {where}; the report was deleted from its run")
+        result.problems.append(msg("{prev}: missing: {where}; the report was deleted from its run",
+                                   prev=prev, where=where))
     elif result.allow_pruned:
-        result.notes.append(f"{folder.name}: {where}, which is gone (pruned); the chain is not "
-                            "checked further")
+        result.notes.append(msg("{run}: {where}, which is gone (pruned); the chain is not checked "
+                                "further", run=folder.name, where=where))
     else:
-        result.problems.append(f"{prev.parent}: missing: {where}, so a run was deleted from the "
-                               "chain (if retention --keep/--keep-days removed it, verify with "
-                               "--allow-pruned)")
+        result.problems.append(msg("{parent}: missing: {where}, so a run was deleted from the chain (if "
+                                   "retention --keep/--keep-days removed it, verify with --allow-pruned)",
+                                   parent=prev.parent, where=where))

@@ -14,6 +14,7 @@ import re
 
 from pydantic import Field, field_validator
 
+from gitc_agent.model.message import msg
 from gitc_agent.settings.base import Section
 
 #: id -> expression. Dutch and English, the forms seen in descriptions of service accounts.
@@ -33,10 +34,11 @@ class ADHygieneSettings(Section):
     def _compiles(cls, patterns: dict[str, str]) -> dict[str, str]:
         for key, expression in patterns.items():
             if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", key):
-                raise ValueError(f"pattern id {key!r}: use 1-40 letters, digits, '.', '_' or '-'")
+                raise ValueError(msg("pattern id {key!r}: use 1-40 letters, digits, '.', '_' or '-'",
+                                     key=key))
             try:
                 re.compile(expression, re.IGNORECASE)
             except re.error as exc:
-                raise ValueError(f"pattern {key!r} is not a valid regular expression: "
-                                 f"{exc}") from exc
+                raise ValueError(msg("pattern {key!r} is not a valid regular expression: {problem}",
+                                     key=key, problem=exc)) from exc
         return patterns

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from gitc_agent.model.message import msg
+
 if TYPE_CHECKING:
     from gitc_agent.settings.yaml_source import YamlDocument
 
@@ -62,5 +64,5 @@ def check_time_zone(doc: YamlDocument, section: str, name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise doc.error((section, "timezone"), f"unknown time zone {name!r} "
-                                               "(e.g. Europe/Amsterdam)") from None
+        raise doc.error((section, "timezone"), msg("unknown time zone {name!r} (e.g. Europe/Amsterdam)",
+                                                   name=name)) from None

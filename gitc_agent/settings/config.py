@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 from pydantic import Field, ValidationError, model_validator
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import msg
 from gitc_agent.run.redact import MASK
 from gitc_agent.settings.ad_hygiene_config import ADHygieneSettings
 from gitc_agent.settings.base import FROM_FILE, RESOLVED, Section
@@ -46,7 +47,8 @@ class BindSettings(Section):
     def _needs(self) -> BindSettings:
         if self.method != "kerberos" and (
                 not self.user or (self.password is None and self.secret is None)):
-            raise ValueError(f"a {self.method} bind needs 'user' and 'password' (env or file)")
+            raise ValueError(msg("a {method} bind needs 'user' and 'password' (env or file)",
+                                 method=self.method))
         return self
 
 
@@ -71,20 +73,21 @@ class ADSettings(Section):
             parsed = urlparse(url)
             if parsed.scheme not in ("ldap", "ldaps") or not parsed.hostname:
                 raise doc.error(("ad", "servers", index),
-                                f"{url!r} is not an ldap:// or ldaps:// URL")
+                                msg("{url!r} is not an ldap:// or ldaps:// URL", url=url))
             plain = parsed.scheme == "ldap" and not self.starttls
             if plain and self.bind.method == "ntlm":
                 raise doc.error(("ad", "servers", index),
-                                f"{url} is plain LDAP: NTLM binds are made only over TLS. Use "
-                                "ldaps:// or set 'starttls: true'")
+                                msg("{url} is plain LDAP: NTLM binds are made only over TLS. Use ldaps:// "
+                                    "or set 'starttls: true'", url=url))
             if plain and not self.allow_plain_bind:
                 raise doc.error(("ad", "servers", index),
-                                f"{url} is plain LDAP: the bind would not be protected by TLS. "
-                                "Use ldaps://, or set 'starttls: true', or (only for a lab) "
-                                "'allow_plain_bind: true'")
+                                msg("{url} is plain LDAP: the bind would not be protected by TLS. Use "
+                                    "ldaps://, or set 'starttls: true', or (only for a lab) "
+                                    "'allow_plain_bind: true'", url=url))
         ca_file = doc.beside(self.ca_file) if self.ca_file else None
         if ca_file and not ca_file.is_file():
-            raise doc.error(("ad", "ca_file"), f"CA file {ca_file} does not exist")
+            raise doc.error(("ad", "ca_file"), msg("CA file {ca_file} does not exist",
+                                                   ca_file=ca_file))
         bind = self.bind
         if bind.password is not None:
             secret = bind.password.read(doc, ("ad", "bind", "password"))
@@ -170,8 +173,8 @@ class WinRMSettings(Section):
     @model_validator(mode="after")
     def _has_targets(self) -> WinRMSettings:
         if not self.hosts and self.from_ad is None and not self.targets:
-            raise ValueError("name the Windows hosts: 'hosts' (a list), 'from_ad' (an OU to read "
-                             "computer objects from), or both")
+            raise ValueError(msg("name the Windows hosts: 'hosts' (a list), 'from_ad' (an OU to read "
+                                 "computer objects from), or both"))
         return self
 
     def host(self, name: str, address: str | None = None) -> WinRMHost:
@@ -196,27 +199,29 @@ class WinRMSettings(Section):
             scheme = h.scheme or self.scheme
             if scheme == "http":
                 if not self.allow_http:
-                    raise doc.error(at, f"{h.name}: WinRM over HTTP needs 'allow_http: true' in "
-                                        "the winrm section (HTTPS on 5986 is the default)")
+                    raise doc.error(at, msg("{host}: WinRM over HTTP needs 'allow_http: true' in the "
+                                            "winrm section (HTTPS on 5986 is the default)",
+                                            host=h.name))
                 if transport == "basic":
-                    raise doc.error(at, f"{h.name}: basic authentication over HTTP would send "
-                                        "the password readably; use HTTPS or ntlm/kerberos "
-                                        "(which encrypt the messages)")
+                    raise doc.error(at, msg("{host}: basic authentication over HTTP would send the "
+                                            "password readably; use HTTPS or ntlm/kerberos (which encrypt "
+                                            "the messages)", host=h.name))
             if transport == "basic" and not self.allow_basic:
-                raise doc.error(at, f"{h.name}: basic authentication needs 'allow_basic: true' "
-                                    "(prefer ntlm or kerberos)")
+                raise doc.error(at, msg("{host}: basic authentication needs 'allow_basic: true' (prefer "
+                                        "ntlm or kerberos)", host=h.name))
             user = h.user or self.user
             source = h.password or self.password
             if transport != "kerberos" and (not user or source is None):
-                raise doc.error(at, f"{h.name}: {transport} needs 'user' and 'password' "
-                                    "(env or file), in the host entry or the winrm section")
+                raise doc.error(at, msg("{host}: {transport} needs 'user' and 'password' (env or file), "
+                                        "in the host entry or the winrm section", host=h.name,
+                                        transport=transport))
             password = None
             if source is not None and transport != "kerberos":
                 where = (*at, "password") if h.password else ("winrm", "password")
                 password = secret(source, where)
             ca_file = doc.beside(h.ca_file) if h.ca_file else section_ca
             if ca_file and not ca_file.is_file():
-                raise doc.error(at, f"CA file {ca_file} does not exist")
+                raise doc.error(at, msg("CA file {ca_file} does not exist", ca_file=ca_file))
             return _winrm_host(h.name, h.address, transport, scheme, h.port or self.port, user,
                                password, self.validate_certificate, ca_file)
 
@@ -226,7 +231,7 @@ class WinRMSettings(Section):
             h = entry if isinstance(entry, WinRMHostEntry) else WinRMHostEntry(name=entry)
             at = ("winrm", "hosts", index)
             if h.name.lower() in seen:
-                raise doc.error(at, f"host {h.name!r} is listed twice")
+                raise doc.error(at, msg("host {host!r} is listed twice", host=h.name))
             seen.add(h.name.lower())
             targets.append(connection(h, at))
         if self.from_ad is not None:
@@ -281,9 +286,8 @@ class Config(Section):
         ad = self.ad.resolve(doc) if self.ad is not None else None
         winrm = self.winrm.resolve(doc) if self.winrm is not None else None
         if winrm is not None and winrm.from_ad is not None and ad is None:
-            raise doc.error(("winrm", "from_ad"), "winrm.from_ad reads computer objects through "
-                                                  "the 'ad' section's connection: add an 'ad' "
-                                                  "section")
+            raise doc.error(("winrm", "from_ad"), msg("winrm.from_ad reads computer objects through the "
+                                                      "'ad' section's connection: add an 'ad' section"))
         local = self.local_host if self.local_host is not None and self.local_host.enabled \
             else None
         feeds = self.feeds.resolve(doc) if self.feeds is not None else None
@@ -344,10 +348,10 @@ def _refuse_credentials_in_urls(doc: YamlDocument) -> None:
             if found:
                 start, end = found.span("userinfo")
                 masked = value[:start] + MASK + value[end:]
-                raise doc.error(at, f"{masked!r}: credentials in a URL or host name are refused "
-                                    "(they would be written into evidence, reports and logs); "
-                                    "name the account in 'user' and reference its password in "
-                                    "'password' (env, file or keyring)")
+                raise doc.error(at, msg("{masked!r}: credentials in a URL or host name are refused (they "
+                                        "would be written into evidence, reports and logs); name the "
+                                        "account in 'user' and reference its password in 'password' (env, "
+                                        "file or keyring)", masked=masked))
 
     walk(doc.data, ())
 
@@ -355,7 +359,7 @@ def _refuse_credentials_in_urls(doc: YamlDocument) -> None:
 def load_config(path: Path) -> Config:
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
-        raise InputError("a config must be a mapping (ad:, output:)", path, 1)
+        raise InputError(msg("a config must be a mapping (ad:, output:)"), path, 1)
     _refuse_credentials_in_urls(doc)
     try:
         config = Config.model_validate(doc.data, context=FROM_FILE)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
+from gitc_agent.model.message import msg
 from gitc_agent.settings.base import RESOLVED, Section, check_time_zone
 from gitc_agent.settings.datafix_config import DEFAULT_DATE_FORMATS, Table
 from gitc_agent.settings.yaml_source import YamlDocument
@@ -52,20 +53,21 @@ class ControlsSettings(Section):
         for index, fmt in enumerate(self.period_formats):
             if "%Y" not in fmt:
                 raise doc.error(("controls", "period_formats", index),
-                                f"{fmt!r} has no year (%Y): a period must name its year")
+                                msg("{fmt!r} has no year (%Y): a period must name its year", fmt=fmt))
         unknown = sorted(set(self.log.columns) - set(LOG_FIELDS))
         if unknown:
             raise doc.error(("controls", "log", "columns"),
-                            f"unknown field(s) {', '.join(unknown)}; the fields are "
-                            f"{', '.join(LOG_FIELDS)}")
+                            msg("unknown field(s) {items}; the fields are {items2}",
+                                items=', '.join(unknown), items2=', '.join(LOG_FIELDS)))
         absolute = Path(os.path.abspath(doc.beside(self.log.file)))
         at = ("controls", "log", "file")
         if not self.follow_symlinks and absolute.resolve() != absolute:
-            raise doc.error(at, f"{absolute} goes through a symbolic link (to "
-                                f"{absolute.resolve()}); name the real file, or set "
-                                "'follow_symlinks: true'")
+            raise doc.error(at, msg("{absolute} goes through a symbolic link (to {target}); name the real "
+                                    "file, or set 'follow_symlinks: true'", absolute=absolute,
+                                    target=absolute.resolve()))
         if not absolute.is_file():
-            raise doc.error(at, f"export {absolute} does not exist or is not a file")
+            raise doc.error(at, msg("export {absolute} does not exist or is not a file",
+                                    absolute=absolute))
         log = self.log.model_copy(update={
             "file": absolute, "columns": {f: self.log.columns.get(f, f) for f in LOG_FIELDS},
             "required": LOG_REQUIRED})

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import msg
 from gitc_agent.run.redact import MASK, register_secret
 from gitc_agent.settings.base import Section
 from gitc_agent.settings.yaml_source import Path_, YamlDocument
@@ -56,8 +57,8 @@ class PasswordSource(Section):
     @model_validator(mode="after")
     def _one(self) -> PasswordSource:
         if sum(x is not None for x in (self.env, self.file, self.keyring)) != 1:
-            raise ValueError("give exactly one of 'env' (variable name), 'file' (path) or "
-                             "'keyring' (service and username in the OS keyring)")
+            raise ValueError(msg("give exactly one of 'env' (variable name), 'file' (path) or 'keyring' "
+                                 "(service and username in the OS keyring)"))
         return self
 
     def read(self, doc: YamlDocument, loc: Path_) -> Secret:
@@ -75,7 +76,8 @@ class PasswordSource(Section):
 def secret_from_env(name: str, where: Path, line: int | None) -> Secret:
     value = os.environ.get(name)
     if not value:
-        raise InputError(f"environment variable {name} (the bind password) is not set or empty",
+        raise InputError(msg("environment variable {name} (the bind password) is not set or empty",
+                             name=name),
                          where, line)
     return Secret(value, f"env:{name}")
 
@@ -85,21 +87,25 @@ def secret_from_file(path: Path, where: Path, line: int | None) -> Secret:
     try:
         info = path.stat()
     except OSError as exc:
-        raise InputError(f"cannot read password file {path}: {exc.strerror}", where, line) from None
+        raise InputError(msg("cannot read password file {path}: {reason}", path=path,
+                             reason=exc.strerror), where, line) from None
     if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"password file {path} is not a regular file", where, line)
+        raise InputError(msg("password file {path} is not a regular file", path=path), where, line)
     if info.st_uid != os.geteuid():
-        raise InputError(f"password file {path} is owned by uid {info.st_uid}, not by the user "
-                         f"running gitc-agent (uid {os.geteuid()})", where, line)
+        raise InputError(msg("password file {path} is owned by uid {owner}, not by the user running "
+                             "gitc-agent (uid {uid})", path=path, owner=info.st_uid,
+                             uid=os.geteuid()), where, line)
     if info.st_mode & 0o077:
-        raise InputError(f"password file {path} has mode {stat.S_IMODE(info.st_mode):04o}; "
-                         f"others must not be able to read it (chmod 600 {path})", where, line)
+        raise InputError(msg("password file {path} has mode {mode:04o}; others must not be able to read "
+                             "it (chmod 600 {path})", path=path,
+                             mode=stat.S_IMODE(info.st_mode)), where, line)
     try:
         value = path.read_text(encoding="utf-8").rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read password file {path}: {exc}", where, line) from None
+        raise InputError(msg("cannot read password file {path}: {problem}", path=path, problem=exc),
+                         where, line) from None
     if not value:
-        raise InputError(f"password file {path} is empty", where, line)
+        raise InputError(msg("password file {path} is empty", path=path), where, line)
     return Secret(value, f"file:{path}")
 
 
@@ -109,16 +115,18 @@ def secret_from_keyring(service: str, username: str, where: Path, line: int | No
         import keyring
         from keyring.errors import KeyringError
     except ImportError:
-        raise InputError("the config takes the password from the OS keyring, but the 'keyring' "
-                         "package is not installed (pip install 'gitc-agent[keyring]')",
+        raise InputError(msg("the config takes the password from the OS keyring, but the 'keyring' package "
+                             "is not installed (pip install 'gitc-agent[keyring]')"),
                          where, line) from None
     try:
         value = keyring.get_password(service, username)
     except (KeyringError, RuntimeError) as exc:
-        raise InputError(f"the OS keyring could not be read: {type(exc).__name__}", where,
+        raise InputError(msg("the OS keyring could not be read: {type_name}",
+                             type_name=type(exc).__name__), where,
                          line) from None
     if not value:
-        raise InputError(f"no password in the OS keyring for service {service!r}, user "
-                         f"{username!r} (store it with: keyring set {service} {username})",
+        raise InputError(msg("no password in the OS keyring for service {service!r}, user {username!r} "
+                             "(store it with: keyring set {service} {username})", service=service,
+                             username=username),
                          where, line)
     return Secret(value, f"keyring:{service}/{username}")

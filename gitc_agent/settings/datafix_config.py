@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
+from gitc_agent.model.message import msg
 from gitc_agent.settings.audit_log_formats import LOG_FORMAT_DEFAULTS
 from gitc_agent.settings.base import RESOLVED, Section, check_time_zone
 from gitc_agent.settings.yaml_source import Path_, YamlDocument
@@ -62,8 +63,8 @@ class Table(Section):
         except UnicodeDecodeError:
             pass  # a text codec; this one byte is just not valid in it (utf-16)
         except (LookupError, UnicodeError):
-            raise ValueError(f"{value!r} is not a text encoding Python knows (e.g. utf-8-sig, "
-                             "cp1252, utf-16)") from None
+            raise ValueError(msg("{value!r} is not a text encoding Python knows (e.g. utf-8-sig, cp1252, "
+                                 "utf-16)", value=value)) from None
         return value
 
 
@@ -127,15 +128,15 @@ class DatafixSettings(Section):
             unknown = sorted(set(table.columns) - set(fields))
             if unknown:
                 raise doc.error(("datafix", at, "columns"),
-                                f"unknown field(s) {', '.join(unknown)}; the fields are "
-                                f"{', '.join(fields)}")
+                                msg("unknown field(s) {items}; the fields are {items2}",
+                                    items=', '.join(unknown), items2=', '.join(fields)))
             path = _path(table.file, self.follow_symlinks, doc, ("datafix", at, "file"))
             tables[name] = table.model_copy(update={
                 "file": path, "columns": {f: table.columns.get(f, f) for f in fields},
                 "required": required})
         if not tables:
-            raise doc.error(("datafix",), "the datafix section names no export (register, "
-                                          "db_roles, audit_log)")
+            raise doc.error(("datafix",), msg("the datafix section names no export (register, db_roles, "
+                                              "audit_log)"))
         return self.model_copy(update={**tables,
                                        "target": doc.path.parent.resolve().name or "datafix"})
 
@@ -143,9 +144,11 @@ class DatafixSettings(Section):
 def _path(file: Path, follow: bool, doc: YamlDocument, loc: Path_) -> Path:
     absolute = Path(os.path.abspath(doc.beside(file)))
     if not follow and absolute.resolve() != absolute:
-        raise doc.error(loc, f"{absolute} goes through a symbolic link (to {absolute.resolve()}); "
-                             f"name the real file, or set 'follow_symlinks: true'")
+        raise doc.error(loc, msg("{absolute} goes through a symbolic link (to {target}); name the real "
+                                 "file, or set 'follow_symlinks: true'", absolute=absolute,
+                                 target=absolute.resolve()))
     if not absolute.is_file():
-        raise doc.error(loc, f"export {absolute} does not exist or is not a file")
+        raise doc.error(loc, msg("export {absolute} does not exist or is not a file",
+                                 absolute=absolute))
     return absolute
 

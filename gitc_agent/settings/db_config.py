@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from gitc_agent.model.message import msg
 from gitc_agent.settings.base import RESOLVED, Section
 from gitc_agent.settings.credentials import PasswordSource, Secret
 from gitc_agent.settings.yaml_source import YamlDocument
@@ -49,24 +50,25 @@ class DatabaseServer(Section):
     def _needs(self) -> DatabaseServer:
         if self.engine == "postgresql":
             if not self.host or not self.user or (self.password is None and self.secret is None):
-                raise ValueError(f"{self.name}: a postgresql server needs 'host', 'user' and "
-                                 "'password' (env, file or keyring)")
+                raise ValueError(msg("{name}: a postgresql server needs 'host', 'user' and 'password' "
+                                     "(env, file or keyring)", name=self.name))
             if self.result_sets is not None:
-                raise ValueError(f"{self.name}: 'result_sets' is for sqlserver")
+                raise ValueError(msg("{name}: 'result_sets' is for sqlserver", name=self.name))
         elif self.result_sets is not None:
             if self.host or self.user or self.password is not None:
-                raise ValueError(f"{self.name}: give either 'result_sets' (the catalog script's "
-                                 "output) or 'host', 'user' and 'password' (read live), not both")
+                raise ValueError(msg("{name}: give either 'result_sets' (the catalog script's output) or "
+                                     "'host', 'user' and 'password' (read live), not both",
+                                     name=self.name))
         elif not self.host or not self.user or (self.password is None and self.secret is None):
-            raise ValueError(f"{self.name}: a sqlserver is read live (give 'host', 'user' and "
-                             "'password': env, file or keyring) or from the result sets of the "
-                             "shipped catalog script (give 'result_sets': a file or folder; see "
-                             "docs/databases.md)")
+            raise ValueError(msg("{name}: a sqlserver is read live (give 'host', 'user' and 'password': "
+                                 "env, file or keyring) or from the result sets of the shipped catalog "
+                                 "script (give 'result_sets': a file or folder; see docs/databases.md)",
+                                 name=self.name))
         elif not HOST.fullmatch(self.host) or (self.ca_file is not None
                                                and not PATH_TEXT.fullmatch(str(self.ca_file))):
             # both go into a generated freetds.conf: a line break would add settings to it
-            raise ValueError(f"{self.name}: 'host' must be a host name or IP address, and "
-                             "'ca_file' a path without line breaks or brackets")
+            raise ValueError(msg("{name}: 'host' must be a host name or IP address, and 'ca_file' a path "
+                                 "without line breaks or brackets", name=self.name))
         return self
 
     @property
@@ -95,25 +97,26 @@ class DatabaseSettings(Section):
         for index, server in enumerate(self.servers):
             at = ("databases", "servers", index)
             if server.name.lower() in seen:
-                raise doc.error(at, f"database server {server.name!r} is listed twice")
+                raise doc.error(at, msg("database server {server_name!r} is listed twice",
+                                        server_name=server.name))
             seen.add(server.name.lower())
             if server.live and server.sslmode not in VALIDATING \
                     and not server.allow_unvalidated_tls:
                 raise doc.error((*at, "sslmode"),
-                                f"{server.name}: sslmode {server.sslmode} does not validate the "
-                                "server's certificate, so the password could go to an impostor. "
-                                "Use verify-full (the default) or, only for a lab, set "
-                                "'allow_unvalidated_tls: true'")
+                                msg("{server_name}: sslmode {sslmode} does not validate the server's "
+                                    "certificate, so the password could go to an impostor. Use verify-full "
+                                    "(the default) or, only for a lab, set 'allow_unvalidated_tls: true'",
+                                    server_name=server.name, sslmode=server.sslmode))
             update: dict[str, object] = {}
             if server.ca_file is not None:
                 ca = doc.beside(server.ca_file)
                 if not ca.is_file():
-                    raise doc.error((*at, "ca_file"), f"CA file {ca} does not exist")
+                    raise doc.error((*at, "ca_file"), msg("CA file {ca} does not exist", ca=ca))
                 update["ca_file"] = ca
             if server.result_sets is not None:
                 sets = doc.beside(server.result_sets)
                 if not sets.exists():
-                    raise doc.error((*at, "result_sets"), f"{sets} does not exist")
+                    raise doc.error((*at, "result_sets"), msg("{sets} does not exist", sets=sets))
                 update["result_sets"] = sets
             if server.password is not None:
                 update["secret"] = server.password.read(doc, (*at, "password"))

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
+from gitc_agent.model.message import msg
 from gitc_agent.settings.base import RESOLVED, Section, check_time_zone
 from gitc_agent.settings.datafix_config import DEFAULT_DATE_FORMATS, Table
 from gitc_agent.settings.yaml_source import Path_, YamlDocument
@@ -46,8 +47,8 @@ class EventSource(Section):
     def _known(cls, value: dict[str, str]) -> dict[str, str]:
         unknown = sorted(set(value) - set(EVENT_FIELDS))
         if unknown:
-            raise ValueError(f"unknown field(s) {', '.join(unknown)}; the fields are "
-                             f"{', '.join(EVENT_FIELDS)}")
+            raise ValueError(msg("unknown field(s) {items}; the fields are {items2}",
+                                 items=', '.join(unknown), items2=', '.join(EVENT_FIELDS)))
         return value
 
 
@@ -61,8 +62,8 @@ class Period(Section):
     @classmethod
     def _zoned(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
-            raise ValueError("give the time with its zone (e.g. 2026-10-01T00:00:00+02:00 or Z): "
-                             "a time without one could be any of 24 hours")
+            raise ValueError(msg("give the time with its zone (e.g. 2026-10-01T00:00:00+02:00 or Z): a "
+                                 "time without one could be any of 24 hours"))
         return value
 
 
@@ -88,7 +89,7 @@ class EventsSettings(Section):
         """Check files, the period and the ticket mapping; errors point at the config line."""
         check_time_zone(doc, "events", self.timezone)
         if self.period is not None and self.period.end <= self.period.start:
-            raise doc.error(("events", "period"), "the period ends before it starts")
+            raise doc.error(("events", "period"), msg("the period ends before it starts"))
         sources = []
         for index, source in enumerate(self.sources):
             path = _path(source.file, self.follow_symlinks, doc, ("events", "sources", index,
@@ -99,8 +100,8 @@ class EventsSettings(Section):
             unknown = sorted(set(tickets.columns) - set(TICKET_FIELDS))
             if unknown:
                 raise doc.error(("events", "tickets", "columns"),
-                                f"unknown field(s) {', '.join(unknown)}; the fields are "
-                                f"{', '.join(TICKET_FIELDS)}")
+                                msg("unknown field(s) {items}; the fields are {items2}",
+                                    items=', '.join(unknown), items2=', '.join(TICKET_FIELDS)))
             path = _path(tickets.file, self.follow_symlinks, doc, ("events", "tickets", "file"))
             tickets = tickets.model_copy(update={
                 "file": path, "columns": {f: tickets.columns.get(f, f) for f in TICKET_FIELDS},
@@ -112,8 +113,10 @@ class EventsSettings(Section):
 def _path(file: Path, follow: bool, doc: YamlDocument, loc: Path_) -> Path:
     absolute = Path(os.path.abspath(doc.beside(file)))
     if not follow and absolute.resolve() != absolute:
-        raise doc.error(loc, f"{absolute} goes through a symbolic link (to {absolute.resolve()}); "
-                             f"name the real file, or set 'follow_symlinks: true'")
+        raise doc.error(loc, msg("{absolute} goes through a symbolic link (to {target}); name the real "
+                                 "file, or set 'follow_symlinks: true'", absolute=absolute,
+                                 target=absolute.resolve()))
     if not absolute.is_file():
-        raise doc.error(loc, f"export {absolute} does not exist or is not a file")
+        raise doc.error(loc, msg("export {absolute} does not exist or is not a file",
+                                 absolute=absolute))
     return absolute

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Annotated
 
+from gitc_agent.model.message import msg
 from gitc_agent.settings.base import RESOLVED, Section
 from gitc_agent.settings.yaml_source import YamlDocument
 
@@ -27,11 +28,12 @@ class GroupReviewsSettings(Section):
         absolute = Path(os.path.abspath(doc.beside(self.folder)))
         at = ("group_reviews", "folder")
         if not self.follow_symlinks and absolute.resolve() != absolute:
-            raise doc.error(at, f"{absolute} goes through a symbolic link (to "
-                                f"{absolute.resolve()}); name the real folder, or set "
-                                "'follow_symlinks: true'")
+            raise doc.error(at, msg("{absolute} goes through a symbolic link (to {target}); name the real "
+                                    "folder, or set 'follow_symlinks: true'", absolute=absolute,
+                                    target=absolute.resolve()))
         if not absolute.is_dir():
-            raise doc.error(at, f"review-record folder {absolute} does not exist or is not a "
-                                "folder (create it empty when no review is recorded yet)")
+            raise doc.error(at, msg("review-record folder {absolute} does not exist or is not a folder "
+                                    "(create it empty when no review is recorded yet)",
+                                    absolute=absolute))
         return self.model_copy(update={"folder": absolute,
                                        "target": absolute.name or "group-reviews"})

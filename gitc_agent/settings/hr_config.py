@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
+from gitc_agent.model.message import msg
 from gitc_agent.settings.base import RESOLVED, Section, check_time_zone
 from gitc_agent.settings.datafix_config import DEFAULT_DATE_FORMATS, Table, _path
 from gitc_agent.settings.yaml_source import YamlDocument
@@ -73,7 +74,7 @@ class HRSettings(Section):
         for account, employee in match.accounts.items():
             if not account.strip() or not str(employee).strip():
                 raise doc.error(("hr", "match", "accounts"),
-                                "an account or employee id in the inline mapping is empty")
+                                msg("an account or employee id in the inline mapping is empty"))
         return self.model_copy(update={"persons": persons, "requests": requests, "match": match,
                                        "target": doc.path.parent.resolve().name or "hr"})
 
@@ -82,8 +83,8 @@ def _table(table: Table, fields: tuple[str, ...], required: tuple[str, ...], fol
            doc: YamlDocument, at: tuple[str, ...]) -> Table:
     unknown = sorted(set(table.columns) - set(fields))
     if unknown:
-        raise doc.error((*at, "columns"), f"unknown field(s) {', '.join(unknown)}; the fields "
-                                          f"are {', '.join(fields)}")
+        raise doc.error((*at, "columns"), msg("unknown field(s) {items}; the fields are {items2}",
+                                              items=', '.join(unknown), items2=', '.join(fields)))
     path = _path(table.file, follow, doc, (*at, "file"))
     mapped = tuple(f for f in fields if f in table.columns and f not in required)
     return table.model_copy(update={"file": path,

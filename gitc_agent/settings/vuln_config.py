@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
+from gitc_agent.model.message import msg
 from gitc_agent.settings.base import RESOLVED, Section
 from gitc_agent.settings.datafix_config import DEFAULT_DATE_FORMATS, Table
 from gitc_agent.settings.yaml_source import Path_, YamlDocument
@@ -39,8 +40,8 @@ class CsafSource(Section):
     @classmethod
     def _plain(cls, value: str) -> str:
         if not _NAME.match(value):
-            raise ValueError("a source name is lower-case letters, digits, '.', '_' or '-' "
-                             "(e.g. ncsc-nl, microsoft)")
+            raise ValueError(msg("a source name is lower-case letters, digits, '.', '_' or '-' (e.g. "
+                                 "ncsc-nl, microsoft)"))
         return value
 
 
@@ -64,20 +65,20 @@ class VulnSettings(Section):
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise doc.error(("vuln", "timezone"), f"unknown time zone {self.timezone!r} "
-                                                  "(e.g. Europe/Amsterdam)") from None
+            raise doc.error(("vuln", "timezone"), msg("unknown time zone {timezone!r} (e.g. "
+                                                      "Europe/Amsterdam)", timezone=self.timezone)) from None
         seen: set[str] = set()
         sources = []
         for index, source in enumerate(self.sources):
             if source.name in seen:
                 raise doc.error(("vuln", "sources", index, "name"),
-                                f"source {source.name!r} is named twice")
+                                msg("source {source_name!r} is named twice", source_name=source.name))
             seen.add(source.name)
             path = Path(os.path.abspath(doc.beside(source.path)))
             if not path.is_dir():
                 raise doc.error(("vuln", "sources", index, "path"),
-                                f"{path} is not a folder (a folder of CSAF documents or a "
-                                "provider mirror with provider-metadata.json)")
+                                msg("{path} is not a folder (a folder of CSAF documents or a provider "
+                                    "mirror with provider-metadata.json)", path=path))
             sources.append(source.model_copy(update={"path": path}))
         tables = {}
         for name, fields, required in (("inventory", INVENTORY_FIELDS, INVENTORY_REQUIRED),
@@ -88,15 +89,15 @@ class VulnSettings(Section):
             unknown = sorted(set(table.columns) - set(fields))
             if unknown:
                 raise doc.error(("vuln", name, "columns"),
-                                f"unknown field(s) {', '.join(unknown)}; the fields are "
-                                f"{', '.join(fields)}")
+                                msg("unknown field(s) {items}; the fields are {items2}",
+                                    items=', '.join(unknown), items2=', '.join(fields)))
             path = _export(table.file, self.follow_symlinks, doc, ("vuln", name, "file"))
             tables[name] = table.model_copy(update={
                 "file": path, "columns": {f: table.columns.get(f, f) for f in fields},
                 "required": required})
         if not sources and not tables:
-            raise doc.error(("vuln",), "the vuln section names nothing to read (sources, "
-                                       "inventory, tickets)")
+            raise doc.error(("vuln",), msg("the vuln section names nothing to read (sources, inventory, "
+                                           "tickets)"))
         return self.model_copy(update={"sources": sources, **tables,
                                        "target": doc.path.parent.resolve().name or "vuln"})
 
@@ -104,8 +105,10 @@ class VulnSettings(Section):
 def _export(file: Path, follow: bool, doc: YamlDocument, loc: Path_) -> Path:
     absolute = Path(os.path.abspath(doc.beside(file)))
     if not follow and absolute.resolve() != absolute:
-        raise doc.error(loc, f"{absolute} goes through a symbolic link (to {absolute.resolve()}); "
-                             "name the real file, or set 'follow_symlinks: true'")
+        raise doc.error(loc, msg("{absolute} goes through a symbolic link (to {target}); name the real "
+                                 "file, or set 'follow_symlinks: true'", absolute=absolute,
+                                 target=absolute.resolve()))
     if not absolute.is_file():
-        raise doc.error(loc, f"export {absolute} does not exist or is not a file")
+        raise doc.error(loc, msg("export {absolute} does not exist or is not a file",
+                                 absolute=absolute))
     return absolute

@@ -16,7 +16,9 @@ import yaml
 from pydantic import ValidationError
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import N_, Message, msg
 from gitc_agent.run.input_files import read_regular
+from gitc_agent.settings import pydantic_text
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64  # a policy nests < 10 deep; PyYAML's composer recurses and crashes near 1,000
@@ -72,36 +74,39 @@ class YamlDocument:
         """A path written in the file: relative paths start at the file's folder."""
         return path if path.is_absolute() else self.path.parent / path
 
-    def error(self, loc: Path_, message: str) -> InputError:
+    def error(self, loc: Path_, message: Message | str) -> InputError:
+        """`message` (a template, or a text from elsewhere: a library's, a helper's) at `loc`."""
         where = ".".join(str(p) for p in loc)
-        text = f"{where}: {message}" if where else message
-        return InputError(text, self.path, self.line_of(loc))
+        said = msg("{where}: {problem}", where=where, problem=message) if where else message
+        return InputError(said, self.path, self.line_of(loc))
 
     def validation_error(self, exc: ValidationError, prefix: Path_ = ()) -> InputError:
-        """Turn the first pydantic error into an InputError with file and line."""
+        """Turn the first pydantic error into an InputError with file and line (its text in
+        the user's language where settings.pydantic_text knows the error type)."""
         errors = exc.errors(include_url=False)
         first = errors[0]
         loc = prefix + tuple(first["loc"])
-        msg = first["msg"]
-        if first["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling)"
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        return self.error(loc, msg + more)
+        said = pydantic_text.problem(first)
+        if len(errors) > 1:
+            said = msg("{problem} (and {count} more problem(s))", problem=said,
+                       count=len(errors) - 1)
+        return self.error(loc, said)
 
 
 def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
     """Read and parse `path`; raise InputError with file and line on any problem."""
     if text is None:
-        raw = read_regular(path, MAX_BYTES, "file")
+        raw = read_regular(path, MAX_BYTES, N_("file"))
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text (byte {exc.start})", path) from None
+            raise InputError(msg("not UTF-8 text (byte {byte})", byte=exc.start), path) from None
     try:
         loader = _DepthLimitedLoader(text)
     except yaml.reader.ReaderError as exc:  # control characters are refused before parsing
         line = text.count("\n", 0, exc.position) + 1
-        raise InputError(f"invalid YAML: character {exc.character!r} is not allowed", path,
+        raise InputError(msg("invalid YAML: character {character!r} is not allowed",
+                             character=exc.character), path,
                          line) from None
     try:
         node = loader.get_single_node()
@@ -109,18 +114,19 @@ def load_yaml(path: Path, text: str | None = None) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError(f"invalid YAML: {problem}", path, line) from None
+        raise InputError(msg("invalid YAML: {problem}", problem=problem), path, line) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
-        raise InputError(f"invalid YAML: character {exc.character!r} is not allowed", path,
+        raise InputError(msg("invalid YAML: character {character!r} is not allowed",
+                             character=exc.character), path,
                          line) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", path) from None
+        raise InputError(msg("invalid YAML: {problem}", problem=exc), path) from None
     finally:
         loader.dispose()
     doc = YamlDocument(path=path, data=None, text=text)
     if node is None:
-        raise InputError("file is empty", path, 1)
+        raise InputError(msg("file is empty"), path, 1)
     doc.data = _build(node, (), doc, loader, set())
     return doc
 
@@ -129,26 +135,28 @@ def _build(node: yaml.Node, at: Path_, doc: YamlDocument, loader: _DepthLimitedL
            seen: set[int]) -> Any:
     line = node.start_mark.line + 1
     if id(node) in seen:
-        raise InputError("YAML aliases (*name) are not allowed", doc.path, line)
+        raise InputError(msg("YAML aliases (*name) are not allowed"), doc.path, line)
     seen.add(id(node))
     if node.tag not in _STANDARD_TAGS:
-        raise InputError(f"YAML tag {node.tag!r} is not allowed", doc.path, line)
+        raise InputError(msg("YAML tag {tag!r} is not allowed", tag=node.tag), doc.path, line)
     expected = _NODE_OF_TAG.get(node.tag, yaml.ScalarNode)
     if not isinstance(node, expected):
-        raise InputError(f"YAML tag {node.tag!r} does not fit a {node.id}", doc.path, line)
+        raise InputError(msg("YAML tag {tag!r} does not fit a {node_id}", tag=node.tag,
+                             node_id=node.id), doc.path, line)
     doc.lines.setdefault(at, line)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise InputError("mapping keys must be plain values", doc.path,
+                raise InputError(msg("mapping keys must be plain values"), doc.path,
                                  key_node.start_mark.line + 1)
             key = _build(key_node, at, doc, loader, seen)
             if key == "<<":
-                raise InputError("YAML merge keys (<<) are not allowed", doc.path,
+                raise InputError(msg("YAML merge keys (<<) are not allowed"), doc.path,
                                  key_node.start_mark.line + 1)
             if key in out:
-                raise InputError(f"duplicate key {key!r}", doc.path, key_node.start_mark.line + 1)
+                raise InputError(msg("duplicate key {key!r}", key=key), doc.path,
+                                 key_node.start_mark.line + 1)
             doc.lines[(*at, key)] = key_node.start_mark.line + 1
             out[key] = _build(value_node, (*at, key), doc, loader, seen)
         return out
@@ -165,13 +173,15 @@ def _build(node: yaml.Node, at: Path_, doc: YamlDocument, loader: _DepthLimitedL
         # !!timestamp "banana" and 5,000-digit integers each fail in their own way (ValueError,
         # IndexError, KeyError, AttributeError)
         detail = f": {exc}" if isinstance(exc, ValueError | OverflowError) else ""
-        raise InputError(f"{_preview(node.value)} is not a valid YAML "
-                         f"{node.tag.rsplit(':', 1)[-1]}{detail}", doc.path, line) from None
+        raise InputError(msg("{preview} is not a valid YAML {tag_type}{detail}",
+                             preview=_preview(node.value), tag_type=node.tag.rsplit(':', 1)[-1],
+                             detail=detail), doc.path, line) from None
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise InputError(f"a lone surrogate in {_preview(value)} is not Unicode text",
+            raise InputError(msg("a lone surrogate in {preview} is not Unicode text",
+                                 preview=_preview(value)),
                              doc.path, line) from None
     return value
 

@@ -27,6 +27,7 @@ from gitc_agent.collectors.datafix.audit_log import Rejects
 from gitc_agent.collectors.datafix.audit_reduce import Reducer
 from gitc_agent.collectors.datafix.tabular import RowError, iso, open_no_follow
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import msg
 from gitc_agent.settings.datafix_config import AuditLogTable
 
 # PostgreSQL 13-17 csvlog columns, in order (13 lacks the last two); no header row is written
@@ -104,16 +105,16 @@ def read(table: AuditLogTable, zone: tzinfo, zone_name: str,
     """The `data` of a `datafix.audit_log` document read from a csvlog file."""
     mapped = sorted(f for f, c in table.columns.items() if f != "ticket" and c != f)
     if mapped:
-        raise InputError(f"a pgaudit log maps only 'ticket' to a csvlog column; "
-                         f"{', '.join(mapped)} come from the log line itself", table.file)
+        raise InputError(msg("a pgaudit log maps only 'ticket' to a csvlog column; {items} come from the "
+                             "log line itself", items=', '.join(mapped)), table.file)
     ticket_column = table.columns.get("ticket", "ticket")
     if ticket_column == "ticket":
         ticket_at = None
     elif ticket_column in CSVLOG_COLUMNS:
         ticket_at = CSVLOG_COLUMNS.index(ticket_column)
     else:
-        raise InputError(f"the ticket column {ticket_column!r} is not a csvlog column "
-                         f"({', '.join(CSVLOG_COLUMNS)})", table.file)
+        raise InputError(msg("the ticket column {ticket_column!r} is not a csvlog column ({items})",
+                             ticket_column=ticket_column, items=', '.join(CSVLOG_COLUMNS)), table.file)
     times = LogTimes(zone, zone_name)
     reducer = Reducer()
     rejects = Rejects(table.file.name)

@@ -18,6 +18,7 @@ from typing import Any
 
 from gitc_agent.collectors.datafix.fast_dates import compile_format
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import N_, msg
 from gitc_agent.run.input_files import open_regular, parse_json
 from gitc_agent.settings.datafix_config import ISO, Table
 
@@ -65,9 +66,9 @@ def _missing(table: Table, header: Sequence[str]) -> None:
     missing = [f"{field} (column {table.columns.get(field, field)!r})" for field in table.required
                if table.columns.get(field, field).strip().lower() not in present]
     if missing:
-        raise InputError(f"required column(s) missing: {', '.join(missing)}; the file has "
-                         f"{', '.join(repr(h) for h in header) or 'no header'}. Fix the export "
-                         f"or the column mapping in the config", table.file)
+        raise InputError(msg("required column(s) missing: {items}; the file has {items2}. Fix the export "
+                             "or the column mapping in the config", items=', '.join(missing),
+                             items2=', '.join(repr(h) for h in header) or 'no header'), table.file)
 
 
 def _csv_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
@@ -112,17 +113,17 @@ def open_csv(table: Table) -> CsvSource:
         header = next(reader, None)
     except UnicodeDecodeError as exc:
         handle.close()
-        raise InputError(f"not {table.encoding} text (byte {exc.start}); set 'encoding' in "
-                         f"the config", table.file) from None
+        raise InputError(msg("not {encoding} text (byte {byte}); set 'encoding' in the config",
+                             encoding=table.encoding, byte=exc.start), table.file) from None
     except csv.Error as exc:
         handle.close()
-        raise InputError(f"unreadable CSV header: {exc}", table.file) from None
+        raise InputError(msg("unreadable CSV header: {problem}", problem=exc), table.file) from None
     except InputError:
         handle.close()
         raise
     if header is None:
         handle.close()
-        raise InputError("the export is empty (no header row)", table.file)
+        raise InputError(msg("the export is empty (no header row)"), table.file)
     header = [h.strip() for h in header]
     try:
         _missing(table, header)
@@ -181,8 +182,8 @@ def _sniff_delimiter(sample: str, path: Path) -> str:
     try:
         return csv.Sniffer().sniff(sample.split("\n", 1)[0] + "\n", delimiters=",;\t|").delimiter
     except csv.Error:
-        raise InputError("cannot tell the CSV separator from the header; set 'delimiter' in "
-                         "the config", path) from None
+        raise InputError(msg("cannot tell the CSV separator from the header; set 'delimiter' in "
+                             "the config"), path) from None
 
 
 def _json_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
@@ -190,13 +191,13 @@ def _json_rows(table: Table) -> tuple[Iterator[Row], dict[str, Any]]:
     with open(fd, "rb") as handle:
         raw = handle.read(MAX_JSON_BYTES + 1)
     if len(raw) > MAX_JSON_BYTES:
-        raise InputError("JSON export too large", table.file)
-    data = parse_json(raw, table.file, "JSON export", table.encoding)
+        raise InputError(msg("JSON export too large"), table.file)
+    data = parse_json(raw, table.file, N_("JSON export"), table.encoding)
     if table.json_records:
         data = data.get(table.json_records) if isinstance(data, dict) else None
     if not isinstance(data, list):
-        raise InputError("a JSON export must be a list of records (or set 'json_records' to "
-                         "the key that holds the list)", table.file)
+        raise InputError(msg("a JSON export must be a list of records (or set 'json_records' to the key "
+                             "that holds the list)"), table.file)
     header = sorted({k for rec in data if isinstance(rec, dict) for k in rec})
     _missing(table, header)
     lower = {h.lower(): h for h in header}

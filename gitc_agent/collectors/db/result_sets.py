@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import N_, msg
 from gitc_agent.run.input_files import parse_json, read_regular
 
 MAX_BYTES = 256 * 1024 * 1024
@@ -31,8 +32,8 @@ def _text(path: Path, data: bytes) -> str:
     try:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
-        raise InputError(f"the result sets are not {codec} text (byte {exc.start}); run sqlcmd "
-                         f"with -f 65001 or -u", path) from None
+        raise InputError(msg("the result sets are not {codec} text (byte {byte}); run sqlcmd with -f "
+                             "65001 or -u", codec=codec, byte=exc.start), path) from None
 
 
 def _is_dashes(line: str, sep: str) -> bool:
@@ -61,32 +62,34 @@ def parse_sqlcmd(path: Path, text: str, sep: str = "|") -> dict[str, Rows]:
             while i < len(lines) and lines[i].strip() and not lines[i].startswith("("):
                 cells = lines[i].split(sep)
                 if len(cells) != len(header):
-                    raise InputError(f"row has {len(cells)} columns, the header of this result "
-                                     f"set {len(header)} (a value with '{sep}' in it? run the "
-                                     f"script with another -s separator)", path, i + 1)
+                    raise InputError(msg("row has {cells} columns, the header of this result set "
+                                         "{columns} (a value with '{sep}' in it? run the script "
+                                         "with another -s separator)", cells=len(cells),
+                                         columns=len(header), sep=sep), path, i + 1)
                 rows.append({h: _value(c) for h, c in zip(header, cells, strict=True)})
                 i += 1
             if header == [MARKER_COLUMN]:
                 names = [r[MARKER_COLUMN] or "" for r in rows]
                 if len(names) != 1 or not names[0].startswith(MARKER_PREFIX):
-                    raise InputError("a result_set marker must be one row 'gitc:<name>'", path,
+                    raise InputError(msg("a result_set marker must be one row 'gitc:<name>'"), path,
                                      start + 2)
                 pending = names[0][len(MARKER_PREFIX):]
             elif pending is None:
-                raise InputError("a result set without the 'gitc:<name>' marker before it: is "
-                                 "this the output of sqlserver_catalog.sql?", path, start)
+                raise InputError(msg("a result set without the 'gitc:<name>' marker before it: is this the "
+                                     "output of sqlserver_catalog.sql?"), path, start)
             else:
                 if pending in sets:
-                    raise InputError(f"result set {pending} appears twice", path, start)
+                    raise InputError(msg("result set {pending} appears twice", pending=pending), path, start)
                 sets[pending] = rows
                 pending = None
             continue
         if line.startswith(("Msg ", "Sqlcmd: Error")):
-            raise InputError(f"the script output holds an error: {line.strip()[:200]}", path, i + 1)
+            raise InputError(msg("the script output holds an error: {line_text}",
+                                 line_text=line.strip()[:200]), path, i + 1)
         i += 1
     if not sets:
-        raise InputError("no result sets found (expected sqlcmd output of sqlserver_catalog.sql, "
-                         "run with -s \"|\" -W)", path)
+        raise InputError(msg("no result sets found (expected sqlcmd output of sqlserver_catalog.sql, run "
+                             'with -s "|" -W)'), path)
     return sets
 
 
@@ -100,7 +103,7 @@ def _csv(path: Path, text: str) -> Rows:
     rows = []
     for row in reader:
         if None in row or any(v is None for v in row.values()):
-            raise InputError("row has a different number of columns than the header", path,
+            raise InputError(msg("row has a different number of columns than the header"), path,
                              reader.line_num)
         rows.append({k.strip(): _value(v) for k, v in row.items()})
     return rows
@@ -114,12 +117,12 @@ def read_folder(folder: Path) -> dict[str, Rows]:
         if suffix not in (".csv", ".json"):
             continue
         if name in sets:
-            raise InputError(f"result set {name} is given twice (csv and json)", path)
-        data = read_regular(path, MAX_BYTES, "SQL Server result set")
+            raise InputError(msg("result set {name} is given twice (csv and json)", name=name), path)
+        data = read_regular(path, MAX_BYTES, N_("SQL Server result set"))
         if suffix == ".json":
-            value = parse_json(data, path, "SQL Server result set")
+            value = parse_json(data, path, N_("SQL Server result set"))
             if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
-                raise InputError("a JSON result set must be an array of objects", path)
+                raise InputError(msg("a JSON result set must be an array of objects"), path)
             sets[name] = [{str(k): v for k, v in r.items()} for r in value]
         else:
             sets[name] = _csv(path, _text(path, data))
@@ -129,5 +132,5 @@ def read_folder(folder: Path) -> dict[str, Rows]:
 def read_result_sets(path: Path) -> dict[str, Rows]:
     if path.is_dir():
         return read_folder(path)
-    data = read_regular(path, MAX_BYTES, "SQL Server catalog output")
+    data = read_regular(path, MAX_BYTES, N_("SQL Server catalog output"))
     return parse_sqlcmd(path, _text(path, data))

@@ -34,6 +34,7 @@ from gitc_agent.collectors.events.reduce import (
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.errors import InputError
 from gitc_agent.model import kinds
+from gitc_agent.model.message import msg
 from gitc_agent.settings.events_config import EventSource, EventsSettings
 
 KIND = kinds.EVENTS_SECURITY
@@ -61,8 +62,8 @@ def source_format(source: EventSource) -> str:
         if found is None:
             break
         return found
-    raise InputError("cannot tell the export's format from its first record; set 'format' "
-                     "(evtx, ecs, splunk, wef) for this source in the config", source.file)
+    raise InputError(msg("cannot tell the export's format from its first record; set 'format' (evtx, ecs, "
+                         "splunk, wef) for this source in the config"), source.file)
 
 
 def _read_source(source: EventSource, reducer: Reducer) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import msg
 from gitc_agent.run.input_files import open_regular
 
 EVTX_MAGIC = b"ElfFile\x00"
@@ -97,8 +98,8 @@ def evtx_records(path: Path, state: ReadState) -> Iterator[tuple[str, Any]]:
 
 def _check_header(head: bytes, size: int, path: Path, state: ReadState) -> None:
     if len(head) < 128 or not head.startswith(EVTX_MAGIC):
-        raise InputError("not an EVTX file (no 'ElfFile' header); set 'format' if it is an "
-                         "export in another format", path)
+        raise InputError(msg("not an EVTX file (no 'ElfFile' header); set 'format' if it is an export in "
+                             "another format"), path)
     _first, _last, _next, _hsize, _minor, _major, block, chunks = struct.unpack_from(
         "<QQQIHHHH", head, 8)
     flags = struct.unpack_from("<I", head, 120)[0]
@@ -125,12 +126,12 @@ def json_records(path: Path, fmt: str, state: ReadState) -> Iterator[tuple[str, 
         if start == b"[":
             raw = handle.read(MAX_ARRAY_BYTES + 1)
             if len(raw) > MAX_ARRAY_BYTES:
-                raise InputError("JSON array export too large; export NDJSON (one event per "
-                                 "line), which is streamed", path)
+                raise InputError(msg("JSON array export too large; export NDJSON (one event per line), "
+                                     "which is streamed"), path)
             try:
                 items = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON: {exc}", path) from None
+                raise InputError(msg("not valid JSON: {problem}", problem=exc), path) from None
             for number, item in enumerate(items, start=1):
                 yield f"item {number}", _unwrap(item)
             return

@@ -23,6 +23,7 @@ from gitc_agent.collectors.vuln import csaf_normalise, schema_check
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.errors import InputError
 from gitc_agent.model import kinds
+from gitc_agent.model.message import N_
 from gitc_agent.model.versions import compare
 from gitc_agent.run.input_files import parse_json, read_regular
 from gitc_agent.settings.vuln_config import CsafSource
@@ -124,8 +125,8 @@ def collect_source(source: CsafSource) -> EvidenceDoc:
                                                                "in the mirror"})
             continue
         try:
-            raw = read_regular(path, MAX_DOCUMENT_BYTES, "CSAF document", follow=False)
-            document = parse_json(raw, path, "CSAF document")
+            raw = read_regular(path, MAX_DOCUMENT_BYTES, N_("CSAF document"), follow=False)
+            document = parse_json(raw, path, N_("CSAF document"))
         except InputError as exc:
             invalid.append({"file": rel, "path": "", "reason": exc.message})
             continue

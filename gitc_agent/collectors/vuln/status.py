@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gitc_agent.collectors.vuln.csaf_source import collect_source
+from gitc_agent.model.message import Message, msg
 from gitc_agent.model.timeutil import parse_time
 from gitc_agent.settings.config import Config
 
@@ -61,24 +62,33 @@ def status(config: Config, now: datetime | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def lines(rows: list[dict[str, Any]]) -> list[str]:
-    """The rows as text, one source a line plus one line per unusable document."""
+def lines(rows: list[dict[str, Any]]) -> list[Message]:
+    """The rows as messages (shown in the command's language), one source a line plus one line
+    per unusable document."""
     out = []
     for row in rows:
         if "problem" in row:
-            out.append(f"{row['source']}: {row['path']}: cannot be read: {row['problem']}")
+            out.append(msg("{source}: {path}: cannot be read: {problem}", source=row["source"],
+                           path=row["path"], problem=row["problem"]))
             continue
         if row.get("layout") == "file":
-            out.append(f"{row['source']}: {row['path']}: file modified {row['modified']} "
-                       f"({row['age_days']} days ago)")
+            out.append(msg("{source}: {path}: file modified {modified} ({days} days ago)",
+                           source=row["source"], path=row["path"], modified=row["modified"],
+                           days=row["age_days"]))
             continue
         docs = row["documents"]
-        age = f"{row['age_days']} days old" if row["age_days"] is not None else "age unknown"
-        out.append(f"{row['source']}: {row['path']} ({row['layout']}): {docs['valid']} valid "
-                   f"document(s), {row['in_force']} advisories in force, {docs['invalid']} "
-                   f"invalid, {docs['superseded']} superseded, {docs['withdrawn']} withdrawn; "
-                   f"newest advisory {row['newest_release'] or 'none'} ({age})")
-        out += [f"  invalid: {i['file']}: {i['path'] or '(file)'}: {i['reason']}"
+        age = (msg("{days} days old", days=row["age_days"]) if row["age_days"] is not None
+               else msg("age unknown"))
+        newest = row["newest_release"] or msg("none")
+        out.append(msg("{source}: {path} ({layout}): {valid} valid document(s), {in_force} "
+                       "advisories in force, {invalid} invalid, {superseded} superseded, "
+                       "{withdrawn} withdrawn; newest advisory {newest} ({age})",
+                       source=row["source"], path=row["path"], layout=row["layout"],
+                       valid=docs["valid"], in_force=row["in_force"], invalid=docs["invalid"],
+                       superseded=docs["superseded"], withdrawn=docs["withdrawn"],
+                       newest=newest, age=age))
+        out += [msg("  invalid: {file}: {where}: {reason}", file=i["file"],
+                    where=i["path"] or msg("(file)"), reason=i["reason"])
                 for i in row["invalid"]]
-        out += [f"  listing: {p}" for p in row["listing_problems"]]
-    return out or ["no vulnerability sources are configured (vuln.sources, feeds)"]
+        out += [msg("  listing: {problem}", problem=p) for p in row["listing_problems"]]
+    return out or [msg("no vulnerability sources are configured (vuln.sources, feeds)")]

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import msg
 from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions
 from gitc_agent.report.formats.registry import FormatRegistry, default_registry
 from gitc_agent.report.report_hash import remember_sha256
@@ -39,7 +40,8 @@ def parse_formats(values: Iterable[str] | None,
             if name == "all":
                 wanted.extend(known)
             elif name not in known:
-                raise InputError(f"unknown --format {name!r} (choose from {', '.join(known)}, all)")
+                raise InputError(msg("unknown --format {name!r} (choose from {items}, all)",
+                                     name=name, items=', '.join(known)))
             else:
                 wanted.append(name)
     return [name for name in dict.fromkeys(wanted) if registry.get(name) is not None]
@@ -47,7 +49,7 @@ def parse_formats(values: Iterable[str] | None,
 
 def parse_separator(value: str) -> str:
     if value not in SEPARATORS:
-        raise InputError(f"--csv-separator {value!r} is not one of: , ; tab |")
+        raise InputError(msg("--csv-separator {value!r} is not one of: , ; tab |", value=value))
     return SEPARATORS[value]
 
 
@@ -68,7 +70,7 @@ def render(report: ReportView | Mapping[str, Any], fmt: str, options: RenderOpti
     registry = registry or default_registry()
     loaded = registry.get(fmt) if fmt in registry.entries else None
     if loaded is None:
-        raise InputError(f"unknown or unloadable format {fmt!r}")
+        raise InputError(msg("unknown or unloadable format {fmt!r}", fmt=fmt))
     return loaded.render(ReportView.of(report), options)
 
 
@@ -93,7 +95,7 @@ def _render_each(view: ReportView, formats: Iterable[str], options: RenderOption
         fmt = registry.get(name) if name in registry.entries else None
         if fmt is None:
             if name not in registry.entries:
-                raise InputError(f"unknown format {name!r}")
+                raise InputError(msg("unknown format {name!r}", name=name))
             continue  # reported when it failed to load
         if fmt.file_name in outputs:
             registry.problem(fmt.source, f"file name {fmt.file_name!r} is already written by "
