@@ -1,8 +1,8 @@
 """Benchmark (not a unit test): 10 million audit-log lines and 100,000 tickets through the CLI.
 
-Run: python bench/bench_audit_log.py [--lines N] [--tickets N] [--runs N]. Generates the
-messy exports of tests/datafix_exports.py (100,000 tickets with their DBA statements, the rest
-the application's own writes, every three seconds for a year; cached under
+Run: python bench/bench_audit_log.py [--lines N] [--tickets N] [--runs N] [--follow-up].
+Generates the messy exports of tests/datafix_exports.py (100,000 tickets with their DBA
+statements, the rest the application's own writes, every three seconds for a year; cached under
 ~/.cache/gitc-agent-bench), then times `gitc-agent collect` and `gitc-agent evaluate` (all seven
 datafix checks, report written) as separate processes, with the peak RSS of each, next to a
 plain DuckDB query doing the same join (statements by the DBAs' logins without a ticket that
@@ -10,6 +10,11 @@ covers them: by reference, or by executor and time through an ASOF join on the w
 reach) in the same run. The ratio to DuckDB is the figure; the unticketed sessions both
 find are compared. Targets: collect + evaluate < 60 s, each process < 1 GiB peak RSS. CPU
 seconds are printed too: on a machine other jobs share, wall time says little.
+
+`--follow-up` evaluates the same evidence a second time into the same output folder, as a
+scheduled run does: it follows up the first report (`latest`, 300,000 results), which
+report.previous_report reads line by line instead of whole; its peak RSS must stay under 1 GB
+too, and its follow-up must find every earlier finding still open.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from gitc_agent.report.previous_report import load_previous  # noqa: E402
 from tests.datafix_exports import FMT, START, ad_evidence, config_yaml, generate, local  # noqa: E402
 
 CPU: list[float] = []  # CPU seconds of each child, in order
@@ -131,11 +137,30 @@ def duckdb_reference(folder: Path) -> tuple[float, float, list[str]]:
     return wall, usage.ru_maxrss / 1024, out["sessions"]
 
 
+def follow_up(evaluate: list[str], first: Path) -> None:
+    """The second evaluation into the same folder: it follows up `first` (OUT/latest)."""
+    f_wall, f_rss, code = timed(evaluate)
+    second = json.loads((first.parent.parent / "latest" / "report.json").read_text())
+    link = second["run"]["previous_report"] or {}
+    counts = second["follow_up"]["counts"] or {}
+    before = len(load_previous(first)[0]["results"])  # the lean reader keeps the findings
+    print(f"  follow-up evaluate + report {f_wall:.1f} s (CPU {CPU[-1]:.1f} s, peak RSS "
+          f"{f_rss:.0f} MiB, exit {code}; target < 1 GB: "
+          f"{'met' if f_rss * 2**20 < 1e9 else 'missed'}); previous "
+          f"{first.stat().st_size / 2**20:.0f} MiB, linked "
+          f"{'yes' if link.get('path', '').endswith(first.parent.name + '/report.json') else 'NO'}; "
+          f"open {counts.get('open')}, new {counts.get('new')}, resolved {counts.get('resolved')}"
+          f" of {before} earlier findings", flush=True)
+    del second
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=10_000_000)
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--follow-up", action="store_true",
+                        help="evaluate a second time into the same --out (follows up the first)")
     args = parser.parse_args()
     t0 = time.perf_counter()
     folder, lines = exports(args.lines, args.tickets)
@@ -148,16 +173,19 @@ def main() -> None:
         work = Path(f"/tmp/gitc-bench-audit-{os.getpid()}-{run}")
         c_wall, c_rss, _ = timed([*agent, "collect", "--config", str(folder / "gitc-agent.yaml"),
                                   "--out", str(work / "evidence")])
-        e_wall, e_rss, code = timed([*agent, "evaluate", "--policy", str(folder / "policy.yaml"),
-                                     "--evidence", str(work / "evidence"), "--evidence",
-                                     str(folder / "ad"), "--out", str(work / "reports"),
-                                     "--as-of", "2026-06-01", "--quiet"])
+        evaluate = [*agent, "evaluate", "--policy", str(folder / "policy.yaml"),
+                    "--evidence", str(work / "evidence"), "--evidence", str(folder / "ad"),
+                    "--out", str(work / "reports"), "--as-of", "2026-06-01", "--quiet"]
+        e_wall, e_rss, code = timed(evaluate)
         print(f"run {run + 1}: collect {c_wall:.1f} s (CPU {CPU[-2]:.1f} s, peak RSS "
               f"{c_rss:.0f} MiB); evaluate + report {e_wall:.1f} s (CPU {CPU[-1]:.1f} s, peak "
               f"RSS {e_rss:.0f} MiB, exit {code}); load average {os.getloadavg()[0]:.1f}",
               flush=True)
+        first = (work / "reports" / "latest" / "report.json").resolve()
+        if args.follow_up:
+            follow_up(evaluate, first)
         d_wall, d_rss, sessions = duckdb_reference(folder)
-        report = json.loads((work / "reports" / "latest" / "report.json").read_text())
+        report = json.loads(first.read_text())
         fails = sorted(r["subject"] for r in report["results"]
                        if r["check"] == "datafix.log.unticketed" and r["status"] == "fail")
         evidence_mib = sum(f.stat().st_size for f in (work / "evidence").iterdir()) / 2**20

@@ -15,13 +15,42 @@ from typing import Any
 
 from gitc_agent.core.results import FINDING_STATUSES, Status
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import msg
 from gitc_agent.report.coverage import Completeness
 from gitc_agent.report.finding_build import WHOLE_CHECK
-from gitc_agent.report.finding_model import FindingFollowUp, FindingStatus, finding_id, to_dict
+from gitc_agent.report.finding_model import (
+    FindingFollowUp,
+    FindingStatus,
+    finding_id,
+    parse_follow_up_rows,
+    to_dict,
+)
 from gitc_agent.report.findings import findings_of
+from gitc_agent.report.view_parse import Obj
 
 REPORTED = (FindingStatus.FINDING.value, FindingStatus.ACCEPTED.value)
 F = FindingFollowUp
+
+
+def check_earlier(previous: Mapping[str, Any]) -> None:
+    """The previous report's findings and follow-up rows hold what `_earlier` reads, of the
+    right types: a hand-edited report is invalid input (exit 2), not a traceback later."""
+    raw = previous.get("findings")
+    if raw is not None:
+        if not isinstance(raw, list):
+            raise InputError(msg("report.findings is not a list"))
+        for i, item in enumerate(raw):
+            f = Obj(item, f"report.findings[{i}]")
+            f.string("id"), f.string("check"), f.enum("status", FindingStatus)
+            f.opt_string("title"), f.opt_string("scope"), f.opt_string("scope_label")
+            f.opt_string("priority")
+            counts = f.opt_obj("counts")
+            if counts is not None:
+                counts.opt_integer("deviations"), counts.opt_integer("accepted")
+    follow_up = previous.get("follow_up")
+    if follow_up is not None and not isinstance(follow_up, Mapping):
+        raise InputError(msg("report.follow_up is not an object"))
+    parse_follow_up_rows((follow_up or {}).get("findings"))
 
 
 def _earlier(previous: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

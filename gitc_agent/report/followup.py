@@ -18,6 +18,7 @@ from typing import Any
 
 from gitc_agent.core.results import FINDING_STATUSES, Status
 from gitc_agent.errors import InputError
+from gitc_agent.model.message import N_, msg
 from gitc_agent.report import finding_followup, trend
 from gitc_agent.report.coverage import Completeness
 from gitc_agent.report.report import SCHEMA
@@ -30,19 +31,20 @@ MAX_REPORT_BYTES = 512 * 1024 * 1024  # as much as the evidence a report may des
 
 def load_report(path: Path) -> tuple[dict[str, Any], str]:
     """A previous report and the SHA-256 of its bytes; anything else is invalid input."""
-    raw = read_regular(path, MAX_REPORT_BYTES, "report")
-    report = parse_json(raw, path, "report", "utf-8")
+    raw = read_regular(path, MAX_REPORT_BYTES, N_("report"))
+    report = parse_json(raw, path, N_("report"), "utf-8")
     if not isinstance(report, dict) or report.get("schema") != SCHEMA \
             or not isinstance(report.get("results"), list) or not isinstance(report.get("run"), dict):
-        raise InputError(f"not a gitc-agent report (schema {SCHEMA!r})", path)
+        raise InputError(msg("not a gitc-agent report (schema {schema!r})", schema=SCHEMA), path)
     for r in report["results"]:
         if not isinstance(r, dict) or not all(isinstance(r.get(k), str)
                                               for k in ("id", "check", "subject", "status")):
-            raise InputError("report result without id, check, subject and status", path)
+            raise InputError(msg("report result without id, check, subject and status"), path)
     try:
         ReportView.of(report)  # everything a rendering reads is there and of the right type
+        finding_followup.check_earlier(report)  # and what follow-up reads of its findings
     except InputError as exc:
-        raise InputError(exc.message, path) from None
+        raise InputError(exc.said, path) from None
     return report, hashlib.sha256(raw).hexdigest()
 
 
