@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from tests import events_samples as es
 from tests import test_events_checks as ev
 from tests import test_hr_checks as hr
 from tests.cli_run import gitc, latest_report
+from tests.phrases import has_dutch, looks_english, nested_templates
 from tests.test_ad_accounts_unit import BASE, COLLECTED, REGISTRY, acct, dn, evidence, grp, run
 from tests.test_ad_hygiene_unit import demo_doc
 from tests.test_ad_hygiene_unit import run as run_doc
@@ -48,35 +47,8 @@ DATA_PARAMS = {
     ("ad.groups.review_overdue", "reviewer"): "a reviewer's name and role from the record",
     ("ad.groups.changed_since_review", "reviewer"): "a reviewer's name and role from the record",
 }
-_FUNCTION_WORDS = ("no the is has not of and or by with without was were are be been matches "
-                   "none than for to in on at from which whose")
-_WORDS = frozenset(_FUNCTION_WORDS.split())
-
-
-def english_phrase(value: str) -> bool:
-    """The heuristic of /work/briefs/english_values.py: a value that reads like an English
-    phrase (two function words, or one in three words or more)."""
-    tokens = re.findall(r"[a-z]+", value)
-    hits = sum(t in _WORDS for t in tokens)
-    return hits >= 2 or (len(tokens) >= 3 and " " in value and hits >= 1)
-
-
-def templates(value: Any) -> Iterator[str]:
-    """Every nested template in a result's JSON-form params."""
-    if isinstance(value, dict):
-        if isinstance(value.get("template"), str):
-            yield value["template"]
-            yield from templates(value.get("params", {}))
-        elif "items" in value:
-            for item in value["items"]:
-                yield from templates(item)
-        else:
-            for inner in value.values():
-                yield from templates(inner)
-
-
 def translated(template: str) -> bool:
-    return NL.gettext(template) != template or template in SAME_IN_DUTCH
+    return has_dutch(template) or template in SAME_IN_DUTCH
 
 
 def as_result(outcome: Outcome) -> dict[str, Any]:
@@ -94,7 +66,7 @@ def dutch(result: dict[str, Any] | Outcome, *phrases: str, english: tuple[str, .
     if was is not None:
         assert result["message"] == was
     params = result["message_params"]
-    nested = list(templates(params))
+    nested = list(nested_templates(params))
     assert nested, f"no nested phrase in {result['message']!r}"
     assert all(translated(t) for t in nested), [t for t in nested if not translated(t)]
     text = NL.compose(result)
@@ -122,13 +94,13 @@ def test_every_nested_phrase_of_the_demo_has_dutch_and_no_param_reads_english(
     nested = 0
     for result in demo_results:
         assert EN.compose(result) == result["message"]
-        for template in templates(result.get("message_params") or {}):
+        for template in nested_templates(result.get("message_params") or {}):
             nested += 1
             assert translated(template), (result["check"], template)
     assert nested >= 10  # reasons, logons, nested groups, "none names it", patterns
     listed = {(r["check"], k) for r in demo_results
               for k, v in (r.get("message_params") or {}).items()
-              if isinstance(v, str) and english_phrase(v)}
+              if isinstance(v, str) and looks_english(v)}
     assert listed <= set(DATA_PARAMS), listed - set(DATA_PARAMS)
 
 
@@ -532,7 +504,7 @@ def test_every_logon_type_is_said_in_dutch() -> None:
         phrase = summary([_logon(kind, "ws-1")])
         assert str(phrase) == f"1× type {kind} ({name}) on app02 from ws-1"  # as before
         params = plain({"logons": phrase})
-        assert all(translated(t) for t in templates(params)), kind
+        assert all(translated(t) for t in nested_templates(params)), kind
     both = summary([_logon(2, None, 3), _logon(10, "ws-1"), _logon(3, "app02")])
     assert str(both) == ("3× type 2 (interactive) on app02; 1× type 10 (RDP) on app02 from ws-1; "
                          "1× type 3 (network) on app02")

@@ -10,11 +10,8 @@ Dutch, the Dutch rendering holds no English phrase, and the English text is what
 from __future__ import annotations
 
 import copy
-import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,7 +20,7 @@ from gitc_agent.core.engine import evaluate
 from gitc_agent.core.evidence import EvidenceDoc, EvidenceSet, load_evidence
 from gitc_agent.core.policy import load_policy
 from gitc_agent.core.results import Result
-from gitc_agent.i18n import Translator, catalog, tools
+from gitc_agent.i18n import Translator
 from gitc_agent.model.db_audit import audit_state
 from gitc_agent.model.db_principals import Instance, MalformedInstance
 from gitc_agent.model.message import leaves, render
@@ -31,6 +28,8 @@ from tests import degrade
 from tests.datafix_exports import generate
 from tests.db_helpers import DATA, REGISTRY, demo_ad
 from tests.db_helpers import run as run_db
+from tests.phrases import dutch as catalog_nl
+from tests.phrases import has_dutch, looks_english, nested_nodes
 from tests.test_datafix_checks import run as run_datafix
 
 PREFIXES = ("datafix.", "db.")
@@ -44,41 +43,6 @@ DATA_PARAMS = {
 INJECTED = {"permission denied for table pg_authid", "permission denied", "timeout",
             "permission denied for view pg_hba_file_rules", "sizeLimitExceeded"}
 REPR = ("{", "[", "'")  # a value quoted from the evidence as Python shows it (a malformed row)
-#: the heuristic of /work/briefs/english_values.py: a text with two small English words
-WORDS = {"no", "the", "is", "has", "not", "of", "and", "or", "by", "with", "without", "was",
-         "were", "are", "be", "been", "matches", "none", "than", "for", "to", "in", "on", "at",
-         "from", "which", "whose"}
-
-
-def _dutch_catalog() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for po in catalog.po_files("nl"):
-        for m in tools.read(po):
-            if m.id and isinstance(m.id, str) and m.string and not m.fuzzy:
-                out.setdefault(m.id, m.string)
-    return out
-
-
-DUTCH = _dutch_catalog()
-
-
-def nested(params: Any) -> Iterator[dict]:
-    """Every nested {"template", "params"} node of a result's message_params."""
-    values = params.values() if isinstance(params, dict) else params
-    for value in values:
-        if isinstance(value, dict) and "template" in value:
-            yield value
-            yield from nested(value.get("params", {}))
-        elif isinstance(value, dict) and "items" in value:
-            yield from nested([i for i in value["items"] if isinstance(i, dict)])
-
-
-def english_looking(value: str) -> bool:
-    tokens = re.findall(r"[a-z]+", value)
-    hits = sum(t in WORDS for t in tokens)
-    return hits >= 2 or (len(tokens) >= 3 and " " in value and hits >= 1)
-
-
 def assert_no_english_phrase(results: list[Result], docs: list[EvidenceDoc] = ()) -> set[str]:
     """What this test holds every result of the area to; returns the nested templates seen.
     A collector's recorded error (in `docs`) is data: it is quoted, not translated."""
@@ -90,17 +54,17 @@ def assert_no_english_phrase(results: list[Result], docs: list[EvidenceDoc] = ()
         where = (r.check, r.subject)
         assert EN.compose(r) == r.message, where
         dutch = NL.compose(r)
-        for node in nested(r.message_params or {}):
+        for node in nested_nodes(r.message_params or {}):
             template = node["template"]
             seen.add(template)
-            assert template in DUTCH, (where, template)
+            assert has_dutch(template), (where, template)
             english = render(template, node.get("params", {}))
-            if DUTCH[template] != template and english.strip():
+            if catalog_nl()[template] != template and english.strip():
                 assert english not in dutch, (where, english, dutch)
         params = [r.message_params or {}, *(n.get("params", {}) for n in
-                                            nested(r.message_params or {}))]
+                                            nested_nodes(r.message_params or {}))]
         for key, value in ((k, v) for p in params for k, v in p.items()):
-            if isinstance(value, str) and english_looking(value) and not (
+            if isinstance(value, str) and looks_english(value) and not (
                     set(value.split("; ")) <= recorded or value.startswith(REPR)):
                 assert key in DATA_PARAMS, (where, key, value)
     return seen

@@ -10,9 +10,7 @@ that on the demo and on evidence the demo does not have, and hold the English to
 from __future__ import annotations
 
 import json
-import re
 import tempfile
-from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,6 +27,7 @@ from gitc_agent.model import kinds
 from gitc_agent.model.message import Message, MessageList, msg, plain
 from tests.cli_run import gitc
 from tests.csaf_docs import MSRC, NCSC, document, ncsc_notes
+from tests.phrases import has_dutch, looks_english, nested_templates
 from tests.vuln_helpers import linux_host, software, source_doc, tickets_doc, windows_host
 
 PREFIXES = ("vuln.", "windows.", "host.", "governance.", "monitoring.")
@@ -46,34 +45,6 @@ DATA = {
 # templates whose Dutch is the same text (a technical word or a comparison)
 SAME_IN_DUTCH = {"SID", "host", "hosts", "tickets", "ticket", "account", "RDP", "batch",
                  "build >= {build}"}
-_FUNCTION_WORDS = ("no the is has not of and or by with without was were are be been matches "
-                   "none than for to in on at from which whose")
-_WORDS = frozenset(re.findall(r"[a-z]+", _FUNCTION_WORDS))
-
-
-def english_looking(value: str) -> bool:
-    """The heuristic of the issue's triage: two or more English function words, or one in a
-    phrase of three words or more."""
-    tokens = re.findall(r"[a-z]+", value)
-    hits = sum(t in _WORDS for t in tokens)
-    return hits >= 2 or (len(tokens) >= 3 and " " in value and hits >= 1)
-
-
-def nested(params: Mapping[str, Any]) -> Iterator[str]:
-    """Every template nested in the (JSON-form) params."""
-    for value in params.values():
-        yield from _nested(value)
-
-
-def _nested(value: Any) -> Iterator[str]:
-    if isinstance(value, Mapping):
-        if "template" in value:
-            yield value["template"]
-            yield from nested(value.get("params", {}))
-        for item in value.get("items", ()):
-            yield from _nested(item)
-
-
 def result_of(message: Message | MessageList | str) -> dict[str, Any]:
     """A report result carrying `message`, as the renderers read it."""
     if not isinstance(message, Message):
@@ -92,11 +63,11 @@ def assert_reads_dutch(results: list[dict[str, Any]]) -> None:
     untranslated, english = set(), set()
     for r in results:
         params = r.get("message_params") or {}
-        for template in nested(params):
-            if NL.gettext(template) == template and template not in SAME_IN_DUTCH:
+        for template in nested_templates(params):
+            if not has_dutch(template) and template not in SAME_IN_DUTCH:
                 untranslated.add((r["check"], template))
         for key, value in params.items():
-            if isinstance(value, str) and english_looking(value) and (r["check"], key) not in DATA:
+            if isinstance(value, str) and looks_english(value) and (r["check"], key) not in DATA:
                 english.add((r["check"], key, value[:80]))
         assert EN.compose(r) == r["message"], r["check"]
     assert not untranslated, sorted(untranslated)
@@ -117,7 +88,7 @@ def demo_results(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any
 
 def test_the_demo_phrases_of_these_checks_are_translated(demo_results) -> None:
     assert_reads_dutch(demo_results)
-    templates = {t for r in demo_results for t in nested(r["message_params"])}
+    templates = {t for r in demo_results for t in nested_templates(r["message_params"])}
     # the phrases the triage of #14 found in the demo are nested messages now
     assert {"CISA KEV dueDate of {cve} (earlier than class {klass}: {days} days)",
             "{product} {version} is listed as affected, but no fixed version or KB is given",
@@ -195,7 +166,7 @@ def vuln_results(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any
 
 def test_vuln_phrases_beyond_the_demo_are_translated(vuln_results) -> None:
     assert_reads_dutch(vuln_results)
-    templates = {t for r in vuln_results for t in nested(r["message_params"])}
+    templates = {t for r in vuln_results for t in nested_templates(r["message_params"])}
     assert {"{product} {version} is not among the listed affected versions and no fixed "
             "version says whether it is fixed", "the installed version of {product} is not known",
             "build >= {build}", "{kbs} installed", "or",
