@@ -5,22 +5,15 @@ still fails."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from gitc_agent.collectors.datafix import files as datafix_files
-from gitc_agent.core.engine import evaluate
-from gitc_agent.core.evidence import EvidenceDoc, EvidenceSet
-from gitc_agent.core.policy import load_policy
 from gitc_agent.core.registry import discover
 from gitc_agent.core.results import Status
-from gitc_agent.settings.config import load_config
-from tests.datafix_exports import Lab, ad_evidence, generate
+from tests.datafix_exports import Lab, generate
 from tests.pgaudit_logs import write_csvlog
-from tests.test_datafix_checks import policy_text
-from tests.test_pgaudit_log import ON, PGAUDIT, pg_config
+from tests.test_pgaudit_log import ON, evaluated_with_instance
 
 REGISTRY = discover(use_entry_points=False)
 CHECK = "datafix.ticket.approval_timing"
@@ -34,19 +27,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
 
 
 def timing(lab: Lab, tmp: Path, audit: dict | None, instance: bool = True) -> dict:
-    path = lab.folder / "gitc-agent.yaml"
-    path.write_text(pg_config(lab, PGAUDIT + ("    instance: pg-kassa\n" if instance else "")))
-    docs = list(datafix_files.collect(load_config(path).datafix))
-    ad = ad_evidence(lab)
-    docs.append(EvidenceDoc("ad.accounts", ad["target"], "test", ad["data"],
-                            collected_at=ad["collected_at"]))
-    if audit is not None:
-        docs.append(EvidenceDoc("db.instance", "pg-kassa", "test",
-                                {"engine": "postgresql", "audit": audit}))
-    (tmp / "policy.yaml").write_text(policy_text(lab))
-    out = evaluate(load_policy(str(tmp / "policy.yaml"), REGISTRY), REGISTRY,
-                   EvidenceSet(docs), date(2026, 6, 1))
-    return {r.subject: r for r in out if r.check == CHECK}
+    return {r.subject: r for r in evaluated_with_instance(lab, tmp, audit, instance)
+            if r.check == CHECK}
 
 
 @pytest.mark.parametrize("audit", [

@@ -18,7 +18,7 @@ from gitc_agent.core.engine import evaluate
 from gitc_agent.core.evidence import EvidenceDoc, EvidenceSet
 from gitc_agent.core.policy import load_policy
 from gitc_agent.core.registry import discover
-from gitc_agent.core.results import Status
+from gitc_agent.core.results import Result, Status
 from gitc_agent.errors import InputError
 from gitc_agent.settings.config import load_config
 from tests.datafix_exports import Lab, ad_evidence, config_yaml, generate
@@ -149,10 +149,12 @@ def test_a_ticket_column_that_csvlog_does_not_have_is_a_config_error(lab: Lab) -
         list(datafix_files.collect(config.datafix))
 
 
-def _with_instance(lab: Lab, tmp: Path, audit: dict | None) -> dict:
-    """Results with `instance: pg-kassa` and the given db.instance audit part (None: none)."""
+def evaluated_with_instance(lab: Lab, tmp: Path, audit: dict | None,
+                            instance: bool = True) -> list[Result]:
+    """The lab's results, the audit log tied to `instance: pg-kassa` (or not), with the given
+    db.instance audit part (None: no db.instance evidence at all)."""
     path = lab.folder / "gitc-agent.yaml"
-    path.write_text(pg_config(lab, PGAUDIT + "    instance: pg-kassa\n"))
+    path.write_text(pg_config(lab, PGAUDIT + ("    instance: pg-kassa\n" if instance else "")))
     docs = list(datafix_files.collect(load_config(path).datafix))
     ad = ad_evidence(lab)
     docs.append(EvidenceDoc("ad.accounts", ad["target"], "test", ad["data"],
@@ -162,8 +164,12 @@ def _with_instance(lab: Lab, tmp: Path, audit: dict | None) -> dict:
                                 {"engine": "postgresql", "audit": audit}))
     (tmp / "policy.yaml").write_text(policy_text(lab))
     policy = load_policy(str(tmp / "policy.yaml"), REGISTRY)
-    out = evaluate(policy, REGISTRY, EvidenceSet(docs), date(2026, 6, 1))
-    return {r.subject: r.status for r in out if r.check == "datafix.log.unticketed"}
+    return evaluate(policy, REGISTRY, EvidenceSet(docs), date(2026, 6, 1))
+
+
+def _with_instance(lab: Lab, tmp: Path, audit: dict | None) -> dict:
+    return {r.subject: r.status for r in evaluated_with_instance(lab, tmp, audit)
+            if r.check == "datafix.log.unticketed"}
 
 
 ON = {"engine": "pgaudit", "loaded": True, "log_classes": ["ddl", "role", "write"],
