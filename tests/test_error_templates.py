@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ast_messages import offenders as scan
+
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = (ROOT / "gitc_agent", ROOT / "checks")
 ERRORS = {"InputError", "OutputError", "LockedError"}
@@ -52,15 +54,7 @@ def _built(node: ast.expr) -> str | None:
 def offenders(source: str, filename: str) -> list[str]:
     if filename in ALLOWED:
         return []
-    found = []
-    for node in ast.walk(ast.parse(source, filename)):
-        if isinstance(node, ast.Call):
-            arg = _message_arg(node)
-            why = _built(arg) if arg is not None else None
-            if why:
-                found.append((arg.lineno, f"{filename}:{arg.lineno}: {why} passed to "
-                                          f"{ast.unparse(node.func)}()"))
-    return [text for _line, text in sorted(found)]
+    return scan(source, filename, _message_arg, _built)
 
 
 def test_the_detector_finds_each_way_of_baking_english_into_an_error() -> None:

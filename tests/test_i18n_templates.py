@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ast_messages import offenders as scan
+
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = (ROOT / "checks", ROOT / "gitc_agent" / "core")
 VERDICTS = {"ok", "fail", "unknown", "not_applicable", "msg"}
@@ -51,15 +53,7 @@ def _message_arg(call: ast.Call) -> ast.expr | None:
 
 
 def offenders(source: str, filename: str) -> list[str]:
-    found = []
-    for node in ast.walk(ast.parse(source, filename)):
-        if isinstance(node, ast.Call):
-            arg = _message_arg(node)
-            why = _built(arg) if arg is not None else None
-            if why:
-                found.append((arg.lineno, f"{filename}:{arg.lineno}: {why} passed to "
-                                          f"{_name(node.func)}()"))
-    return [text for _line, text in sorted(found)]
+    return scan(source, filename, _message_arg, _built)
 
 
 def test_the_detector_finds_each_way_of_building_a_message() -> None:
