@@ -7,30 +7,20 @@ review of privileged rights; a group with no recorded review fails as well.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from gitc_agent.core.check_api import CheckParams, Verdict, check, fail, msg, ok
+from gitc_agent.core.check_api import Verdict, check, fail, msg, ok
 from gitc_agent.model import subjects
 from gitc_agent.model.kinds import AD_ACCOUNTS
-from gitc_agent.model.sid import group_key
 
 from ._ad_accounts import Domain, ExtraGroups, Privileged, domains, privileged
-
-
-class Review(CheckParams):
-    group: str = Field(min_length=1, description="SID, RID:nnn or DN")
-    date: date
-    reviewer: str = Field(min_length=1)
-    reference: str = ""
-
-    _g = field_validator("group")(classmethod(lambda cls, v: group_key(v)))
+from ._group_reviews import PolicyReview
 
 
 class Params(ExtraGroups):
     max_age_days: int = Field(default=92, ge=1, le=3660)
-    reviews: list[Review] = Field(default_factory=list)
+    reviews: list[PolicyReview] = Field(default_factory=list)
 
 
 @check(
