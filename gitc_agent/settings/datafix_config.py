@@ -95,24 +95,31 @@ _KNOWN = {"register_export": (REGISTER_FIELDS, REGISTER_REQUIRED),
           "logins": (LOGIN_FIELDS, LOGIN_REQUIRED)}
 
 
-class DatafixSettings(Section):
+class ExportSettings(Section):
+    """What every section that reads exported tables shares: how their dates are written, the
+    zone of naive timestamps (checked by the section's `resolve`), and whether a link to an
+    export is followed."""
+
+    date_formats: list[str] = Field(default_factory=lambda: list(DEFAULT_DATE_FORMATS),
+                                    min_length=1)
+    timezone: str = "UTC"
+    follow_symlinks: bool = False
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone of naive timestamps."""
+        return ZoneInfo(self.timezone)
+
+
+class DatafixSettings(ExportSettings):
     # `register` would shadow a BaseModel attribute, hence the alias
     register_export: Table | None = Field(default=None, alias="register")
     db_roles: Table | None = None
     audit_log: AuditLogTable | None = None
     logins: Table | None = None  # DB login -> AD account (sAMAccountName, UPN or DN)
     login_map: dict[str, str] = Field(default_factory=dict)  # the same, inline
-    date_formats: list[str] = Field(default_factory=lambda: list(DEFAULT_DATE_FORMATS),
-                                    min_length=1)
-    timezone: str = "UTC"
     multi_value_separators: str = "\n|"
-    follow_symlinks: bool = False
     target: Annotated[str, RESOLVED] = "datafix"  # names the evidence: the config's folder name
-
-    @property
-    def zone(self) -> ZoneInfo:
-        """The time zone of naive timestamps (checked by `resolve`)."""
-        return ZoneInfo(self.timezone)
 
     def resolve(self, doc: YamlDocument) -> DatafixSettings:
         """Check paths, column names and the time zone; errors point at the config line."""

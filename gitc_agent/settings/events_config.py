@@ -17,13 +17,12 @@ import os
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
 from gitc_agent.model.message import msg
 from gitc_agent.settings.base import RESOLVED, Section, check_time_zone
-from gitc_agent.settings.datafix_config import DEFAULT_DATE_FORMATS, Table
+from gitc_agent.settings.datafix_config import ExportSettings, Table
 from gitc_agent.settings.yaml_source import Path_, YamlDocument
 
 EVENT_FORMATS = ("auto", "evtx", "ecs", "splunk", "wef")
@@ -67,23 +66,16 @@ class Period(Section):
         return value
 
 
-class EventsSettings(Section):
+class EventsSettings(ExportSettings):
     sources: list[EventSource] = Field(min_length=1)
     channels: list[str] = Field(default_factory=lambda: ["Security"], min_length=1)
     period: Period | None = None  # default: from the first to the last event read
     # servers that forward their Security log and must be covered (the DCs come from AD)
     servers: list[str] = Field(default_factory=list)
     tickets: Table | None = None  # change tickets for account creations and group changes
-    date_formats: list[str] = Field(default_factory=lambda: list(DEFAULT_DATE_FORMATS),
-                                    min_length=1)
-    timezone: str = "UTC"  # of naive times in the ticket export only; events need their zone
-    follow_symlinks: bool = False
+    # timezone: of naive times in the ticket export only; events need their zone
     max_logon_aggregates: int = Field(default=1_000_000, ge=1000, le=50_000_000)
     target: Annotated[str, RESOLVED] = "events"
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
     def resolve(self, doc: YamlDocument) -> EventsSettings:
         """Check files, the period and the ticket mapping; errors point at the config line."""

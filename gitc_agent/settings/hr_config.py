@@ -14,13 +14,12 @@ field: a mapping written in the config says the column is there.
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
 from gitc_agent.model.message import msg
 from gitc_agent.settings.base import RESOLVED, Section, check_time_zone
-from gitc_agent.settings.datafix_config import DEFAULT_DATE_FORMATS, Table, _path
+from gitc_agent.settings.datafix_config import ExportSettings, Table, _path
 from gitc_agent.settings.yaml_source import YamlDocument
 
 PERSON_FIELDS = ("employee_id", "name", "start", "end", "department", "manager", "function",
@@ -44,19 +43,12 @@ class Match(Section):
     accounts: dict[str, str] = Field(default_factory=dict)  # the same, inline
 
 
-class HRSettings(Section):
+class HRSettings(ExportSettings):
     persons: Table  # the HR export (columns: PERSON_FIELDS)
     requests: Table | None = None  # the joiner requests (columns: REQUEST_FIELDS)
     match: Match = Field(default_factory=Match)
-    date_formats: list[str] = Field(default_factory=lambda: list(DEFAULT_DATE_FORMATS),
-                                    min_length=1)
-    timezone: str = "UTC"  # of naive request timestamps; HR dates are calendar days
-    follow_symlinks: bool = False
+    # timezone: of naive request timestamps; HR dates are calendar days
     target: Annotated[str, RESOLVED] = "hr"  # names the evidence: the config's folder name
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
     def resolve(self, doc: YamlDocument) -> HRSettings:
         """Check paths, column names and the time zone; errors point at the config line."""

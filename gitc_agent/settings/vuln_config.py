@@ -13,13 +13,12 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
 from gitc_agent.model.message import msg
-from gitc_agent.settings.base import RESOLVED, Section
-from gitc_agent.settings.datafix_config import DEFAULT_DATE_FORMATS, Table
+from gitc_agent.settings.base import RESOLVED, Section, check_time_zone
+from gitc_agent.settings.datafix_config import ExportSettings, Table
 from gitc_agent.settings.yaml_source import Path_, YamlDocument
 
 INVENTORY_FIELDS = ("host", "name", "version", "publisher")
@@ -45,28 +44,16 @@ class CsafSource(Section):
         return value
 
 
-class VulnSettings(Section):
+class VulnSettings(ExportSettings):
     sources: list[CsafSource] = Field(default_factory=list)
     inventory: Table | None = None  # installed software per host from the endpoint manager
     tickets: Table | None = None  # the back office's ticket export
-    date_formats: list[str] = Field(default_factory=lambda: list(DEFAULT_DATE_FORMATS),
-                                    min_length=1)
-    timezone: str = "UTC"
     multi_value_separators: str = "\n|,;"
-    follow_symlinks: bool = False
     target: Annotated[str, RESOLVED] = "vuln"  # names the export evidence: the config's folder
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
     def resolve(self, doc: YamlDocument) -> VulnSettings:
         """Paths made absolute and checked, names unique, columns known; errors name the line."""
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise doc.error(("vuln", "timezone"), msg("unknown time zone {timezone!r} (e.g. "
-                                                      "Europe/Amsterdam)", timezone=self.timezone)) from None
+        check_time_zone(doc, "vuln", self.timezone)
         seen: set[str] = set()
         sources = []
         for index, source in enumerate(self.sources):
