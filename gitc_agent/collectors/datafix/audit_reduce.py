@@ -13,9 +13,6 @@ enough to decide (`error`, never pass). Statement text is never read: it can hol
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from sys import intern
 from typing import Any
@@ -83,16 +80,3 @@ class Reducer:
                 middle = [[r, t] for r, t in lines if r not in skip]
             out.append([*key, count, first, first_row, last, last_row, middle])
         return {"group_columns": list(GROUP_COLUMNS), "groups": out}
-
-
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small, acyclic lists and tuples
-    are built: its passes over the growing heap cost more than the reading itself."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from gitc_agent.collectors.datafix import audit_log, pgaudit
-from gitc_agent.collectors.datafix.audit_reduce import no_cyclic_gc
 from gitc_agent.collectors.datafix.tabular import (
     DateParser,
     Row,
@@ -27,6 +26,7 @@ from gitc_agent.collectors.datafix.tabular import (
 )
 from gitc_agent.core.evidence import EvidenceDoc
 from gitc_agent.model import kinds
+from gitc_agent.run.gc_pause import paused as gc_paused
 from gitc_agent.settings.datafix_config import AuditLogTable, DatafixSettings, Table
 
 REGISTER = kinds.DATAFIX_REGISTER
@@ -172,7 +172,7 @@ def collect_audit_log(settings: DatafixSettings) -> EvidenceDoc:
     """Streamed and reduced to groups (audit_log.py): logs run to millions of lines."""
     table = settings.audit_log
     assert table is not None
-    with no_cyclic_gc():
+    with gc_paused():  # millions of small acyclic rows: see run/gc_pause
         if table.log_format == "pgaudit":
             return _doc(AUDIT_LOG, settings, lambda: _instance(table, pgaudit.read(
                 table, settings.zone, settings.timezone, lambda: _sha256(table))))
