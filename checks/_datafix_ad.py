@@ -84,9 +84,7 @@ def ad_state(evidence: EvidenceSet) -> AdState:
             continue
         # an account that cannot be identified may be the one a name in the exports belongs to
         # (a column the datafix checks do not read is no problem here: identity is checked above)
-        # the directory's reasons as Messages where it keeps them, else its English text
-        broken: list[Message | str] = list(getattr(directory, "table_problem_messages",
-                                                   directory.table_problems))
+        broken: list[Message | str] = list(directory.table_problem_messages)
         broken += [msg("account {dn}: {why}", dn=dn, why=why)
                    for dn, why in sorted(directory.unjudgeable.items())[:5]]
         if broken:

@@ -164,8 +164,6 @@ class Directory:
         self.problem_messages = ([msg("the account table lacks the column(s) {columns}",
                                       columns=", ".join(self.missing_columns))]
                                  if self.missing_columns else []) + self.table_problem_messages
-        self.table_problems = [str(m) for m in self.table_problem_messages]  # English
-        self.problems = [str(m) for m in self.problem_messages]  # English
         #: lower-cased DN -> why that account cannot be judged (identity or type unreadable)
         self.unjudgeable = dict(unjudgeable or {})
         self.accounts = {a.dn.lower(): a for a in accounts}
@@ -181,6 +179,15 @@ class Directory:
         self._by_upn = {a.upn.lower(): a for a in self.accounts.values() if a.upn}
         self._by_account_sid = {a.sid: a for a in self.accounts.values() if a.sid}
         self._closure: dict[str, dict[str, Membership]] = {}
+
+    @property
+    def problems(self) -> list[str]:
+        """`problem_messages` in English, for a caller that writes them into its own error."""
+        return [str(m) for m in self.problem_messages]
+
+    @property
+    def table_problems(self) -> list[str]:
+        return [str(m) for m in self.table_problem_messages]
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Directory:
