@@ -27,13 +27,13 @@ CHECKS = Path(__file__).resolve().parents[1] / "checks"
 
 def _ours(check_id: str) -> bool:
     """Built from a module of this catalog: ad.* checks that are not the event-based ones, nor the
-    HR and review checks (their own catalogs)."""
+    HR checks and the group re-certification checks, ad.groups.* (their own catalogs)."""
     module = CHECKS / f"{check_id.replace('.', '_')}.py"
     text = module.read_text(encoding="utf-8") if module.exists() else ""
     owned = ("._ad_accounts import", "._ad_hygiene import", "._ad_trusts import",
              "._password_objects import")
     return (check_id.startswith("ad.") and check_id not in OTHERS and "._hr import" not in text
-            and "._group_reviews import" not in text and any(o in text for o in owned))
+            and not check_id.startswith("ad.groups.") and any(o in text for o in owned))
 
 
 def _as_result(outcome: Outcome) -> dict[str, Any]:
