@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from gitc_agent.report.formats.csv import COLUMNS, neutralise, render_csv
+from gitc_agent.model.cell_text import neutralise, neutralise_row
+from gitc_agent.report.formats.csv import COLUMNS, render_csv
 from gitc_agent.report.formats.html import DEVIATIONS_SHOWN, render_html
 from gitc_agent.report.formats.oscal import render_oscal
 from tests.cli_run import gitc
@@ -230,6 +231,14 @@ def test_csv_neutralises_spreadsheet_formulas(run) -> None:
     assert rows[0]["message"].startswith("'+")
     assert rows[1]["message"] == "'@SUM(1+1)" and rows[2]["message"] == "'-2+3"
     assert rows[3]["message"] == report["results"][3]["message"]
+
+
+@pytest.mark.parametrize("row", [
+    ["=1", "a"], ["a", "+1"], ["a", "b"], [None, -5, 3], [7, None, "@x"], ["x\x7f=y"],
+    [" a", "\t=b"], [], ["\r1"], ["a\x7f", "b"], [True, 2.5, "ok"], ["é", "=é"]])
+def test_a_row_is_neutralised_in_one_scan_as_its_cells_are_one_by_one(row: list[Any]) -> None:
+    written = neutralise_row(row)  # csv.writer writes None as "" and anything else as str()
+    assert ["" if v is None else str(v) for v in written] == [neutralise(v) for v in row]
 
 
 # --- OSCAL ------------------------------------------------------------------------------

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+import operator
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gitc_agent.i18n import NP_, Translator, terms
-from gitc_agent.model.cell_text import neutralise
+from gitc_agent.model.cell_text import neutralise_row
 from gitc_agent.report.finding_model import Finding
 from gitc_agent.report.findings import findings_of
 from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions, language_of
@@ -27,6 +28,7 @@ COLUMNS = ("id", "check", "title", "subject", "status", "priority", "likelihood"
            "follow_up", "message", "remediation", "references", "exception_owner",
            "exception_expires", "exception_state", "evidence_file", "finding_id",
            "finding_scope", "finding_priority", "finding_status")
+_IN_ORDER = operator.itemgetter(*COLUMNS)
 _COLUMN = "csv column"
 #: the header row in the report's language (English: the column names above, unchanged)
 HEADERS = {
@@ -53,7 +55,7 @@ HEADERS = {
 }
 
 
-def _row(r: ResultView, finding: Finding | None, tr: Translator) -> list[str]:
+def _row(r: ResultView, finding: Finding | None, tr: Translator) -> Sequence[Any]:
     exc = r.exception
     evidence = r.evidence or {}
     english = tr.is_english  # English: the values of the contract, as they are
@@ -76,7 +78,7 @@ def _row(r: ResultView, finding: Finding | None, tr: Translator) -> list[str]:
               "finding_priority": finding and finding.priority,
               "finding_status": finding and (finding.status.value if english
                                              else terms.finding_status(tr, finding.status))}
-    return [neutralise(values[col]) for col in COLUMNS]
+    return neutralise_row(_IN_ORDER(values))
 
 
 def render_csv(report: ReportView | Mapping[str, Any], separator: str = ",",
