@@ -24,7 +24,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from gitc_agent.report.formats import RenderOptions, oscal, render_all, xlsx, xlsx_sheet
+from gitc_agent.report.formats import RenderOptions, oscal, render_all, xlsx, xlsx_rows, xlsx_sheet
 from gitc_agent.report.formats.html import DEVIATIONS_SHOWN, ROW_LIMIT, render_html
 from gitc_agent.report.formats.pdf import PDF_LIMITS
 from gitc_agent.report.formats.xlsx_sheet import Sheet, When
@@ -82,7 +82,8 @@ def test_rows_written_as_xml_are_the_bytes_xlsxwriter_writes_cell_by_cell(
     assert b"_x005F_x0041_" in fast_parts["xl/worksheets/sheet3.xml"]  # escaped as Excel does
 
 
-def _one_sheet(rows: list[tuple[Any, ...]]) -> bytes:
+def _one_sheet(rows: list[tuple[Any, ...]], headers: tuple[str, ...] = ("a", "b", "c", "d")
+               ) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False,
                                         "strings_to_urls": False, "strings_to_numbers": False})
@@ -90,7 +91,7 @@ def _one_sheet(rows: list[tuple[Any, ...]]) -> bytes:
     formats = {"header": book.add_format({"bold": True}), "text": None,
                "date": book.add_format({"num_format": "yyyy-mm-dd"}),
                "stamp": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})}
-    sheet = Sheet(book, formats, "S", ("a", "b", "c", "d"), preamble=[("seed", 7)])
+    sheet = Sheet(book, formats, "S", headers, preamble=[("seed", 7)])
     sheet.extend(rows)
     sheet.finish()
     book.close()
@@ -115,6 +116,42 @@ def test_every_kind_of_cell_comes_out_the_same_either_way(
     assert values[7][:2] == [datetime(2026, 11, 16), datetime(2026, 11, 16, 7, 30, 12)]
     assert values[7][2] == "not a date"
     assert len(values[8][0]) <= 32767 and values[8][0].endswith("holds]")
+
+
+def test_rows_written_a_block_at_a_time_are_the_bytes_written_cell_by_cell(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of plain texts and ints (written column by column), blocks with a text that needs
+    the formula guard, an escape, white space kept or a line break, and blocks with an empty
+    cell or a date (row by row): every sheet the same bytes as XlsxWriter's own."""
+    monkeypatch.setattr(xlsx_sheet, "BLOCK_ROWS", 8)
+    blocks: list[int] = []
+    write_block = xlsx_rows.RowWriter.write_block
+
+    def counted(self: Any, first: int, columns: Any) -> None:
+        blocks.append(first)
+        write_block(self, first, columns)
+
+    monkeypatch.setattr(xlsx_rows.RowWriter, "write_block", counted)
+    # one oddity per block of 8 rows (0-7, 8-15, ...): inside it, at its start, at its end
+    odd = {3: " lead", 8: " first", 23: "last ", 24: "@first", 35: "=1+1", 41: "a&b<c>",
+           52: "_x0041_", 58: "line one\nline two", 67: "mid ", 74: "\x07bell", 81: "\u00a0nbsp",
+           90: "-5", 100: "tab\there", 101: "é ü × ≥ 日本"}
+    rows = [(f"finding-{i // 20}", "ad.accounts.dormant", odd.get(i, f"account:user{i:04d}"),
+             i % 5 + 1, None if i == 110 else "fail",
+             When("2026-11-16") if i == 111 else "x" * (i % 9)) for i in range(112)]
+    fast = _one_sheet(rows, headers=("a", "b", "c", "d", "e", "f"))
+    assert blocks  # the column-by-column way was taken
+    monkeypatch.setattr(xlsx_sheet, "supports", lambda ws: False)
+    slow = _one_sheet(rows, headers=("a", "b", "c", "d", "e", "f"))
+    assert _members(fast) == _members(slow)
+    ws = openpyxl.load_workbook(io.BytesIO(fast))["S"]
+    values = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert values[3 + 35][2] == "'=1+1" and values[3 + 90][2] == "'-5"
+    assert values[3 + 24][2] == "'@first" and values[3 + 23][2] == "last "
+    assert values[3 + 58][2] == "line one\nline two" and values[3 + 8][2] == " first"
+    assert values[3 + 100][2] == "tab\there" and values[3 + 41][2] == "a&b<c>"
+    assert values[3 + 0] == ["finding-0", "ad.accounts.dormant", "account:user0000", 1, "fail", ""]
+    assert values[3 + 110][4] is None and values[3 + 111][5] == datetime(2026, 11, 16)
 
 
 def test_oscal_uuids_and_values_are_what_uuid5_and_the_regex_gave() -> None:

@@ -18,7 +18,9 @@ from gitc_agent.report.view import ReportView, ResultView
 
 
 def _target(r: ResultView) -> str | None:
-    target = r.evidence.get("target") if isinstance(r.evidence, Mapping) else None
+    evidence = r.evidence  # a dict, as good as always (the type test is quicker than the ABC's)
+    target = evidence.get("target") if type(evidence) is dict or isinstance(
+        evidence, Mapping) else None
     return target if isinstance(target, str) else None
 
 
