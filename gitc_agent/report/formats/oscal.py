@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -60,8 +60,11 @@ def _uuid(*parts: str) -> str:
 def _value(text: Any) -> str:
     """OSCAL prop values must not be empty or start/end with white space."""
     text = "" if text is None else str(text)
-    if text and not _ODD_SPACE.search(text) and text[0] != " " and text[-1] != " ":
+    # printable: no white space but the plain space (the test is quicker than the expression)
+    if text and text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
         return text  # nearly every value: nothing to clean
+    if text and not _ODD_SPACE.search(text) and text[0] != " " and text[-1] != " ":
+        return text
     return _SPACES.sub(" ", text).strip() or "-"
 
 
@@ -69,20 +72,30 @@ def _prop(name: str, value: Any) -> dict[str, str]:
     return {"name": name, "ns": NS, "value": _value(value)}
 
 
+# a prop whose value many results share (their check, their status): one object, written as
+# often as it occurs (nothing changes a prop once made)
+_shared_prop = lru_cache(maxsize=4096)(_prop)
+
+
 def _datetime(day: str) -> str:
     return f"{day}T23:59:59+00:00" if len(day) == 10 else day
 
 
-def _observation(run: RunView, r: ResultView, tool: str) -> dict[str, Any]:
+_METHODS = ["TEST"]
+_TYPES = {True: ["finding"], False: ["control-objective"]}
+
+
+def _observation(run: RunView, r: ResultView, origins: list[Any]) -> dict[str, Any]:
+    """`origins`: the tool as origin, one list for every observation."""
     evidence = r.evidence or {}
     obs: dict[str, Any] = {
         "uuid": _uuid(run.id, r.id, "observation"),
         "title": _value(f"{r.check}: {r.subject}"),
         "description": r.message or "-",
-        "props": [_prop("result-id", r.id), _prop("check", r.check),
-                  _prop("subject", r.subject), _prop("status", r.status)],
-        "methods": ["TEST"], "types": ["finding" if r.status.is_finding else "control-objective"],
-        "origins": [{"actors": [{"type": "tool", "actor-uuid": tool}]}],
+        "props": [_prop("result-id", r.id), _shared_prop("check", r.check),
+                  _prop("subject", r.subject), _shared_prop("status", r.status.value)],
+        "methods": _METHODS, "types": _TYPES[r.status.is_finding],
+        "origins": origins,
         "collected": evidence.get("collected_at") or run.started_at,
         "remarks": _EVIDENCE_JSON(evidence),
     }
@@ -91,6 +104,25 @@ def _observation(run: RunView, r: ResultView, tool: str) -> dict[str, Any]:
                                      "description": f"evidence document collected from "
                                                     f"{evidence.get('target', 'the target')}"}]
     return obs
+
+
+class Links:
+    """A result's entry in a related-observations list: one object per result, however many
+    findings and risks list it (200,000 deviations are listed by their finding and its risk)."""
+
+    def __init__(self, run: RunView, entries: dict[str, dict[str, str]]):
+        self.run, self.entries = run, entries
+
+    def __call__(self, r: ResultView) -> dict[str, str]:
+        entry = self.entries.get(r.id)
+        return entry if entry is not None else {
+            "observation-uuid": _uuid(self.run.id, r.id, "observation")}
+
+
+def _links(run: RunView, results: Sequence[ResultView],
+           observations: Sequence[Mapping[str, Any]]) -> Links:
+    return Links(run, {r.id: {"observation-uuid": o["uuid"]}
+                       for r, o in zip(results, observations, strict=True)})
 
 
 def _risk(report: ReportView, r: ResultView, tool: str) -> dict[str, Any]:
@@ -133,7 +165,7 @@ def _risk(report: ReportView, r: ResultView, tool: str) -> dict[str, Any]:
     return risk
 
 
-def _finding_risk(report: ReportView, f: Finding, tool: str) -> dict[str, Any]:
+def _finding_risk(report: ReportView, f: Finding, tool: str, links: Links) -> dict[str, Any]:
     run, scoring = report.run, report.scoring
     labels = {b.id: b.label for b in scoring.bands}
     return {
@@ -158,13 +190,12 @@ def _finding_risk(report: ReportView, f: Finding, tool: str) -> dict[str, Any]:
                           "recommendation", "title": "Remediation",
                           "description": next((r.remediation for r in f.deviations + f.accepted
                                                if r.remediation), "-")}],
-        "related-observations": [{"observation-uuid": _uuid(run.id, r.id, "observation")}
-                                 for r in (*f.deviations, *f.accepted)],
+        "related-observations": [links(r) for r in (*f.deviations, *f.accepted)],
     }
 
 
-def _finding(view: ReportView, f: Finding, tool: str, risks: list[dict[str, Any]]
-             ) -> dict[str, Any]:
+def _finding(view: ReportView, f: Finding, tool: str, risks: list[dict[str, Any]],
+             links: Links) -> dict[str, Any]:
     run = view.run
     state, reason = _FINDING_STATE[f.status]
     related = [*f.deviations, *f.accepted, *f.not_assessed]
@@ -183,10 +214,9 @@ def _finding(view: ReportView, f: Finding, tool: str, risks: list[dict[str, Any]
                    "status": {"state": state, "reason": reason}},
     }
     if related:
-        finding["related-observations"] = [
-            {"observation-uuid": _uuid(run.id, r.id, "observation")} for r in related]
+        finding["related-observations"] = [links(r) for r in related]
     if f.is_reported and f.priority:
-        risk = _finding_risk(view, f, tool)
+        risk = _finding_risk(view, f, tool, links)
         risks.append(risk)
         # a subject's own risk only where it has its own story: an exception (accepted or
         # expired) with owner and expiry; the finding's risk covers the other deviations
@@ -201,9 +231,11 @@ def render_oscal(report: ReportView | Mapping[str, Any]) -> bytes:
     view = ReportView.of(report)
     run = view.run
     tool = _uuid(run.id, "tool")
-    observations = [_observation(run, r, tool) for r in view.results]
+    origins = [{"actors": [{"type": "tool", "actor-uuid": tool}]}]
+    observations = [_observation(run, r, origins) for r in view.results]
     risks: list[dict[str, Any]] = []
-    findings = [_finding(view, f, tool, risks) for f in findings_of(view)]
+    links = _links(run, view.results, observations)
+    findings = [_finding(view, f, tool, risks, links) for f in findings_of(view)]
     policy = run.policy
     result: dict[str, Any] = {
         "uuid": _uuid(run.id, "result"),
