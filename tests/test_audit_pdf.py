@@ -125,7 +125,7 @@ def test_evidence_text_cannot_make_the_renderer_fetch_anything(run, tmp_path: Pa
 def test_the_renderer_fetches_no_file_a_page_could_name(tmp_path: Path) -> None:
     from weasyprint import HTML
 
-    from gitc_agent.report.formats.pdf import _no_fetcher
+    from gitc_agent.report.formats.pdf_print import _no_fetcher
 
     css = tmp_path / "leak.css"
     css.write_text('body::before { content: "LEAKEDSTYLESHEET"; }')

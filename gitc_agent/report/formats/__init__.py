@@ -11,7 +11,7 @@ from typing import Any
 
 from gitc_agent.errors import InputError
 from gitc_agent.model.message import msg
-from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions
+from gitc_agent.report.formats.plugin import OutputFormat, Pending, RenderOptions
 from gitc_agent.report.formats.registry import FormatRegistry, default_registry
 from gitc_agent.report.report_hash import remember_sha256
 from gitc_agent.report.view import ReportView
@@ -90,32 +90,68 @@ def render_all(report: ReportView | Mapping[str, Any], formats: Iterable[str],
 
 def _render_each(view: ReportView, formats: Iterable[str], options: RenderOptions,
                  registry: FormatRegistry) -> dict[str, bytes]:
+    """In the asked order, except that report.json comes first (the PDF's footer and the
+    workbook name its hash) and the formats that render beside the others are begun next; the
+    outputs keep the asked order."""
+    chosen = _chosen(formats, registry)
+    first = sorted(chosen, key=lambda f: 0 if f.file_name == "report.json" else
+                   1 if f.source == "built-in" and f.begin is not None else 2)
     outputs: dict[str, bytes] = {}
+    pending: dict[str, Pending] = {}
+    try:
+        for fmt in first:
+            if fmt.source != "built-in":
+                data = _render_plugin(fmt, view, options, registry)
+                if data is not None:
+                    outputs[fmt.file_name] = data
+            elif fmt.begin is not None:
+                pending[fmt.file_name] = fmt.begin(view, options)
+            else:
+                outputs[fmt.file_name] = fmt.render(view, options)
+                if fmt.file_name == "report.json":
+                    remember_sha256(view, outputs[fmt.file_name])
+        while pending:
+            name = next(iter(pending))
+            outputs[name] = pending[name].result()
+            del pending[name]
+    except BaseException:
+        for job in pending.values():
+            job.cancel()
+        raise
+    return {f.file_name: outputs[f.file_name] for f in chosen if f.file_name in outputs}
+
+
+def _chosen(formats: Iterable[str], registry: FormatRegistry) -> list[OutputFormat]:
+    """The formats to render, in the asked order; an unknown one is an error, one that failed
+    to load or that claims a file name an earlier one writes is reported and left out."""
+    chosen: list[OutputFormat] = []
     for name in formats:
         fmt = registry.get(name) if name in registry.entries else None
         if fmt is None:
             if name not in registry.entries:
                 raise InputError(msg("unknown format {name!r}", name=name))
             continue  # reported when it failed to load
-        if fmt.file_name in outputs:
+        if any(f.file_name == fmt.file_name for f in chosen):
             registry.problem(fmt.source, f"file name {fmt.file_name!r} is already written by "
                                          f"another format")
             continue
-        if fmt.source == "built-in":
-            outputs[fmt.file_name] = fmt.render(view, options)
-            if fmt.file_name == "report.json":  # the PDF footer and the workbook name its hash
-                remember_sha256(view, outputs[fmt.file_name])
-            continue
-        with sigint_noted() as delivered:
-            try:
-                data = fmt.render(view, options)
-            except BaseException as exc:  # a broken plugin must not cost the run its other files
-                if stops_the_run(exc, delivered()):
-                    raise
-                registry.problem(fmt.source, f"render failed: {type(exc).__name__}: {exc}")
-                continue
-        if not isinstance(data, bytes):
-            registry.problem(fmt.source, f"render returned {type(data).__name__}, not bytes")
-            continue
-        outputs[fmt.file_name] = data
-    return outputs
+        chosen.append(fmt)
+    return chosen
+
+
+def _render_plugin(fmt: OutputFormat, view: ReportView, options: RenderOptions,
+                   registry: FormatRegistry) -> bytes | None:
+    """A plugin's rendering, or None (reported) when it raised or returned something other
+    than bytes; the run's interruption and the user's Ctrl-C still stop the run."""
+    with sigint_noted() as delivered:
+        try:
+            data = fmt.render(view, options)
+        except BaseException as exc:  # a broken plugin must not cost the run its other files
+            if stops_the_run(exc, delivered()):
+                raise
+            registry.problem(fmt.source, f"render failed: {type(exc).__name__}: {exc}")
+            return None
+    if not isinstance(data, bytes):
+        registry.problem(fmt.source, f"render returned {type(data).__name__}, not bytes")
+        return None
+    return data

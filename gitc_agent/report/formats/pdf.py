@@ -5,7 +5,8 @@ stylesheet of its own: A4 portrait, every collapsible section opened (paper cann
 open), and on every page the page number, the run id and the SHA-256 of report.json, so a
 printed page can be traced to the record it came from. The HTML is autoescaped evidence text;
 WeasyPrint is given no base URL and a URL fetcher that refuses everything, so nothing in a
-report can make it read a file or the network.
+report can make it read a file or the network (pdf_print). A run has it printed by a second
+process while it renders the other formats; `gitc-agent report` and plugins print it here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 
 from gitc_agent.i18n import Translator
 from gitc_agent.report.formats.html import Limits, render_html
+from gitc_agent.report.formats.pdf_print import PdfJob, print_pdf
 from gitc_agent.report.formats.plugin import OutputFormat, RenderOptions, language_of
 from gitc_agent.report.report_hash import report_sha256
 from gitc_agent.report.view import ReportView
@@ -74,33 +76,14 @@ table.deviations th:nth-child(3) {{ width: 32%; }} table.deviations th:nth-child
 """
 
 
-def _refuse(url: str, *args: object, **kwargs: object) -> dict[str, object]:
-    raise ValueError(f"the PDF renderer fetches nothing ({url[:60]!r})")
-
-
-def _no_fetcher() -> object:
-    """WeasyPrint 67+ takes a URLFetcher object, older versions a function: refuse in both."""
-    from weasyprint import urls
-
-    if not hasattr(urls, "URLFetcher"):
-        return _refuse
-
-    class NoFetch(urls.URLFetcher):
-        def fetch(self, url: str, headers: object = None) -> object:
-            return _refuse(url)
-
-    return NoFetch()
+def _page(report: ReportView, language: str | None) -> tuple[str, str, bytes]:
+    """The print page, its stylesheet and the PDF's /ID: everything the PDF is made of."""
+    html = _DETAILS.sub("<details open", render_html(report, language, PDF_LIMITS).decode("utf-8"))
+    return html, print_css(report, language), _identifier(report)
 
 
 def render_pdf(report: ReportView, language: str | None = None) -> bytes:
-    from weasyprint import CSS, HTML  # loaded only when a PDF is asked for (it is heavy)
-
-    html = _DETAILS.sub("<details open", render_html(report, language, PDF_LIMITS).decode("utf-8"))
-    fetcher = _no_fetcher()
-    document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[CSS(string=print_css(report, language),
-                                               url_fetcher=fetcher)],
-                              pdf_identifier=_identifier(report))
+    return print_pdf(*_page(report, language))
 
 
 def _identifier(report: ReportView) -> bytes:
@@ -112,6 +95,11 @@ def _render(report: ReportView, options: RenderOptions) -> bytes:
     return render_pdf(report, language_of(report, options))
 
 
-FORMAT = OutputFormat(name="pdf", file_name="report.pdf", render=_render,
+def _begin(report: ReportView, options: RenderOptions) -> PdfJob:
+    """The same PDF, printed by a second process while the run renders the other formats."""
+    return PdfJob(*_page(report, language_of(report, options)))
+
+
+FORMAT = OutputFormat(name="pdf", file_name="report.pdf", render=_render, begin=_begin,
                       description="the HTML report as an A4 PDF: every section expanded, page "
                                   "numbers, run id and report SHA-256 in the footer")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from gitc_agent.report.view import ReportView
 
@@ -44,6 +44,14 @@ def language_of(report: ReportView, options: RenderOptions) -> str:
     return options.language or report.language
 
 
+class Pending(Protocol):
+    """A rendering under way beside the others (`OutputFormat.begin`)."""
+
+    def result(self) -> bytes: ...
+
+    def cancel(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class OutputFormat:
     name: str  # what --format takes
@@ -51,3 +59,7 @@ class OutputFormat:
     render: Renderer
     description: str = ""
     source: str = field(default="built-in", compare=False)
+    # built-in formats only: start the same rendering so it runs beside the formats rendered
+    # after it (the PDF in a second process); a run takes its result() at the end
+    begin: Callable[[ReportView, RenderOptions], Pending] | None = field(default=None,
+                                                                         compare=False)
