@@ -5,8 +5,9 @@ stylesheet of its own: A4 portrait, every collapsible section opened (paper cann
 open), and on every page the page number, the run id and the SHA-256 of report.json, so a
 printed page can be traced to the record it came from. The HTML is autoescaped evidence text;
 WeasyPrint is given no base URL and a URL fetcher that refuses everything, so nothing in a
-report can make it read a file or the network (pdf_print). A run has it printed by a second
-process while it renders the other formats; `gitc-agent report` and plugins print it here.
+report can make it read a file or the network (pdf_print). A run and `gitc-agent report`
+(render_all) have it printed by a second process while they render the other formats;
+`render_pdf` prints it in this process.
 """
 
 from __future__ import annotations
