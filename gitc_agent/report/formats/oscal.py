@@ -46,7 +46,6 @@ _ODD_SPACE = re.compile(r"\s{2,}|[^\S ]")  # what _value changes besides the end
 _SPACES = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=1 << 19)  # an observation's uuid is asked for by its finding and its risk too
 def _uuid(*parts: str) -> str:
     """uuid.uuid5(_UUID_NS, parts joined by NUL), without building UUID objects (400,000 of
     them for a report of 200,000 results; the test suite compares with uuid.uuid5)."""
