@@ -117,7 +117,7 @@ class Sheet:
                     body, width = self._learn(value)
                 else:
                     width = sizes[value]
-                if col < fitted and width > widths[col]:
+                if col < fitted and width > widths[col]:  # _fit, inline: once per cell
                     widths[col] = min(MAX_WIDTH, width)
                 parts.append(f'<c r="{letters[col]}{number}"{body}')
             else:
@@ -160,11 +160,9 @@ class Sheet:
         columns = list(zip(*block, strict=True))
         if any(not set(map(type, values)) <= _PLAIN for values in columns):
             return False
-        widths = self.widths
         cells: list[tuple[bool, Sequence[str]]] = []
         for col, values in enumerate(columns):
-            if type(values[0]) is str and set(map(type, values)) == {str} \
-                    and not _guarded(values) and plain_texts(values):
+            if set(map(type, values)) == {str} and not _guarded(values) and plain_texts(values):
                 cells.append((True, values))
                 widest = max(map(len, values)) + 2
             else:
@@ -177,8 +175,7 @@ class Sheet:
                             column[i], width[i] = self._learn(value)
                 cells.append((False, column))
                 widest = max(width)
-            if col < len(widths) and widest > widths[col]:
-                widths[col] = min(MAX_WIDTH, widest)
+            self._fit(col, widest - 2)
         rows.write_block(self.row, cells)
         self.row += len(block)
         self._forget()
