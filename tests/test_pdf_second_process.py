@@ -85,16 +85,22 @@ def test_a_second_process_that_fails_means_printing_here(page, printed_here: byt
     assert worker.returncode != 0 and job.worker is None
 
 
-def test_a_run_renders_the_pdf_beside_the_others_and_keeps_the_asked_order(
-        sample: dict[str, Any], printed_here: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
-    jobs: list[PdfJob] = []
+@pytest.fixture
+def jobs(monkeypatch: pytest.MonkeyPatch) -> list[PdfJob]:
+    """Every PdfJob the PDF format begins, as it begins it."""
+    begun: list[PdfJob] = []
 
     class Recorded(PdfJob):
         def __init__(self, *args: Any):
             super().__init__(*args)
-            jobs.append(self)
+            begun.append(self)
 
     monkeypatch.setattr(pdf, "PdfJob", Recorded)
+    return begun
+
+
+def test_a_run_renders_the_pdf_beside_the_others_and_keeps_the_asked_order(
+        sample: dict[str, Any], printed_here: bytes, jobs: list[PdfJob]) -> None:
     out = render_all(sample, ["html", "pdf", "json", "csv"], RenderOptions())
     assert list(out) == ["report.html", "report.pdf", "report.json", "report.csv"]
     assert len(jobs) == 1 and jobs[0].worker is not None and jobs[0].worker.returncode == 0
@@ -102,18 +108,11 @@ def test_a_run_renders_the_pdf_beside_the_others_and_keeps_the_asked_order(
 
 
 def test_a_run_stopped_while_the_pdf_prints_leaves_no_process(
-        sample: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        sample: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        jobs: list[PdfJob]) -> None:
     site = fake_distribution(tmp_path / "site", "stopfmt", {"stop_renders": STOPS},
                              {"stopped": "stop_renders:STOPPED"})
     monkeypatch.syspath_prepend(str(site))
-    jobs: list[PdfJob] = []
-
-    class Recorded(PdfJob):
-        def __init__(self, *args: Any):
-            super().__init__(*args)
-            jobs.append(self)
-
-    monkeypatch.setattr(pdf, "PdfJob", Recorded)
     with pytest.raises(RunInterrupted, match="SIGTERM"):
         render_all(sample, ["json", "pdf", "stopped"], RenderOptions(), discover())
     assert len(jobs) == 1 and jobs[0].worker is not None
