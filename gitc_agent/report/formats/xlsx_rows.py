@@ -22,12 +22,12 @@ from xlsxwriter.utility import xl_col_to_name
 
 from gitc_agent.model.cell_text import JOIN
 
-# what makes XlsxWriter change a string: XML characters, control characters, its own _xHHHH_
-# escapes and the two non-characters
-_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
-# the same, a character at a time (one scan each is quicker than the expression over many texts)
+# what makes XlsxWriter change a string: XML characters, control characters, the two
+# non-characters (_ESCAPED: a scan for each is quicker than the expression over many texts) and
+# its own _xHHHH_ escapes
 _ESCAPED = "&<>\ufffe\uffff" + "".join(map(chr, (*range(0x00, 0x09), *range(0x0B, 0x20))))
 _XLSX_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_")
+_NEEDS_ESCAPE = re.compile("[" + re.escape(_ESCAPED) + "]|" + _XLSX_ESCAPE.pattern)
 # texts joined by JOIN (and reversed): a text after the first that starts (ends) with white
 # space, XlsxWriter's r"^\s|\s$" per text
 _SPACE_AFTER_JOIN = re.compile(JOIN + "\\s")
