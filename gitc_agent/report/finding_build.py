@@ -56,11 +56,6 @@ def noun(subject: str) -> str:
     return _NOUNS.get(subject.split(":", 1)[0], "subjects")
 
 
-def _target(r: ResultView) -> str | None:
-    target = r.evidence.get("target") if isinstance(r.evidence, Mapping) else None
-    return target if isinstance(target, str) else None
-
-
 def _host_kind(record: CoverageView | None, results: list[ResultView]) -> str | None:
     """The host kind of a target, or None when the target is not one host."""
     if record is not None:
@@ -123,7 +118,7 @@ def build_findings(view: ReportView, defaults: Mapping[str, Score] | None = None
         records.setdefault(c.check, {})[c.target] = c
     by_check: dict[str, dict[str | None, list[ResultView]]] = {}
     for r in view.results:
-        by_check.setdefault(r.check, {}).setdefault(_target(r), []).append(r)
+        by_check.setdefault(r.check, {}).setdefault(r.target, []).append(r)
     order = list(dict.fromkeys([*records, *by_check]))
     found: list[Finding] = []
     for check in order:

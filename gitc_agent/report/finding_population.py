@@ -10,18 +10,9 @@ name no target belong to the check's only finding, or to its `all` scope when it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from gitc_agent.report.finding_build import WHOLE_CHECK
 from gitc_agent.report.findings import Finding, findings_of
 from gitc_agent.report.view import ReportView, ResultView
-
-
-def _target(r: ResultView) -> str | None:
-    evidence = r.evidence  # a dict, as good as always (the type test is quicker than the ABC's)
-    target = evidence.get("target") if type(evidence) is dict or isinstance(
-        evidence, Mapping) else None
-    return target if isinstance(target, str) else None
 
 
 def populations(view: ReportView) -> dict[str, tuple[ResultView, ...]]:
@@ -40,7 +31,7 @@ def populations(view: ReportView) -> dict[str, tuple[ResultView, ...]]:
             owner[(check, None)] = (whole or mine[0]).id
     found: dict[str, list[ResultView]] = {f.id: [] for f in findings}
     for r in view.results:
-        fid = owner.get((r.check, _target(r)))
+        fid = owner.get((r.check, r.target))
         if fid is None and len(by_check.get(r.check, ())) == 1:
             fid = by_check[r.check][0].id
         if fid is not None:

@@ -93,6 +93,20 @@ class ResultView:
     message_template: str | None = None
     message_params: Mapping[str, Any] | None = field(default=None, compare=False)
 
+    @property
+    def evidence_fields(self) -> Mapping[str, Any]:
+        """The evidence as a mapping: {} when a hand-edited report holds something else there
+        (the type test first: a dict as good as always, and quicker than the ABC's)."""
+        evidence = self.evidence
+        return evidence if type(evidence) is dict or isinstance(evidence, Mapping) else {}
+
+    @property
+    def target(self) -> str | None:
+        """The target the evidence names, by which findings are scoped (finding_build) and
+        their populations gathered (finding_population); None when it names none."""
+        target = self.evidence_fields.get("target")
+        return target if isinstance(target, str) else None
+
 
 @dataclass(frozen=True)
 class ResolvedView:

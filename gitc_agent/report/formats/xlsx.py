@@ -110,12 +110,10 @@ def _finding_row(f: Finding, bands: Mapping[str, str], example: ResultView | Non
 
 def _result_row(f: Finding, r: ResultView, bands: Mapping[str, str],
                 tr: Translator, scope: str, statuses: Mapping[Status, str]) -> tuple[Any, ...]:
-    evidence = r.evidence  # a dict, as good as always (the type test is quicker than the ABC's)
-    if type(evidence) is not dict and not isinstance(evidence, Mapping):
-        evidence = {}
     return (f.id, f.check, scope, r.subject, statuses[r.status],
             bands.get(r.priority or "", r.priority), r.likelihood, r.impact,
-            r.message if tr.is_english else tr.message(r), evidence.get("evidence_file"), r.id)
+            r.message if tr.is_english else tr.message(r),
+            r.evidence_fields.get("evidence_file"), r.id)
 
 
 def _follow_up(findings: Sequence[Finding], bands: Mapping[str, str],
